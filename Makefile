@@ -1,0 +1,57 @@
+# SPDX-License-Identifier: GPL-2.0
+# User-facing wrapper; the kbuild side is in Kbuild and drivers/*/Kbuild.
+#
+#   make [KDIR=...]        build the modules for KDIR (default: running kernel)
+#   make install           install them (updates/) and run depmod
+#   make clean
+#   make check [KERNELS="stock-6.12 ..."]   whole test suite (README.md)
+#   make lint  [KERNELS=...]                checkpatch --strict, sparse C=2, W=1
+#   make demo  [KERNEL=stock-6.12]          guided pmem tour in a QEMU guest
+#   make vm    [KERNEL=stock-6.12]          interactive guest shell
+#   make bench                              ours vs in-tree, results/ + PNG
+
+KDIR ?= /lib/modules/$(shell uname -r)/build
+KERNEL ?= stock-6.12
+KERNELS ?=
+PROBES := include/generated/guestmem_probes.h
+
+all: modules
+
+# Re-run the probes whenever the target tree changes.
+$(PROBES): FORCE
+	@mkdir -p include/generated
+	@if [ "$$(cat include/generated/.kdir 2>/dev/null)" != "$(abspath $(KDIR))" ] || \
+	    [ ! -f $(PROBES) ] || [ -n "$$(find include/probes -newer $(PROBES))" ]; then \
+		echo "  PROBE   $(KDIR)"; \
+		scripts/compat-probe.sh $(KDIR) $(PROBES) && \
+		echo "$(abspath $(KDIR))" > include/generated/.kdir; \
+	fi
+
+modules: $(PROBES)
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+install: modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=updates modules_install
+	depmod -a $(shell $(MAKE) -s -C $(KDIR) kernelrelease 2>/dev/null)
+
+clean:
+	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null
+	rm -rf include/generated
+	$(MAKE) -C tools clean
+
+check:
+	scripts/check.sh $(KERNELS)
+
+lint:
+	scripts/lint.sh $(KERNELS)
+
+demo:
+	scripts/demo.sh $(KERNEL)
+
+vm:
+	scripts/demo.sh --shell $(KERNEL)
+
+bench:
+	scripts/bench.sh
+
+.PHONY: all modules install clean check lint demo vm bench FORCE

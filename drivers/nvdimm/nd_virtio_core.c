@@ -1,0 +1,513 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nd_virtio: the virtio-pmem flush transport.
+ *
+ * A flush is one 4-byte request and one 4-byte response on the device's
+ * only virtqueue; the host makes every write that completed before the
+ * request durable (QEMU: fsync of the backing file).
+ *
+ * Unlike upstream, a device never has more than one request in flight
+ * and concurrent callers share requests (vpmem_coalesce.c): N callers
+ * arriving together cost at most two host flushes.  The single request
+ * buffer is allocated at probe, so the flush path never allocates and
+ * cannot fail for lack of memory.  A request the host does not answer
+ * is reported every flush_warn_ms and, after flush_timeout_ms, failed
+ * with -EIO for all its callers instead of leaving them in D state for
+ * ever; later flushes fail fast until the host answers it.
+ */
+#include <linux/module.h>
+#include <linux/scatterlist.h>
+#include <linux/virtio_config.h>
+#include "virtio_pmem.h"
+
+#define CREATE_TRACE_POINTS
+#include "nd_virtio_trace.h"
+
+static unsigned int flush_timeout_ms = 60000;
+module_param(flush_timeout_ms, uint, 0644);
+MODULE_PARM_DESC(flush_timeout_ms,
+		 "Fail a flush the host has not answered after this many ms with -EIO (0: wait for ever; default 60000)");
+
+static unsigned int flush_warn_ms = 10000;
+module_param(flush_warn_ms, uint, 0644);
+MODULE_PARM_DESC(flush_warn_ms,
+		 "Warn every this many ms while a flush is unanswered (0: never; default 10000)");
+
+static void vpmem_end_bios(struct bio_list *done)
+{
+	struct bio *bio;
+
+	while ((bio = bio_list_pop(done)))
+		bio_endio(bio);
+}
+
+static void vpmem_mark_broken(struct vpmem_flusher *f, const char *why)
+{
+	if (f->state == VPMEM_OK)
+		dev_err(&f->vdev->dev, "%s: failing flushes with -EIO\n", why);
+	if (f->state != VPMEM_DEAD)
+		f->state = VPMEM_BROKEN;
+}
+
+/* Put the request on the virtqueue and notify the device. */
+static int vpmem_submit_locked(struct vpmem_flusher *f)
+{
+	struct scatterlist req_sg, resp_sg, *sgs[2];
+	int err;
+
+	if (f->state != VPMEM_OK || !f->vq)
+		return -EIO;
+	if (f->vdev->config->get_status(f->vdev) & VIRTIO_CONFIG_S_NEEDS_RESET) {
+		vpmem_mark_broken(f, "virtio pmem device needs a reset");
+		return -EIO;
+	}
+	f->wire->req.type = cpu_to_le32(VIRTIO_PMEM_REQ_TYPE_FLUSH);
+	f->wire->resp.ret = cpu_to_le32(U32_MAX);
+	sg_init_one(&req_sg, &f->wire->req, sizeof(f->wire->req));
+	sg_init_one(&resp_sg, &f->wire->resp, sizeof(f->wire->resp));
+	sgs[0] = &req_sg;
+	sgs[1] = &resp_sg;
+	/* One request in flight: the ring always has room unless broken. */
+	err = virtqueue_add_sgs(f->vq, sgs, 1, 1, f->wire, GFP_ATOMIC);
+	if (err) {
+		vpmem_mark_broken(f, "cannot queue a flush request");
+		return -EIO;
+	}
+	if (!virtqueue_kick(f->vq)) {
+		vpmem_mark_broken(f, "cannot notify the device");
+		return -EIO;
+	}
+	return 0;
+}
+
+static unsigned int vpmem_watchdog_period_ms(void)
+{
+	unsigned int warn = READ_ONCE(flush_warn_ms);
+	unsigned int timeout = READ_ONCE(flush_timeout_ms);
+
+	if (!warn)
+		return timeout;
+	if (!timeout)
+		return warn;
+	return min(warn, timeout);
+}
+
+static void vpmem_watchdog_arm(struct vpmem_flusher *f)
+{
+	unsigned int ms = vpmem_watchdog_period_ms();
+
+	if (ms)
+		mod_delayed_work(system_wq, &f->watchdog, msecs_to_jiffies(ms));
+}
+
+/*
+ * Complete the current generation with @err.  Returns true when callers
+ * joined meanwhile and the next generation has to be sent.
+ */
+static bool vpmem_finish_locked(struct vpmem_flusher *f, int err,
+				struct bio_list *done)
+{
+	u64 ns = 0, gen = f->co.gen;
+	unsigned int served;
+	bool again;
+
+	if (!f->unsent)
+		ns = ktime_to_ns(ktime_sub(ktime_get(), f->sent_at)) ?: 1;
+	f->unsent = false;
+	again = vpmem_co_complete(&f->co, err, done, &served);
+	vpmem_stats_account(&f->stats, ns, served, err);
+	trace_vpmem_flush_complete(f->vdev->index, gen, err, ns, served);
+	return again;
+}
+
+/* Send the current generation; fails it (and any successor) on error. */
+static void vpmem_send_locked(struct vpmem_flusher *f, struct bio_list *done)
+{
+	int err;
+
+	for (;;) {
+		if (f->state == VPMEM_QUIESCED) {
+			f->unsent = true;
+			return;
+		}
+		err = vpmem_submit_locked(f);
+		if (!err) {
+			f->unsent = false;
+			f->sent_at = ktime_get();
+			f->warned_at = jiffies;
+			f->stats.requests++;
+			trace_vpmem_flush_submit(f->vdev->index, f->co.gen,
+						 f->co.cur_callers);
+			vpmem_watchdog_arm(f);
+			return;
+		}
+		f->unsent = true;
+		if (!vpmem_finish_locked(f, err, done))
+			return;
+	}
+}
+
+/* Callers are refused while the device cannot answer them. */
+static bool vpmem_refuses(struct vpmem_flusher *f)
+{
+	if (f->state == VPMEM_OK || f->state == VPMEM_QUIESCED)
+		return false;
+	f->stats.refused++;
+	return true;
+}
+
+static int vpmem_flush_sync(struct vpmem_flusher *f)
+{
+	struct vpmem_waiter w;
+	struct bio_list done;
+	unsigned long flags;
+
+	might_sleep();
+	bio_list_init(&done);
+	spin_lock_irqsave(&f->lock, flags);
+	if (vpmem_refuses(f)) {
+		spin_unlock_irqrestore(&f->lock, flags);
+		return -EIO;
+	}
+	if (vpmem_co_join(&f->co, &w))
+		vpmem_send_locked(f, &done);
+	spin_unlock_irqrestore(&f->lock, flags);
+
+	if (vpmem_waiter_done(&w)) {
+		/* Sending failed: others of this generation were failed too. */
+		vpmem_end_bios(&done);
+		wake_up_all(&f->wq);
+		return w.err;
+	}
+	wait_event(f->wq, vpmem_waiter_done(&w));
+	return w.err;
+}
+
+static int vpmem_flush_bio(struct vpmem_flusher *f, struct bio *bio)
+{
+	struct bio_list done;
+	unsigned long flags;
+
+	bio_list_init(&done);
+	spin_lock_irqsave(&f->lock, flags);
+	if (vpmem_refuses(f)) {
+		spin_unlock_irqrestore(&f->lock, flags);
+		return -EIO;
+	}
+	if (vpmem_co_join_bio(&f->co, bio))
+		vpmem_send_locked(f, &done);
+	spin_unlock_irqrestore(&f->lock, flags);
+
+	/* From here on the bio is ours: ended here or on completion. */
+	if (!bio_list_empty(&done)) {
+		vpmem_end_bios(&done);
+		wake_up_all(&f->wq);
+	}
+	return GUESTMEM_FLUSH_ASYNC;
+}
+
+/**
+ * vpmem_region_flush() - nd_region flush callback of virtio-pmem regions
+ * @nd_region: the region; its provider data is the virtio device
+ * @bio: NULL for a synchronous flush, else the bio asking for it
+ *
+ * Where the kernel lets providers complete bios themselves
+ * (NVDIMM_FLUSH_ASYNC: pmem.c then only passes FUA bios here, after the
+ * data), the bio is completed when its flush generation completes.
+ * Otherwise the caller sleeps until the flush is done: in pmem.c the
+ * REQ_PREFLUSH call happens before the data is copied, so waiting here
+ * keeps the flush ahead of the data (upstream's chained child bio ran
+ * it afterwards).
+ *
+ * Return: 0, a negative errno, or NVDIMM_FLUSH_ASYNC.
+ */
+int vpmem_region_flush(struct nd_region *nd_region, struct bio *bio)
+{
+	struct virtio_device *vdev = nd_region_provider_data(nd_region);
+	struct virtio_pmem *vpmem = vdev->priv;
+
+	if (bio && GUESTMEM_FLUSH_ASYNC)
+		return vpmem_flush_bio(&vpmem->flusher, bio);
+	return vpmem_flush_sync(&vpmem->flusher);
+}
+EXPORT_SYMBOL_GPL(vpmem_region_flush);
+
+/**
+ * vpmem_flusher_vq_done() - virtqueue callback: the device answered
+ * @f: flusher of the device
+ *
+ * Completes the generation in flight and sends the next one if callers
+ * are waiting for it.  Runs in interrupt context.
+ */
+void vpmem_flusher_vq_done(struct vpmem_flusher *f)
+{
+	struct bio_list done;
+	unsigned long flags;
+	unsigned int len;
+	void *token;
+	int err;
+
+	bio_list_init(&done);
+	spin_lock_irqsave(&f->lock, flags);
+	while (f->vq && (token = virtqueue_get_buf(f->vq, &len))) {
+		if (token != f->wire) {
+			dev_warn_ratelimited(&f->vdev->dev,
+					     "unknown token in used ring\n");
+			continue;
+		}
+		if (f->state == VPMEM_STUCK) {
+			f->state = VPMEM_OK;
+			dev_warn(&f->vdev->dev,
+				 "host answered the abandoned flush after %lld ms, flushes resume\n",
+				 ktime_ms_delta(ktime_get(), f->sent_at));
+			continue;
+		}
+		if (!f->co.inflight || f->unsent)
+			continue;
+		err = vpmem_resp_to_errno(le32_to_cpu(f->wire->resp.ret), len);
+		if (err)
+			dev_err_ratelimited(&f->vdev->dev,
+					    "host failed a flush (ret %u, len %u)\n",
+					    le32_to_cpu(f->wire->resp.ret), len);
+		if (vpmem_finish_locked(f, err, &done))
+			vpmem_send_locked(f, &done);
+	}
+	spin_unlock_irqrestore(&f->lock, flags);
+	vpmem_end_bios(&done);
+	wake_up_all(&f->wq);
+}
+EXPORT_SYMBOL_GPL(vpmem_flusher_vq_done);
+
+/* Give up on the request in flight: every caller gets -EIO. */
+static void vpmem_abandon_locked(struct vpmem_flusher *f, s64 age_ms,
+				 struct bio_list *done)
+{
+	dev_err(&f->vdev->dev,
+		"flush %llu unanswered for %lld ms: failing %u callers with -EIO, later flushes fail until the host answers\n",
+		f->co.gen, age_ms, f->co.cur_callers + f->co.next_callers);
+	trace_vpmem_flush_timeout(f->vdev->index, f->co.gen, age_ms,
+				  f->co.cur_callers + f->co.next_callers);
+	f->stats.timeouts++;
+	f->stats.errors++;
+	vpmem_co_fail_all(&f->co, -EIO, done);
+	f->state = VPMEM_STUCK;
+}
+
+static void vpmem_watchdog_fn(struct work_struct *work)
+{
+	struct vpmem_flusher *f = container_of(to_delayed_work(work),
+					       struct vpmem_flusher, watchdog);
+	unsigned int timeout = READ_ONCE(flush_timeout_ms);
+	unsigned int warn = READ_ONCE(flush_warn_ms);
+	struct bio_list done;
+	unsigned long flags;
+	s64 age;
+
+	bio_list_init(&done);
+	spin_lock_irqsave(&f->lock, flags);
+	if (!f->co.inflight || f->unsent || f->state != VPMEM_OK) {
+		spin_unlock_irqrestore(&f->lock, flags);
+		return;
+	}
+	age = ktime_ms_delta(ktime_get(), f->sent_at);
+	if (timeout && age >= timeout) {
+		vpmem_abandon_locked(f, age, &done);
+	} else {
+		if (warn && age >= warn &&
+		    time_after_eq(jiffies, f->warned_at + msecs_to_jiffies(warn))) {
+			f->warned_at = jiffies;
+			dev_warn(&f->vdev->dev,
+				 "flush %llu outstanding for %lld ms, %u callers waiting\n",
+				 f->co.gen, age,
+				 f->co.cur_callers + f->co.next_callers);
+		}
+		vpmem_watchdog_arm(f);
+	}
+	spin_unlock_irqrestore(&f->lock, flags);
+	vpmem_end_bios(&done);
+	wake_up_all(&f->wq);
+}
+
+/**
+ * vpmem_flusher_init() - set up the flush transport of a device
+ * @f: flusher embedded in the device's state
+ * @vdev: the virtio device
+ *
+ * Allocates the request buffer and registers the sysfs statistics.
+ * Flushes are refused until vpmem_flusher_start().
+ *
+ * Return: 0 or a negative errno.
+ */
+int vpmem_flusher_init(struct vpmem_flusher *f, struct virtio_device *vdev)
+{
+	int err;
+
+	f->vdev = vdev;
+	f->vq = NULL;
+	spin_lock_init(&f->lock);
+	vpmem_co_init(&f->co);
+	memset(&f->stats, 0, sizeof(f->stats));
+	f->state = VPMEM_BROKEN;
+	f->unsent = false;
+	init_waitqueue_head(&f->wq);
+	INIT_DELAYED_WORK(&f->watchdog, vpmem_watchdog_fn);
+	f->wire = kzalloc(sizeof(*f->wire), GFP_KERNEL);
+	if (!f->wire)
+		return -ENOMEM;
+	err = vpmem_sysfs_add(f);
+	if (err)
+		goto free_wire;
+	return 0;
+
+free_wire:
+	kfree(f->wire);
+	f->wire = NULL;
+	return err;
+}
+EXPORT_SYMBOL_GPL(vpmem_flusher_init);
+
+/**
+ * vpmem_flusher_start() - start (or resume) sending requests
+ * @f: the flusher
+ * @vq: the device's request virtqueue, device already DRIVER_OK
+ *
+ * Callers queued while the device was frozen are sent now.
+ */
+void vpmem_flusher_start(struct vpmem_flusher *f, struct virtqueue *vq)
+{
+	struct bio_list done;
+	unsigned long flags;
+
+	bio_list_init(&done);
+	spin_lock_irqsave(&f->lock, flags);
+	f->vq = vq;
+	f->state = VPMEM_OK;
+	if (f->co.inflight && f->unsent)
+		vpmem_send_locked(f, &done);
+	spin_unlock_irqrestore(&f->lock, flags);
+	vpmem_end_bios(&done);
+	wake_up_all(&f->wq);
+}
+EXPORT_SYMBOL_GPL(vpmem_flusher_start);
+
+static bool vpmem_nothing_sent(struct vpmem_flusher *f)
+{
+	unsigned long flags;
+	bool idle;
+
+	spin_lock_irqsave(&f->lock, flags);
+	idle = !f->co.inflight || f->unsent;
+	spin_unlock_irqrestore(&f->lock, flags);
+	return idle;
+}
+
+/**
+ * vpmem_flusher_quiesce() - stop sending before the device is reset
+ * @f: the flusher
+ *
+ * New callers queue (they are sent by vpmem_flusher_start() after
+ * restore).  Waits for the request in flight, at most flush_timeout_ms
+ * (10 s if that is 0), and fails it if the host does not answer.
+ */
+void vpmem_flusher_quiesce(struct vpmem_flusher *f)
+{
+	unsigned int ms = READ_ONCE(flush_timeout_ms) ?: 10000;
+	struct bio_list done;
+	unsigned long flags;
+
+	bio_list_init(&done);
+	spin_lock_irqsave(&f->lock, flags);
+	f->state = VPMEM_QUIESCED;
+	spin_unlock_irqrestore(&f->lock, flags);
+
+	if (!wait_event_timeout(f->wq, vpmem_nothing_sent(f),
+				msecs_to_jiffies(ms))) {
+		spin_lock_irqsave(&f->lock, flags);
+		if (f->co.inflight && !f->unsent) {
+			dev_err(&f->vdev->dev,
+				"flush %llu unanswered at suspend, failing it\n",
+				f->co.gen);
+			f->stats.timeouts++;
+			/* The next generation stays queued (unsent). */
+			if (vpmem_finish_locked(f, -EIO, &done))
+				vpmem_send_locked(f, &done);
+		}
+		spin_unlock_irqrestore(&f->lock, flags);
+		vpmem_end_bios(&done);
+		wake_up_all(&f->wq);
+	}
+	cancel_delayed_work_sync(&f->watchdog);
+}
+EXPORT_SYMBOL_GPL(vpmem_flusher_quiesce);
+
+/**
+ * vpmem_flusher_kill() - the device is going away: fail everything
+ * @f: the flusher
+ *
+ * Every queued or in-flight caller gets -EIO and later callers are
+ * refused.  The request buffer stays allocated until
+ * vpmem_flusher_destroy(), so a device that still answers after this
+ * (before its reset) writes into owned memory.
+ */
+void vpmem_flusher_kill(struct vpmem_flusher *f)
+{
+	struct bio_list done;
+	unsigned long flags;
+
+	bio_list_init(&done);
+	spin_lock_irqsave(&f->lock, flags);
+	f->state = VPMEM_DEAD;
+	vpmem_co_fail_all(&f->co, -EIO, &done);
+	f->unsent = false;
+	spin_unlock_irqrestore(&f->lock, flags);
+	vpmem_end_bios(&done);
+	wake_up_all(&f->wq);
+	cancel_delayed_work_sync(&f->watchdog);
+}
+EXPORT_SYMBOL_GPL(vpmem_flusher_kill);
+
+/**
+ * vpmem_flusher_detach() - forget the virtqueue after a device reset
+ * @f: the flusher
+ *
+ * Reclaims the request buffer from the ring.  Call after
+ * virtio_reset_device() and before del_vqs().
+ */
+void vpmem_flusher_detach(struct vpmem_flusher *f)
+{
+	unsigned long flags;
+	unsigned int len;
+
+	spin_lock_irqsave(&f->lock, flags);
+	if (f->vq) {
+		while (virtqueue_get_buf(f->vq, &len))
+			;
+		while (virtqueue_detach_unused_buf(f->vq))
+			;
+	}
+	f->vq = NULL;
+	spin_unlock_irqrestore(&f->lock, flags);
+}
+EXPORT_SYMBOL_GPL(vpmem_flusher_detach);
+
+/**
+ * vpmem_flusher_destroy() - release what vpmem_flusher_init() set up
+ * @f: the flusher, killed or never started, its device reset
+ */
+void vpmem_flusher_destroy(struct vpmem_flusher *f)
+{
+	vpmem_sysfs_remove(f);
+	cancel_delayed_work_sync(&f->watchdog);
+	kfree(f->wire);
+	f->wire = NULL;
+}
+EXPORT_SYMBOL_GPL(vpmem_flusher_destroy);
+
+/* Range validation lives here (vpmem_logic.c) for virtio_pmem.ko's probe. */
+EXPORT_SYMBOL_GPL(vpmem_range_check);
+EXPORT_SYMBOL_GPL(vpmem_range_err_str);
+EXPORT_SYMBOL_GPL(vpmem_validate_features);
+
+MODULE_DESCRIPTION("virtio-pmem flush transport with flush coalescing");
+MODULE_LICENSE("GPL");
+MODULE_VERSION(GUESTMEM_VERSION);

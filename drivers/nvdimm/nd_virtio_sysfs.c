@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Flush statistics of a virtio-pmem device, in
+ * /sys/bus/virtio/devices/virtioN/flush_stats/ (see README.md).
+ */
+#include <linux/device.h>
+#include <linux/sysfs.h>
+#include <linux/virtio.h>
+#include "virtio_pmem.h"
+
+struct vpmem_snapshot {
+	struct vpmem_stats st;
+	u64 gen;
+	bool in_flight;
+	unsigned int queued;
+	enum vpmem_state state;
+};
+
+static void vpmem_snapshot(struct device *dev, struct vpmem_snapshot *s)
+{
+	struct virtio_pmem *vpmem = dev_to_virtio(dev)->priv;
+	struct vpmem_flusher *f = &vpmem->flusher;
+	unsigned long flags;
+
+	spin_lock_irqsave(&f->lock, flags);
+	s->st = f->stats;
+	s->gen = f->co.gen;
+	s->in_flight = f->co.inflight && !f->unsent;
+	s->queued = f->co.next_callers + (f->unsent ? f->co.cur_callers : 0);
+	s->state = f->state;
+	spin_unlock_irqrestore(&f->lock, flags);
+}
+
+#define VPMEM_STAT_ATTR(_name, _expr)					\
+static ssize_t _name##_show(struct device *dev,				\
+			    struct device_attribute *attr, char *buf)	\
+{									\
+	struct vpmem_snapshot s;					\
+									\
+	vpmem_snapshot(dev, &s);					\
+	return sysfs_emit(buf, "%llu\n", (unsigned long long)(_expr));	\
+}									\
+static DEVICE_ATTR_RO(_name)
+
+VPMEM_STAT_ATTR(requests, s.st.requests);
+VPMEM_STAT_ATTR(callers, s.st.callers);
+VPMEM_STAT_ATTR(coalesced, s.st.callers - min(s.st.callers, s.st.requests));
+VPMEM_STAT_ATTR(errors, s.st.errors);
+VPMEM_STAT_ATTR(timeouts, s.st.timeouts);
+VPMEM_STAT_ATTR(refused, s.st.refused);
+VPMEM_STAT_ATTR(in_flight, s.in_flight);
+VPMEM_STAT_ATTR(queued, s.queued);
+VPMEM_STAT_ATTR(generation, s.gen);
+VPMEM_STAT_ATTR(last_latency_ns, s.st.last_latency_ns);
+VPMEM_STAT_ATTR(max_latency_ns, s.st.max_latency_ns);
+
+static const char * const vpmem_state_names[] = {
+	[VPMEM_OK] = "ok",
+	[VPMEM_QUIESCED] = "quiesced",
+	[VPMEM_STUCK] = "stuck",
+	[VPMEM_BROKEN] = "broken",
+	[VPMEM_DEAD] = "dead",
+};
+
+static ssize_t state_show(struct device *dev, struct device_attribute *attr,
+			  char *buf)
+{
+	struct vpmem_snapshot s;
+
+	vpmem_snapshot(dev, &s);
+	return sysfs_emit(buf, "%s\n", vpmem_state_names[s.state]);
+}
+static DEVICE_ATTR_RO(state);
+
+/* One "<bound_us> <count>" line per bucket; the last bound is "inf". */
+static ssize_t latency_histogram_show(struct device *dev,
+				      struct device_attribute *attr, char *buf)
+{
+	struct vpmem_snapshot s;
+	unsigned int i;
+	int len = 0;
+	u64 lim;
+
+	vpmem_snapshot(dev, &s);
+	for (i = 0; i < VPMEM_HIST_BUCKETS; i++) {
+		lim = vpmem_hist_bucket_limit_us(i);
+		if (lim)
+			len += sysfs_emit_at(buf, len, "%llu %llu\n", lim,
+					     s.st.hist[i]);
+		else
+			len += sysfs_emit_at(buf, len, "inf %llu\n",
+					     s.st.hist[i]);
+	}
+	return len;
+}
+static DEVICE_ATTR_RO(latency_histogram);
+
+static struct attribute *vpmem_stat_attrs[] = {
+	&dev_attr_requests.attr,
+	&dev_attr_callers.attr,
+	&dev_attr_coalesced.attr,
+	&dev_attr_errors.attr,
+	&dev_attr_timeouts.attr,
+	&dev_attr_refused.attr,
+	&dev_attr_in_flight.attr,
+	&dev_attr_queued.attr,
+	&dev_attr_generation.attr,
+	&dev_attr_last_latency_ns.attr,
+	&dev_attr_max_latency_ns.attr,
+	&dev_attr_state.attr,
+	&dev_attr_latency_histogram.attr,
+	NULL,
+};
+
+static const struct attribute_group vpmem_stat_group = {
+	.name = "flush_stats",
+	.attrs = vpmem_stat_attrs,
+};
+
+/**
+ * vpmem_sysfs_add() - publish the flush statistics of a device
+ * @f: its flusher; the device's priv must point at its &struct virtio_pmem
+ *
+ * Return: 0 or a negative errno.
+ */
+int vpmem_sysfs_add(struct vpmem_flusher *f)
+{
+	return device_add_group(&f->vdev->dev, &vpmem_stat_group);
+}
+
+/**
+ * vpmem_sysfs_remove() - withdraw the flush statistics of a device
+ * @f: its flusher
+ */
+void vpmem_sysfs_remove(struct vpmem_flusher *f)
+{
+	device_remove_group(&f->vdev->dev, &vpmem_stat_group);
+}

@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * virtio-pmem: state shared by virtio_pmem.ko (device probe, region) and
+ * nd_virtio.ko (flush transport).
+ */
+#ifndef _GUESTMEM_VIRTIO_PMEM_H
+#define _GUESTMEM_VIRTIO_PMEM_H
+
+#include <linux/cache.h>
+#include <linux/libnvdimm.h>
+#include <linux/spinlock.h>
+#include <linux/virtio.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
+#include <guestmem/compat.h>
+#include <guestmem/virtio_pmem_defs.h>
+#include "vpmem_logic.h"
+
+#define GUESTMEM_VERSION	"0.1.0"
+
+/*
+ * The one request buffer of a device.  The response is written by the
+ * device (DMA_FROM_DEVICE) and gets a cache line of its own, away from
+ * the request and from anything the CPU writes while it is in flight.
+ */
+struct vpmem_wire {
+	struct virtio_pmem_req req;
+	struct virtio_pmem_resp resp ____cacheline_aligned;
+};
+
+/**
+ * enum vpmem_state - why a flusher refuses to send
+ * @VPMEM_OK: requests flow
+ * @VPMEM_QUIESCED: suspended (freeze); callers queue until restore
+ * @VPMEM_STUCK: the watchdog gave up on the request in flight; callers
+ *	fail fast until the device answers it
+ * @VPMEM_BROKEN: the virtqueue or device is broken (NEEDS_RESET)
+ * @VPMEM_DEAD: the device is being removed
+ */
+enum vpmem_state {
+	VPMEM_OK,
+	VPMEM_QUIESCED,
+	VPMEM_STUCK,
+	VPMEM_BROKEN,
+	VPMEM_DEAD,
+};
+
+/**
+ * struct vpmem_flusher - flush transport of one device
+ * @vdev: the virtio device
+ * @vq: its request virtqueue, NULL while none exists
+ * @lock: protects everything below and serialises virtqueue access
+ * @co: flush generation bookkeeping
+ * @stats: counters exported in sysfs
+ * @wire: request/response buffer of the request in flight
+ * @state: see &enum vpmem_state
+ * @unsent: the current generation has callers but no request was sent
+ *	(quiesced when it started)
+ * @sent_at: when the request in flight was sent
+ * @warned_at: last time the watchdog warned about it, in jiffies
+ * @wq: synchronous callers sleep here
+ * @watchdog: warns about, and eventually fails, a request the host
+ *	does not answer
+ */
+struct vpmem_flusher {
+	struct virtio_device *vdev;
+	struct virtqueue *vq;
+	spinlock_t lock;
+	struct vpmem_co co;
+	struct vpmem_stats stats;
+	struct vpmem_wire *wire;
+	enum vpmem_state state;
+	bool unsent;
+	ktime_t sent_at;
+	unsigned long warned_at;
+	wait_queue_head_t wq;
+	struct delayed_work watchdog;
+};
+
+/**
+ * struct virtio_pmem - one virtio-pmem device
+ * @vdev: the virtio device
+ * @flusher: flush transport
+ * @nvdimm_bus: bus the region lives on
+ * @nd_desc: its descriptor
+ * @start: guest physical address of the range
+ * @size: size of the range in bytes
+ */
+struct virtio_pmem {
+	struct virtio_device *vdev;
+	struct vpmem_flusher flusher;
+	struct nvdimm_bus *nvdimm_bus;
+	struct nvdimm_bus_descriptor nd_desc;
+	u64 start;
+	u64 size;
+};
+
+int vpmem_flusher_init(struct vpmem_flusher *f, struct virtio_device *vdev);
+void vpmem_flusher_start(struct vpmem_flusher *f, struct virtqueue *vq);
+void vpmem_flusher_quiesce(struct vpmem_flusher *f);
+void vpmem_flusher_kill(struct vpmem_flusher *f);
+void vpmem_flusher_detach(struct vpmem_flusher *f);
+void vpmem_flusher_destroy(struct vpmem_flusher *f);
+void vpmem_flusher_vq_done(struct vpmem_flusher *f);
+int vpmem_region_flush(struct nd_region *nd_region, struct bio *bio);
+
+int vpmem_sysfs_add(struct vpmem_flusher *f);
+void vpmem_sysfs_remove(struct vpmem_flusher *f);
+
+#endif /* _GUESTMEM_VIRTIO_PMEM_H */

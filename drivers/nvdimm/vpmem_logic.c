@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * virtio-pmem response decoding, range validation and flush statistics.
+ */
+#include <linux/errno.h>
+#include <linux/log2.h>
+#include <linux/math64.h>
+#include <guestmem/virtio_pmem_defs.h>
+#include "vpmem_logic.h"
+
+/**
+ * vpmem_resp_to_errno() - decode a flush response
+ * @ret: the device's le32 ret field, already in CPU order
+ * @used_len: bytes the device reports having written into the response
+ *
+ * The spec says 0 is success and -1 failure; QEMU, Cloud Hypervisor and
+ * crosvm answer 1 on failure, Firecracker -1.  Anything but 0 is a failed
+ * flush, and so is a response the device did not fill in.
+ *
+ * Return: 0 or -EIO.
+ */
+int vpmem_resp_to_errno(u32 ret, unsigned int used_len)
+{
+	if (used_len < VPMEM_RESP_LEN)
+		return -EIO;
+	return ret ? -EIO : 0;
+}
+
+/**
+ * vpmem_validate_features() - features to keep after validation
+ * @features: feature bits negotiated so far
+ * @shm_region_present: the device exposes shared memory region 0
+ *
+ * SHMEM_REGION without region 0 would leave us without a range: drop the
+ * feature so the range is read from config space (upstream since 6.8).
+ *
+ * Return: @features, possibly without VIRTIO_PMEM_F_SHMEM_REGION.
+ */
+u64 vpmem_validate_features(u64 features, bool shm_region_present)
+{
+	if (!shm_region_present)
+		features &= ~BIT_ULL(VIRTIO_PMEM_F_SHMEM_REGION);
+	return features;
+}
+
+/**
+ * vpmem_range_check() - validate the range a device describes
+ * @start: guest physical address of the first byte
+ * @size: length in bytes
+ * @align: required alignment of @start and @size (a power of two)
+ *
+ * Return: %VPMEM_RANGE_OK or the first problem found.
+ */
+enum vpmem_range_err vpmem_range_check(u64 start, u64 size, u64 align)
+{
+	if (!size)
+		return VPMEM_RANGE_EMPTY;
+	if (start + size - 1 < start)
+		return VPMEM_RANGE_WRAPS;
+	if ((start | size) & (align - 1))
+		return VPMEM_RANGE_UNALIGNED;
+	return VPMEM_RANGE_OK;
+}
+
+/**
+ * vpmem_range_err_str() - human readable reason for a range error
+ * @err: result of vpmem_range_check()
+ *
+ * Return: a static string.
+ */
+const char *vpmem_range_err_str(enum vpmem_range_err err)
+{
+	switch (err) {
+	case VPMEM_RANGE_OK:
+		return "ok";
+	case VPMEM_RANGE_EMPTY:
+		return "empty range";
+	case VPMEM_RANGE_WRAPS:
+		return "range wraps around the address space";
+	case VPMEM_RANGE_UNALIGNED:
+		return "range not page aligned";
+	}
+	return "unknown";
+}
+
+/**
+ * vpmem_hist_bucket() - histogram bucket of a round-trip time
+ * @ns: latency in nanoseconds
+ *
+ * Bucket 0 holds latencies below 16 us; bucket i (0 < i < last) holds
+ * [2^(i+3), 2^(i+4)) us; the last bucket holds everything slower.
+ *
+ * Return: bucket index, < %VPMEM_HIST_BUCKETS.
+ */
+unsigned int vpmem_hist_bucket(u64 ns)
+{
+	u64 us = div_u64(ns, NSEC_PER_USEC);
+	unsigned int b;
+
+	if (us < 16)
+		return 0;
+	b = ilog2(us) - 3;
+	return min_t(unsigned int, b, VPMEM_HIST_BUCKETS - 1);
+}
+
+/**
+ * vpmem_hist_bucket_limit_us() - exclusive upper bound of a bucket
+ * @bucket: bucket index
+ *
+ * Return: the bound in microseconds, or 0 for the open-ended last bucket.
+ */
+u64 vpmem_hist_bucket_limit_us(unsigned int bucket)
+{
+	if (bucket >= VPMEM_HIST_BUCKETS - 1)
+		return 0;
+	return 16ULL << bucket;
+}
+
+/**
+ * vpmem_stats_account() - account one finished request
+ * @st: statistics (owner's lock held)
+ * @ns: its round-trip time, 0 if it never reached the device
+ * @served: callers it served
+ * @err: its result
+ */
+void vpmem_stats_account(struct vpmem_stats *st, u64 ns, unsigned int served,
+			 int err)
+{
+	st->callers += served;
+	if (err)
+		st->errors++;
+	if (!ns)
+		return;
+	st->last_latency_ns = ns;
+	if (ns > st->max_latency_ns)
+		st->max_latency_ns = ns;
+	st->hist[vpmem_hist_bucket(ns)]++;
+}

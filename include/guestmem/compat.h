@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Kernel API differences, decided by compile-time feature probes run
+ * against the target tree (include/probes/, scripts/compat-probe.sh),
+ * never by version numbers: distribution kernels carry backports.
+ */
+#ifndef _GUESTMEM_COMPAT_H
+#define _GUESTMEM_COMPAT_H
+
+#include <linux/libnvdimm.h>
+#include <guestmem_probes.h>	/* generated: GUESTMEM_HAVE_* */
+
+/*
+ * GUESTMEM_FLUSH_ASYNC: value a region flush callback returns when it
+ * took ownership of the bio and completes it later; 0 when the kernel
+ * only knows synchronous providers.
+ */
+#ifdef GUESTMEM_HAVE_NVDIMM_FLUSH_ASYNC
+#define GUESTMEM_FLUSH_ASYNC	NVDIMM_FLUSH_ASYNC
+#else
+#define GUESTMEM_FLUSH_ASYNC	0
+#endif
+
+#endif /* _GUESTMEM_COMPAT_H */
