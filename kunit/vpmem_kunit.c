@@ -4,8 +4,8 @@
  * (alone and under concurrency against a simulated device), response
  * decoding, feature and range validation, latency statistics.
  *
- * The logic is compiled into this module from its own sources, so the
- * tests need no device and no nd_virtio.ko.
+ * The logic lives in nd_virtio.ko, which exports it to this module only
+ * when the kernel has KUnit (EXPORT_SYMBOL_IF_KUNIT); no device needed.
  */
 #include <kunit/test.h>
 #include <linux/delay.h>
@@ -13,8 +13,11 @@
 #include <linux/slab.h>
 #include <linux/wait.h>
 
-#include "../drivers/nvdimm/vpmem_coalesce.c"
-#include "../drivers/nvdimm/vpmem_logic.c"
+#include <linux/blkdev.h>
+#include <linux/sizes.h>
+#include <guestmem/compat.h>
+#include <guestmem/virtio_pmem_defs.h>
+#include "../drivers/nvdimm/vpmem_logic.h"
 
 /* ---- generation bookkeeping, single-threaded ---- */
 
@@ -184,7 +187,7 @@ static void vpmem_co_fail_all_releases_everyone(struct kunit *test)
  * caller returns, requests never outnumber callers.
  */
 struct vpmem_sim {
-	spinlock_t lock;
+	spinlock_t lock;	/* the device lock of the real driver */
 	struct vpmem_co co;
 	wait_queue_head_t wq;
 	u64 clock;
@@ -403,5 +406,6 @@ static struct kunit_suite vpmem_logic_suite = {
 
 kunit_test_suites(&vpmem_coalesce_suite, &vpmem_logic_suite);
 
+GUESTMEM_IMPORT_KUNIT_NS();
 MODULE_DESCRIPTION("KUnit tests of the virtio-pmem flush logic");
 MODULE_LICENSE("GPL");

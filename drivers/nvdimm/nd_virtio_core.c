@@ -503,11 +503,6 @@ void vpmem_flusher_destroy(struct vpmem_flusher *f)
 }
 EXPORT_SYMBOL_GPL(vpmem_flusher_destroy);
 
-/* Range validation lives here (vpmem_logic.c) for virtio_pmem.ko's probe. */
-EXPORT_SYMBOL_GPL(vpmem_range_check);
-EXPORT_SYMBOL_GPL(vpmem_range_err_str);
-EXPORT_SYMBOL_GPL(vpmem_validate_features);
-
 MODULE_DESCRIPTION("virtio-pmem flush transport with flush coalescing");
 MODULE_LICENSE("GPL");
 MODULE_VERSION(GUESTMEM_VERSION);

@@ -65,7 +65,7 @@ enum vpmem_state {
 struct vpmem_flusher {
 	struct virtio_device *vdev;
 	struct virtqueue *vq;
-	spinlock_t lock;
+	spinlock_t lock;	/* see the kernel-doc above */
 	struct vpmem_co co;
 	struct vpmem_stats stats;
 	struct vpmem_wire *wire;

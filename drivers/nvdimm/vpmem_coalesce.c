@@ -9,6 +9,8 @@
  * arriving while a request is in flight are batched into the next one.
  */
 #include <linux/blkdev.h>
+#include <kunit/visibility.h>
+#include <linux/module.h>
 #include "vpmem_logic.h"
 
 /**
@@ -26,6 +28,7 @@ void vpmem_co_init(struct vpmem_co *co)
 	co->cur_callers = 0;
 	co->next_callers = 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(vpmem_co_init);
 
 /* Start the next generation when idle; true if a request must be sent. */
 static bool vpmem_co_start(struct vpmem_co *co)
@@ -61,6 +64,7 @@ bool vpmem_co_join(struct vpmem_co *co, struct vpmem_waiter *w)
 	co->next_callers++;
 	return false;
 }
+EXPORT_SYMBOL_IF_KUNIT(vpmem_co_join);
 
 /**
  * vpmem_co_join_bio() - add an asynchronous caller
@@ -81,6 +85,7 @@ bool vpmem_co_join_bio(struct vpmem_co *co, struct bio *bio)
 	co->next_callers++;
 	return false;
 }
+EXPORT_SYMBOL_IF_KUNIT(vpmem_co_join_bio);
 
 /* Hand @err to every waiter on @list; the waiters may return at once. */
 static void vpmem_co_wake_list(struct list_head *list, int err)
@@ -150,6 +155,7 @@ bool vpmem_co_complete(struct vpmem_co *co, int err, struct bio_list *done,
 	co->cur_callers = 0;
 	return vpmem_co_promote(co);
 }
+EXPORT_SYMBOL_IF_KUNIT(vpmem_co_complete);
 
 /**
  * vpmem_co_fail_all() - fail every caller, in flight or queued
@@ -170,6 +176,7 @@ void vpmem_co_fail_all(struct vpmem_co *co, int err, struct bio_list *done)
 	co->next_callers = 0;
 	co->inflight = false;
 }
+EXPORT_SYMBOL_IF_KUNIT(vpmem_co_fail_all);
 
 /**
  * vpmem_co_idle() - no request in flight and nobody waiting
@@ -181,3 +188,4 @@ bool vpmem_co_idle(const struct vpmem_co *co)
 {
 	return !co->inflight && !co->next_callers;
 }
+EXPORT_SYMBOL_IF_KUNIT(vpmem_co_idle);

@@ -6,6 +6,8 @@
 #include <linux/log2.h>
 #include <linux/math64.h>
 #include <guestmem/virtio_pmem_defs.h>
+#include <kunit/visibility.h>
+#include <linux/module.h>
 #include "vpmem_logic.h"
 
 /**
@@ -25,6 +27,7 @@ int vpmem_resp_to_errno(u32 ret, unsigned int used_len)
 		return -EIO;
 	return ret ? -EIO : 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(vpmem_resp_to_errno);
 
 /**
  * vpmem_validate_features() - features to keep after validation
@@ -42,6 +45,7 @@ u64 vpmem_validate_features(u64 features, bool shm_region_present)
 		features &= ~BIT_ULL(VIRTIO_PMEM_F_SHMEM_REGION);
 	return features;
 }
+EXPORT_SYMBOL_GPL(vpmem_validate_features);
 
 /**
  * vpmem_range_check() - validate the range a device describes
@@ -61,6 +65,7 @@ enum vpmem_range_err vpmem_range_check(u64 start, u64 size, u64 align)
 		return VPMEM_RANGE_UNALIGNED;
 	return VPMEM_RANGE_OK;
 }
+EXPORT_SYMBOL_GPL(vpmem_range_check);
 
 /**
  * vpmem_range_err_str() - human readable reason for a range error
@@ -82,6 +87,7 @@ const char *vpmem_range_err_str(enum vpmem_range_err err)
 	}
 	return "unknown";
 }
+EXPORT_SYMBOL_GPL(vpmem_range_err_str);
 
 /**
  * vpmem_hist_bucket() - histogram bucket of a round-trip time
@@ -102,6 +108,7 @@ unsigned int vpmem_hist_bucket(u64 ns)
 	b = ilog2(us) - 3;
 	return min_t(unsigned int, b, VPMEM_HIST_BUCKETS - 1);
 }
+EXPORT_SYMBOL_IF_KUNIT(vpmem_hist_bucket);
 
 /**
  * vpmem_hist_bucket_limit_us() - exclusive upper bound of a bucket
@@ -115,6 +122,7 @@ u64 vpmem_hist_bucket_limit_us(unsigned int bucket)
 		return 0;
 	return 16ULL << bucket;
 }
+EXPORT_SYMBOL_IF_KUNIT(vpmem_hist_bucket_limit_us);
 
 /**
  * vpmem_stats_account() - account one finished request
@@ -136,3 +144,4 @@ void vpmem_stats_account(struct vpmem_stats *st, u64 ns, unsigned int served,
 		st->max_latency_ns = ns;
 	st->hist[vpmem_hist_bucket(ns)]++;
 }
+EXPORT_SYMBOL_IF_KUNIT(vpmem_stats_account);

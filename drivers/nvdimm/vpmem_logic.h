@@ -76,6 +76,7 @@ bool vpmem_co_idle(const struct vpmem_co *co);
  */
 static inline bool vpmem_waiter_done(struct vpmem_waiter *w)
 {
+	/* Pairs with smp_store_release() in vpmem_co_wake_list(). */
 	return smp_load_acquire(&w->done);
 }
 
