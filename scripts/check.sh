@@ -1,0 +1,80 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# check.sh [ID...]: the whole test suite (`make check`).
+#
+#   1. host packages (scripts/deps.sh), pmemtool
+#   2. lint: checkpatch --strict, W=1 + sparse build on every kernel
+#   3. per kernel of the matrix (scripts/matrix.conf, or the given ids):
+#      stock kernels: the virtio-pmem guest scenarios with our modules;
+#      test kernels: KUnit suites, then the same scenarios (KASAN,
+#      lockdep and kmemleak reports fail the run)
+#
+# Every check prints one RESULT line; results are reported per kernel and
+# the last line is "N passed, N failed".  Logs: results/check-<time>/.
+. "$(dirname "$0")/lib.sh"
+IDS=${*:-$("$TOP/scripts/kernels.sh" list)}
+RUN="$TOP/results/check-$(date +%Y%m%d-%H%M%S)"
+mkdir -p "$RUN"
+ALL="$RUN/all-results.txt"
+: >"$ALL"
+T0=$SECONDS
+
+# record GROUP < lines: keep RESULT lines, prefixed with the group
+record() {
+	grep '^RESULT ' | sed "s/^RESULT /RESULT $1:/" | tee -a "$ALL"
+}
+# step GROUP NAME CMD...: run CMD, a non-zero exit without any FAIL line
+# is itself a failure (a crashed step must not look green)
+step() {
+	local group=$1 name=$2 log rc
+	shift 2
+	log="$RUN/$group-$name.log"
+	say "[$group] $name (log: $log)"
+	"$@" >"$log" 2>&1
+	rc=$?
+	record "$group" <"$log"
+	if [ $rc -ne 0 ] && ! grep -q '^RESULT [^ ]* FAIL' "$log"; then
+		echo "RESULT $group:$name FAIL exited $rc without a result, see $log" | tee -a "$ALL"
+	fi
+	if ! grep -q '^RESULT ' "$log"; then
+		[ $rc -eq 0 ] && echo "RESULT $group:$name FAIL produced no result, see $log" | tee -a "$ALL"
+	fi
+}
+
+"$TOP/scripts/deps.sh" || die "dependencies"
+say "provisioning kernels: $IDS"
+for id in $IDS; do
+	"$TOP/scripts/kernels.sh" env "$id" >/dev/null || die "provisioning $id failed"
+done
+make -s -C "$TOP/tools" O="$CACHE/tools" >"$RUN/tools.log" 2>&1 ||
+	die "building tools/pmemtool failed ($RUN/tools.log)"
+export PMEMTOOL="$CACHE/tools/pmemtool"
+
+step lint lint "$TOP/scripts/lint.sh" $IDS
+
+for id in $IDS; do
+	kind=$("$TOP/scripts/kernels.sh" env "$id" | sed -n 's/^KIND=//p')
+	mods=$("$TOP/scripts/build.sh" "$id" 2>"$RUN/$id-build.err")
+	if [ -z "$mods" ]; then
+		echo "RESULT $id:build FAIL see $RUN/$id-build.err" | tee -a "$ALL"
+		continue
+	fi
+	if [ "$kind" = test ]; then
+		step "$id" kunit "$TOP/tests/kunit.sh" "$id" "$RUN/$id/kunit"
+	fi
+	step "$id" pmem "$TOP/tests/pmem-scenarios.sh" "$id" --ours "$mods" "$RUN/$id/pmem"
+done
+
+echo
+echo "Per kernel:"
+for g in lint $IDS; do
+	p=$(grep -c "^RESULT $g:[^ ]* PASS" "$ALL")
+	f=$(grep -c "^RESULT $g:[^ ]* FAIL" "$ALL")
+	printf '  %-12s %3d passed, %d failed\n' "$g" "$p" "$f"
+done
+grep "^RESULT [^ ]* FAIL" "$ALL" | sed 's/^/  /'
+echo "Logs: $RUN ($((SECONDS - T0)) s)"
+npass=$(grep -c '^RESULT [^ ]* PASS' "$ALL")
+nfail=$(grep -c '^RESULT [^ ]* FAIL' "$ALL")
+echo "$npass passed, $nfail failed"
+[ "$nfail" -eq 0 ] && [ "$npass" -gt 0 ]
