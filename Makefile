@@ -37,7 +37,7 @@ install: modules
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null
 	rm -rf include/generated
-	$(MAKE) -C tools clean
+	-[ ! -f tools/Makefile ] || $(MAKE) -C tools clean
 
 check:
 	scripts/check.sh $(KERNELS)

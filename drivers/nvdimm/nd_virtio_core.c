@@ -33,12 +33,36 @@ module_param(flush_warn_ms, uint, 0644);
 MODULE_PARM_DESC(flush_warn_ms,
 		 "Warn every this many ms while a flush is unanswered (0: never; default 10000)");
 
-static void vpmem_end_bios(struct bio_list *done)
+/*
+ * Work collected under the lock and done after dropping it: bios to end
+ * and the waitqueues to wake.  Waiters of generation g sleep on
+ * wq[g & 1], so a completion wakes only its own callers, not the batch
+ * that is waiting for the next request.
+ */
+struct vpmem_after {
+	struct bio_list bios;
+	unsigned int wake;
+};
+
+#define VPMEM_WAKE_ALL	3U
+
+static void vpmem_after_init(struct vpmem_after *a)
+{
+	bio_list_init(&a->bios);
+	a->wake = 0;
+}
+
+static void vpmem_after_run(struct vpmem_flusher *f, struct vpmem_after *a)
 {
 	struct bio *bio;
 
-	while ((bio = bio_list_pop(done)))
+	while ((bio = bio_list_pop(&a->bios)))
 		bio_endio(bio);
+	if (a->wake & 1)
+		wake_up_all(&f->wq[0]);
+	if (a->wake & 2)
+		wake_up_all(&f->wq[1]);
+	wake_up_all(&f->idle_wq);
 }
 
 static void vpmem_mark_broken(struct vpmem_flusher *f, const char *why)
@@ -105,7 +129,7 @@ static void vpmem_watchdog_arm(struct vpmem_flusher *f)
  * joined meanwhile and the next generation has to be sent.
  */
 static bool vpmem_finish_locked(struct vpmem_flusher *f, int err,
-				struct bio_list *done)
+				struct vpmem_after *done)
 {
 	u64 ns = 0, gen = f->co.gen;
 	unsigned int served;
@@ -114,14 +138,15 @@ static bool vpmem_finish_locked(struct vpmem_flusher *f, int err,
 	if (!f->unsent)
 		ns = ktime_to_ns(ktime_sub(ktime_get(), f->sent_at)) ?: 1;
 	f->unsent = false;
-	again = vpmem_co_complete(&f->co, err, done, &served);
+	again = vpmem_co_complete(&f->co, err, &done->bios, &served);
+	done->wake |= BIT(gen & 1);
 	vpmem_stats_account(&f->stats, ns, served, err);
 	trace_vpmem_flush_complete(f->vdev->index, gen, err, ns, served);
 	return again;
 }
 
 /* Send the current generation; fails it (and any successor) on error. */
-static void vpmem_send_locked(struct vpmem_flusher *f, struct bio_list *done)
+static void vpmem_send_locked(struct vpmem_flusher *f, struct vpmem_after *done)
 {
 	int err;
 
@@ -159,11 +184,11 @@ static bool vpmem_refuses(struct vpmem_flusher *f)
 static int vpmem_flush_sync(struct vpmem_flusher *f)
 {
 	struct vpmem_waiter w;
-	struct bio_list done;
+	struct vpmem_after done;
 	unsigned long flags;
 
 	might_sleep();
-	bio_list_init(&done);
+	vpmem_after_init(&done);
 	spin_lock_irqsave(&f->lock, flags);
 	if (vpmem_refuses(f)) {
 		spin_unlock_irqrestore(&f->lock, flags);
@@ -175,20 +200,19 @@ static int vpmem_flush_sync(struct vpmem_flusher *f)
 
 	if (vpmem_waiter_done(&w)) {
 		/* Sending failed: others of this generation were failed too. */
-		vpmem_end_bios(&done);
-		wake_up_all(&f->wq);
+		vpmem_after_run(f, &done);
 		return w.err;
 	}
-	wait_event(f->wq, vpmem_waiter_done(&w));
+	wait_event(f->wq[w.gen & 1], vpmem_waiter_done(&w));
 	return w.err;
 }
 
 static int vpmem_flush_bio(struct vpmem_flusher *f, struct bio *bio)
 {
-	struct bio_list done;
+	struct vpmem_after done;
 	unsigned long flags;
 
-	bio_list_init(&done);
+	vpmem_after_init(&done);
 	spin_lock_irqsave(&f->lock, flags);
 	if (vpmem_refuses(f)) {
 		spin_unlock_irqrestore(&f->lock, flags);
@@ -199,10 +223,7 @@ static int vpmem_flush_bio(struct vpmem_flusher *f, struct bio *bio)
 	spin_unlock_irqrestore(&f->lock, flags);
 
 	/* From here on the bio is ours: ended here or on completion. */
-	if (!bio_list_empty(&done)) {
-		vpmem_end_bios(&done);
-		wake_up_all(&f->wq);
-	}
+	vpmem_after_run(f, &done);
 	return GUESTMEM_FLUSH_ASYNC;
 }
 
@@ -241,13 +262,13 @@ EXPORT_SYMBOL_GPL(vpmem_region_flush);
  */
 void vpmem_flusher_vq_done(struct vpmem_flusher *f)
 {
-	struct bio_list done;
+	struct vpmem_after done;
 	unsigned long flags;
 	unsigned int len;
 	void *token;
 	int err;
 
-	bio_list_init(&done);
+	vpmem_after_init(&done);
 	spin_lock_irqsave(&f->lock, flags);
 	while (f->vq && (token = virtqueue_get_buf(f->vq, &len))) {
 		if (token != f->wire) {
@@ -273,14 +294,13 @@ void vpmem_flusher_vq_done(struct vpmem_flusher *f)
 			vpmem_send_locked(f, &done);
 	}
 	spin_unlock_irqrestore(&f->lock, flags);
-	vpmem_end_bios(&done);
-	wake_up_all(&f->wq);
+	vpmem_after_run(f, &done);
 }
 EXPORT_SYMBOL_GPL(vpmem_flusher_vq_done);
 
 /* Give up on the request in flight: every caller gets -EIO. */
 static void vpmem_abandon_locked(struct vpmem_flusher *f, s64 age_ms,
-				 struct bio_list *done)
+				 struct vpmem_after *done)
 {
 	dev_err(&f->vdev->dev,
 		"flush %llu unanswered for %lld ms: failing %u callers with -EIO, later flushes fail until the host answers\n",
@@ -289,7 +309,8 @@ static void vpmem_abandon_locked(struct vpmem_flusher *f, s64 age_ms,
 				  f->co.cur_callers + f->co.next_callers);
 	f->stats.timeouts++;
 	f->stats.errors++;
-	vpmem_co_fail_all(&f->co, -EIO, done);
+	vpmem_co_fail_all(&f->co, -EIO, &done->bios);
+	done->wake = VPMEM_WAKE_ALL;
 	f->state = VPMEM_STUCK;
 }
 
@@ -299,11 +320,11 @@ static void vpmem_watchdog_fn(struct work_struct *work)
 					       struct vpmem_flusher, watchdog);
 	unsigned int timeout = READ_ONCE(flush_timeout_ms);
 	unsigned int warn = READ_ONCE(flush_warn_ms);
-	struct bio_list done;
+	struct vpmem_after done;
 	unsigned long flags;
 	s64 age;
 
-	bio_list_init(&done);
+	vpmem_after_init(&done);
 	spin_lock_irqsave(&f->lock, flags);
 	if (!f->co.inflight || f->unsent || f->state != VPMEM_OK) {
 		spin_unlock_irqrestore(&f->lock, flags);
@@ -324,8 +345,7 @@ static void vpmem_watchdog_fn(struct work_struct *work)
 		vpmem_watchdog_arm(f);
 	}
 	spin_unlock_irqrestore(&f->lock, flags);
-	vpmem_end_bios(&done);
-	wake_up_all(&f->wq);
+	vpmem_after_run(f, &done);
 }
 
 /**
@@ -349,7 +369,9 @@ int vpmem_flusher_init(struct vpmem_flusher *f, struct virtio_device *vdev)
 	memset(&f->stats, 0, sizeof(f->stats));
 	f->state = VPMEM_BROKEN;
 	f->unsent = false;
-	init_waitqueue_head(&f->wq);
+	init_waitqueue_head(&f->wq[0]);
+	init_waitqueue_head(&f->wq[1]);
+	init_waitqueue_head(&f->idle_wq);
 	INIT_DELAYED_WORK(&f->watchdog, vpmem_watchdog_fn);
 	f->wire = kzalloc(sizeof(*f->wire), GFP_KERNEL);
 	if (!f->wire)
@@ -375,18 +397,17 @@ EXPORT_SYMBOL_GPL(vpmem_flusher_init);
  */
 void vpmem_flusher_start(struct vpmem_flusher *f, struct virtqueue *vq)
 {
-	struct bio_list done;
+	struct vpmem_after done;
 	unsigned long flags;
 
-	bio_list_init(&done);
+	vpmem_after_init(&done);
 	spin_lock_irqsave(&f->lock, flags);
 	f->vq = vq;
 	f->state = VPMEM_OK;
 	if (f->co.inflight && f->unsent)
 		vpmem_send_locked(f, &done);
 	spin_unlock_irqrestore(&f->lock, flags);
-	vpmem_end_bios(&done);
-	wake_up_all(&f->wq);
+	vpmem_after_run(f, &done);
 }
 EXPORT_SYMBOL_GPL(vpmem_flusher_start);
 
@@ -412,15 +433,15 @@ static bool vpmem_nothing_sent(struct vpmem_flusher *f)
 void vpmem_flusher_quiesce(struct vpmem_flusher *f)
 {
 	unsigned int ms = READ_ONCE(flush_timeout_ms) ?: 10000;
-	struct bio_list done;
+	struct vpmem_after done;
 	unsigned long flags;
 
-	bio_list_init(&done);
+	vpmem_after_init(&done);
 	spin_lock_irqsave(&f->lock, flags);
 	f->state = VPMEM_QUIESCED;
 	spin_unlock_irqrestore(&f->lock, flags);
 
-	if (!wait_event_timeout(f->wq, vpmem_nothing_sent(f),
+	if (!wait_event_timeout(f->idle_wq, vpmem_nothing_sent(f),
 				msecs_to_jiffies(ms))) {
 		spin_lock_irqsave(&f->lock, flags);
 		if (f->co.inflight && !f->unsent) {
@@ -433,8 +454,7 @@ void vpmem_flusher_quiesce(struct vpmem_flusher *f)
 				vpmem_send_locked(f, &done);
 		}
 		spin_unlock_irqrestore(&f->lock, flags);
-		vpmem_end_bios(&done);
-		wake_up_all(&f->wq);
+		vpmem_after_run(f, &done);
 	}
 	cancel_delayed_work_sync(&f->watchdog);
 }
@@ -451,17 +471,17 @@ EXPORT_SYMBOL_GPL(vpmem_flusher_quiesce);
  */
 void vpmem_flusher_kill(struct vpmem_flusher *f)
 {
-	struct bio_list done;
+	struct vpmem_after done;
 	unsigned long flags;
 
-	bio_list_init(&done);
+	vpmem_after_init(&done);
 	spin_lock_irqsave(&f->lock, flags);
 	f->state = VPMEM_DEAD;
-	vpmem_co_fail_all(&f->co, -EIO, &done);
+	vpmem_co_fail_all(&f->co, -EIO, &done.bios);
+	done.wake = VPMEM_WAKE_ALL;
 	f->unsent = false;
 	spin_unlock_irqrestore(&f->lock, flags);
-	vpmem_end_bios(&done);
-	wake_up_all(&f->wq);
+	vpmem_after_run(f, &done);
 	cancel_delayed_work_sync(&f->watchdog);
 }
 EXPORT_SYMBOL_GPL(vpmem_flusher_kill);

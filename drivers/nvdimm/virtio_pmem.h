@@ -58,7 +58,8 @@ enum vpmem_state {
  *	(quiesced when it started)
  * @sent_at: when the request in flight was sent
  * @warned_at: last time the watchdog warned about it, in jiffies
- * @wq: synchronous callers sleep here
+ * @wq: synchronous callers of generation g sleep on @wq[g & 1]
+ * @idle_wq: woken whenever a request completes (quiesce waits here)
  * @watchdog: warns about, and eventually fails, a request the host
  *	does not answer
  */
@@ -73,7 +74,8 @@ struct vpmem_flusher {
 	bool unsent;
 	ktime_t sent_at;
 	unsigned long warned_at;
-	wait_queue_head_t wq;
+	wait_queue_head_t wq[2];
+	wait_queue_head_t idle_wq;
 	struct delayed_work watchdog;
 };
 

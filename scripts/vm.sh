@@ -1,0 +1,182 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The one QEMU launcher of the lab (demo, tests, benchmarks).
+#
+#   vm.sh --kernel VMLINUZ --initrd CPIO --log SERIAL.LOG
+#         [--rundir DIR] [--qmp SOCK]
+#         [--trace PATTERN]... [--trace-log FILE]
+#         [--pmem-img FILE] [--pmem-size 1G] [--vmem-size 0]
+#         [--append "ARGS"] [--timeout SEC] [--interactive] [-- QEMU-ARGS...]
+#
+# Every boot has the same machine: q35, 1 GiB RAM, virtio-pmem on a shared
+# file backend, virtio-mem (8 GiB backend, id vm0), two NVMe with a 64 MiB
+# CMB behind a PCIe switch.  Image files are created sparse under --rundir
+# (default: the log's directory).  The kernel command line gets
+# pmem_size=BYTES for the guest scenarios.
+#
+# Accelerator: $ACCEL (kvm|tcg) if set; else KVM when a cached probe says a
+# guest really boots with it (kvm_works), else TCG.
+# Exit status: QEMU's; 124 when --timeout killed it.
+. "$(dirname "$0")/lib.sh"
+set -eu
+
+usage() { die "usage: $0 --kernel VMLINUZ --initrd CPIO --log FILE [options] (see header)"; }
+
+KERNEL='' INITRD='' LOG='' RUNDIR='' QMP='' TRACE_LOG='' PMEM_IMG='' PMEM_SIZE=1G VMEM_SIZE=0
+APPEND='' TIMEOUT='' INTERACTIVE=0
+TRACES=()
+EXTRA_QEMU=()
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--kernel) KERNEL=$2; shift ;;
+	--initrd) INITRD=$2; shift ;;
+	--log) LOG=$2; shift ;;
+	--rundir) RUNDIR=$2; shift ;;
+	--qmp) QMP=$2; shift ;;
+	--trace) TRACES+=("$2"); shift ;;
+	--trace-log) TRACE_LOG=$2; shift ;;
+	--pmem-img) PMEM_IMG=$2; shift ;;
+	--pmem-size) PMEM_SIZE=$2; shift ;;
+	--vmem-size) VMEM_SIZE=$2; shift ;;
+	--append) APPEND="$APPEND $2"; shift ;;
+	--timeout) TIMEOUT=$2; shift ;;
+	--interactive) INTERACTIVE=1 ;;
+	--) shift; EXTRA_QEMU=("$@"); break ;;
+	*) usage ;;
+	esac
+	shift
+done
+[ -n "$KERNEL" ] && [ -n "$INITRD" ] && [ -n "$LOG" ] || usage
+[ -f "$KERNEL" ] || die "kernel $KERNEL not found"
+[ -f "$INITRD" ] || die "initrd $INITRD not found"
+
+# kvm_works KERNEL: can this machine boot a guest with KVM?  Boots KERNEL
+# with a tiny initramfs that prints a token and powers off; the answer is
+# cached in $CACHE/kvm-works (delete it to probe again).
+kvm_works() {
+	local cache=$CACHE/kvm-works dir out
+	if [ -f "$cache" ]; then
+		[ "$(cat "$cache")" = yes ]
+		return
+	fi
+	if [ ! -w /dev/kvm ]; then
+		echo no >"$cache"
+		return 1
+	fi
+	say "probing KVM (once; cached in $cache)"
+	dir=$(mktemp -d)
+	mkdir -p "$dir/root/bin"
+	cp /bin/busybox "$dir/root/bin/busybox"
+	printf '#!/bin/busybox sh\n/bin/busybox echo KVMPROBE-OK\n/bin/busybox poweroff -f\n' >"$dir/root/init"
+	chmod 755 "$dir/root/init"
+	(cd "$dir/root" && find . | cpio -o -H newc --quiet -R 0:0 | gzip -1) >"$dir/probe.cpio.gz"
+	out=$(timeout 15 qemu-system-x86_64 -accel kvm -cpu host -M q35 -m 512M \
+		-nographic -no-reboot -kernel "$1" -initrd "$dir/probe.cpio.gz" \
+		-append 'console=ttyS0 panic=-1 rdinit=/init' </dev/null 2>&1 || true)
+	rm -rf "$dir"
+	if printf '%s' "$out" | grep -q KVMPROBE-OK; then
+		echo yes >"$cache"
+		say "KVM works"
+		return 0
+	fi
+	echo no >"$cache"
+	say "KVM does not boot a guest here: using TCG"
+	return 1
+}
+
+ACCEL=${ACCEL:-}
+if [ -z "$ACCEL" ]; then
+	if kvm_works "$KERNEL"; then ACCEL=kvm; else ACCEL=tcg; fi
+fi
+case "$ACCEL" in
+kvm) ACCEL_ARGS=(-accel kvm -cpu host -smp 2) ;;
+tcg) ACCEL_ARGS=(-accel tcg -cpu max -smp 2) ;;
+*) die "ACCEL must be kvm or tcg" ;;
+esac
+
+bytes() { numfmt --from=iec "${1%B}" 2>/dev/null || die "bad size '$1'"; }
+
+RUNDIR=${RUNDIR:-$(dirname "$LOG")}
+mkdir -p "$RUNDIR" "$(dirname "$LOG")"
+QMP=${QMP:-$RUNDIR/qmp.sock}
+PMEM_IMG=${PMEM_IMG:-$RUNDIR/pmem.img}
+PMEM_BYTES=$(bytes "$PMEM_SIZE")
+VMEM_BYTES=$(bytes "$VMEM_SIZE")
+MEM_MB=1024
+VMEM_BACKEND_MB=8192
+MAXMEM_MB=$((MEM_MB + VMEM_BACKEND_MB + (PMEM_BYTES + 1048575) / 1048576))
+
+if [ ! -e "$PMEM_IMG" ]; then
+	truncate -s "$PMEM_BYTES" "$PMEM_IMG"
+elif [ "$(stat -c %s "$PMEM_IMG")" -lt "$PMEM_BYTES" ]; then
+	die "$PMEM_IMG is smaller than --pmem-size $PMEM_SIZE"
+fi
+for n in 1 2; do
+	[ -e "$RUNDIR/nvme$n.img" ] || truncate -s 1G "$RUNDIR/nvme$n.img"
+done
+rm -f "$QMP"
+
+if [ "$INTERACTIVE" = 1 ]; then
+	SERIAL=(-chardev "stdio,id=ser0,mux=on,signal=off,logfile=$LOG"
+		-serial chardev:ser0 -mon chardev=ser0,mode=readline)
+else
+	SERIAL=(-chardev "file,id=ser0,path=$LOG" -serial chardev:ser0)
+fi
+
+TRACE_ARGS=()
+if [ ${#TRACES[@]} -gt 0 ]; then
+	TRACE_LOG=${TRACE_LOG:-$RUNDIR/trace.log}
+	: >"$TRACE_LOG"
+	for t in "${TRACES[@]}"; do
+		TRACE_ARGS+=(-trace "$t")
+	done
+	TRACE_ARGS+=(-D "$TRACE_LOG")
+fi
+
+CMD=(qemu-system-x86_64 -name guestmem "${ACCEL_ARGS[@]}"
+	-M q35 -m "${MEM_MB}M,slots=4,maxmem=${MAXMEM_MB}M"
+	-nodefaults -display none -no-reboot
+	-kernel "$KERNEL" -initrd "$INITRD"
+	-append "console=ttyS0 panic=-1 rdinit=/init pmem_size=$PMEM_BYTES${APPEND}"
+	"${SERIAL[@]}"
+	-qmp "unix:$QMP,server=on,wait=off"
+	-object "memory-backend-file,id=pmem0,share=on,mem-path=$PMEM_IMG,size=$PMEM_BYTES"
+	-device virtio-pmem-pci,memdev=pmem0,id=vpmem0
+	-object "memory-backend-ram,id=vmem0,size=${VMEM_BACKEND_MB}M"
+	-device "virtio-mem-pci,id=vm0,memdev=vmem0,requested-size=$VMEM_BYTES,block-size=2M"
+	-device pcie-root-port,id=rp1,chassis=1,slot=1
+	-device x3130-upstream,id=up1,bus=rp1
+	-device xio3130-downstream,id=dn1,bus=up1,chassis=9
+	-device xio3130-downstream,id=dn2,bus=up1,chassis=10
+	-drive "file=$RUNDIR/nvme1.img,if=none,format=raw,id=nvd1"
+	-device nvme,drive=nvd1,serial=d00d0001,cmb_size_mb=64,bus=dn1
+	-drive "file=$RUNDIR/nvme2.img,if=none,format=raw,id=nvd2"
+	-device nvme,drive=nvd2,serial=d00d0002,cmb_size_mb=64,bus=dn2
+	"${TRACE_ARGS[@]}" "${EXTRA_QEMU[@]}")
+
+say "vm: accel=$ACCEL kernel=$(basename "$KERNEL") initrd=$(basename "$INITRD") pmem=$PMEM_IMG ($PMEM_SIZE)"
+say "vm: serial log $LOG, QMP $QMP${TRACE_LOG:+, trace log $TRACE_LOG}${TIMEOUT:+, timeout ${TIMEOUT}s}"
+printf '%q ' "${CMD[@]}" >"$RUNDIR/qemu.cmdline"
+echo >>"$RUNDIR/qemu.cmdline"
+: >"$LOG"
+
+start=$(date +%s.%N)
+rc=0
+if [ -n "$TIMEOUT" ]; then
+	if [ "$INTERACTIVE" = 1 ]; then
+		timeout --foreground -k 5 "$TIMEOUT" "${CMD[@]}" || rc=$?
+	else
+		timeout -k 5 "$TIMEOUT" "${CMD[@]}" </dev/null || rc=$?
+	fi
+elif [ "$INTERACTIVE" = 1 ]; then
+	"${CMD[@]}" || rc=$?
+else
+	"${CMD[@]}" </dev/null || rc=$?
+fi
+secs=$(echo "$start $(date +%s.%N)" | awk '{printf "%.1f", $2 - $1}')
+case $rc in
+0) say "vm: QEMU exited normally after ${secs}s" ;;
+124|137) warn "vm: TIMEOUT: QEMU killed after ${TIMEOUT}s (rc=$rc)"; rc=124 ;;
+*) warn "vm: QEMU exited with status $rc after ${secs}s" ;;
+esac
+exit "$rc"

@@ -1,0 +1,126 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Helpers for the guest scenarios (busybox sh, sourced from /guest).
+#
+# Output protocol (parsed by the host side, tests/*.sh):
+#   RESULT <name> PASS|FAIL <detail>   one line per scenario
+#   PHASE <name>-begin / <name>-end    the host samples its trace log there
+#   FSYNCS <phase> <n>                 fsync calls the guest made in a phase
+#   STAT <counter> <value>             driver counters at the end
+#   STATP <phase> <counter> <value>    driver counters at a phase marker
+#   PATTERN <name> <bytes> <md5>       data the host checks in the image
+# At the end a block ===RESULTS-BEGIN=== ... ===RESULTS-END=== repeats the
+# RESULT lines (with the kernel console quiet) and the dmesg follows between
+# ===DMESG-BEGIN=== and ===DMESG-END===.
+
+RESULTS=/tmp/results
+: >"$RESULTS"
+
+result() { # result NAME PASS|FAIL DETAIL...
+	local name=$1 st=$2
+	shift 2
+	echo "RESULT $name $st $*" | tee -a "$RESULTS"
+}
+pass() { local n=$1; shift; result "$n" PASS "$@"; }
+fail() { local n=$1; shift; result "$n" FAIL "$@"; }
+
+# cmdline_arg NAME: value of NAME=... on the kernel command line
+cmdline_arg() {
+	local w
+	for w in $(cat /proc/cmdline); do
+		case "$w" in
+		"$1"=*) echo "${w#*=}" ;;
+		esac
+	done
+}
+
+# pattern NAME BYTES: deterministic data; the host makes the same bytes
+# with `yes "vpmem-NAME" | head -c BYTES`
+pattern() { yes "vpmem-$1" | head -c "$2"; }
+
+# wait_for TENTHS CMD...: poll CMD every 0.1 s, up to TENTHS tries
+wait_for() {
+	local n=$1
+	shift
+	while [ "$n" -gt 0 ]; do
+		"$@" && return 0
+		sleep 0.1
+		n=$((n - 1))
+	done
+	return 1
+}
+
+md5() { md5sum "$@" | cut -d' ' -f1; }
+
+# phase NAME-begin|NAME-end: marker for the host, which samples its trace
+# log when it sees it; the pause leaves it time to do so
+phase() {
+	echo "PHASE $1"
+	sleep 2
+}
+
+# flush_stats_dir: the flush_stats directory of the first virtio device
+# that has one (our driver), empty if none
+flush_stats_dir() {
+	local d
+	for d in /sys/bus/virtio/devices/*/flush_stats; do
+		[ -d "$d" ] && { echo "$d"; return 0; }
+	done
+	return 0
+}
+
+# print_stats [PHASE]: driver counters as STAT (or STATP PHASE) lines;
+# multi-line files (the histogram) are joined with ','
+print_stats() {
+	local d f v
+	d=$(flush_stats_dir)
+	[ -n "$d" ] || return 0
+	for f in "$d"/*; do
+		[ -f "$f" ] || continue
+		v=$(tr -s ' \n' ' ,' <"$f" | sed 's/[ ,]*$//')
+		if [ -n "${1:-}" ]; then
+			echo "STATP $1 ${f##*/} $v"
+		else
+			echo "STAT ${f##*/} $v"
+		fi
+	done
+}
+
+# stat_value NAME: one counter, empty if absent
+stat_value() {
+	local d
+	d=$(flush_stats_dir)
+	[ -n "$d" ] && [ -f "$d/$1" ] && cat "$d/$1"
+	return 0
+}
+
+# kmemleak_check: on kernels with kmemleak, scan twice (objects must be
+# older than ~5 s to be reported) and fail on any report
+kmemleak_check() {
+	local f=/sys/kernel/debug/kmemleak n
+	[ -e "$f" ] || return 0
+	echo scan >"$f" 2>/dev/null
+	sleep 6
+	echo scan >"$f" 2>/dev/null
+	cat "$f" >/tmp/kmemleak 2>/dev/null
+	n=$(grep -c '^unreferenced object' /tmp/kmemleak)
+	if [ "$n" -eq 0 ]; then
+		pass kmemleak "no leaks reported"
+	else
+		echo "===KMEMLEAK-BEGIN==="
+		cat /tmp/kmemleak
+		echo "===KMEMLEAK-END==="
+		fail kmemleak "$n unreferenced objects"
+	fi
+}
+
+# finish: quiet console, repeat the results, dump dmesg
+finish() {
+	dmesg -n 1
+	echo "===RESULTS-BEGIN==="
+	cat "$RESULTS"
+	echo "===RESULTS-END==="
+	echo "===DMESG-BEGIN==="
+	dmesg
+	echo "===DMESG-END==="
+}

@@ -1,0 +1,313 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Guest-side virtio-pmem scenarios (run as /scenario by the initramfs /init).
+# One RESULT line per scenario; see common.sh for the output protocol and
+# tests/pmem-scenarios.sh for the host-side half.
+#
+# Order: probe, size, dax-mount, mapsync, fsync, concurrent-fs, (umount),
+# raw-write, concurrent-raw, reload (remounts), kmemleak.
+# Layout of /dev/pmem0 (the host knows these offsets):
+#   0 .. 256 MiB         ext4 (mkfs limited to 256 MiB)
+#   512 MiB              raw-write pattern, 1 MiB ("raw")
+#   640 MiB + k MiB      concurrent raw writer k (k = 0..15), 8 x 64 KiB
+. /guest/common.sh
+
+DEV=/dev/pmem0
+MNT=/mnt/pmem
+FS_SIZE_MB=256
+RAW_OFF_MB=512
+RAW_BYTES=1048576
+CW_OFF_MB=640
+CW_WRITERS=16
+CW_ROUNDS=8
+CW_CHUNK=65536
+FILE_BYTES=1048576
+PMEM_SIZE=$(cmdline_arg pmem_size)
+mkdir -p "$MNT"
+
+have_dev() { [ -b "$DEV" ]; }
+mounted() { grep -q " $MNT " /proc/mounts; }
+
+# pmem_mods: the two modules of the set in use, load order
+pmem_mods() { cat /etc/pmem.mods 2>/dev/null; }
+
+# --- probe ---------------------------------------------------------------
+scn_probe() {
+	local bound
+	wait_for 100 have_dev
+	bound=$(ls -d /sys/bus/virtio/drivers/virtio_pmem/virtio* 2>/dev/null | head -n1)
+	if [ -z "$bound" ]; then
+		fail probe "no device bound to virtio_pmem (modules: $(cat /etc/modset), insmod failures: $(cat /tmp/modfail 2>/dev/null | tr '\n' ' '))"
+	elif ! have_dev; then
+		fail probe "${bound##*/} bound but no $DEV after 10 s"
+	else
+		pass probe "${bound##*/} bound, $DEV present"
+	fi
+}
+
+# --- size ----------------------------------------------------------------
+scn_size() {
+	local sz
+	have_dev || { fail size "no $DEV"; return; }
+	sz=$(blockdev --getsize64 "$DEV")
+	if [ -z "$PMEM_SIZE" ]; then
+		fail size "no pmem_size= on the kernel command line (device has $sz)"
+	elif [ "$sz" = "$PMEM_SIZE" ]; then
+		pass size "$sz bytes"
+	else
+		fail size "device $sz bytes, expected $PMEM_SIZE"
+	fi
+}
+
+# --- ext4 -o dax ---------------------------------------------------------
+mount_dax() {
+	mount -t ext4 -o dax "$DEV" "$MNT"
+}
+
+scn_dax_mount() {
+	local opts qdax out
+	have_dev || { fail dax-mount "no $DEV"; return; }
+	if ! out=$(mkfs.ext4 -F -q -b 4096 -E lazy_itable_init=0,lazy_journal_init=0 \
+			"$DEV" "${FS_SIZE_MB}M" 2>&1); then
+		fail dax-mount "mkfs.ext4 failed: $out"
+		return
+	fi
+	if ! out=$(mount_dax 2>&1); then
+		fail dax-mount "mount -o dax failed: $out"
+		return
+	fi
+	opts=$(awk -v m="$MNT" '$2 == m {print $4}' /proc/mounts)
+	qdax=$(cat /sys/block/pmem0/queue/dax 2>/dev/null)
+	if dmesg | grep -q -i -e 'DAX unsupported' -e 'turning off DAX'; then
+		fail dax-mount "kernel refused DAX: $(dmesg | grep -i -m1 dax)"
+	elif ! echo ",$opts," | grep -q ',dax[,=]'; then
+		fail dax-mount "mounted without dax: $opts"
+	elif [ -n "$qdax" ] && [ "$qdax" != 1 ]; then
+		fail dax-mount "queue/dax=$qdax"
+	else
+		pass dax-mount "options $opts, queue/dax=${qdax:-n/a}"
+	fi
+}
+
+# --- MAP_SYNC must be refused (async flush device) -----------------------
+# `pmemtool mapsync FILE --require-dax` tries mmap(MAP_SHARED_VALIDATE |
+# MAP_SYNC); it prints "mapsync: EOPNOTSUPP" and exits 0 when the kernel
+# refuses and the file is DAX.
+scn_mapsync() {
+	local out rc
+	mounted || { fail mapsync "fs not mounted"; return; }
+	if ! command -v pmemtool >/dev/null; then
+		fail mapsync "no pmemtool"
+		return
+	fi
+	pattern mapsync 65536 >"$MNT/mapsync.dat"
+	out=$(pmemtool mapsync "$MNT/mapsync.dat" --require-dax 2>&1)
+	rc=$?
+	case "$rc:$out" in
+	0:*EOPNOTSUPP*) pass mapsync "MAP_SYNC refused with EOPNOTSUPP on a DAX file" ;;
+	*) fail mapsync "rc=$rc: $(echo "$out" | tail -n1)" ;;
+	esac
+}
+
+# --- write + fsync of a file ---------------------------------------------
+scn_fsync() {
+	local want got
+	mounted || { fail fsync "fs not mounted"; return; }
+	pattern file "$FILE_BYTES" >/tmp/file.pat
+	want=$(md5 /tmp/file.pat)
+	echo "PATTERN file $FILE_BYTES $want /fsync.dat"
+	phase fsync-begin
+	dd if=/tmp/file.pat of="$MNT/fsync.dat" bs=65536 conv=fsync 2>/tmp/dd.err
+	local rc=$?
+	phase fsync-end
+	echo "FSYNCS fsync 1"
+	got=$(md5 "$MNT/fsync.dat")
+	if [ $rc -ne 0 ]; then
+		fail fsync "dd conv=fsync failed: $(tail -n1 /tmp/dd.err)"
+	elif [ "$got" != "$want" ]; then
+		fail fsync "read back $got, wrote $want"
+	else
+		pass fsync "$FILE_BYTES bytes, md5 $want"
+	fi
+}
+
+# --- raw write at a known offset -----------------------------------------
+scn_raw() {
+	local want got rc
+	have_dev || { fail raw-write "no $DEV"; return; }
+	pattern raw "$RAW_BYTES" >/tmp/raw.pat
+	want=$(md5 /tmp/raw.pat)
+	echo "PATTERN raw $RAW_BYTES $want @$((RAW_OFF_MB * 1048576))"
+	dd if=/tmp/raw.pat of="$DEV" bs=65536 seek=$((RAW_OFF_MB * 16)) \
+		oflag=direct conv=notrunc,fsync 2>/tmp/dd.err
+	rc=$?
+	got=$(dd if="$DEV" bs=65536 skip=$((RAW_OFF_MB * 16)) count=$((RAW_BYTES / 65536)) \
+		iflag=direct 2>/dev/null | md5sum | cut -d' ' -f1)
+	if [ $rc -ne 0 ]; then
+		fail raw-write "dd oflag=direct failed: $(tail -n1 /tmp/dd.err)"
+	elif [ "$got" != "$want" ]; then
+		fail raw-write "read back $got, wrote $want"
+	else
+		pass raw-write "$RAW_BYTES bytes at $RAW_OFF_MB MiB"
+	fi
+}
+
+# --- 16 concurrent fsync writers -----------------------------------------
+# cw_writer K TARGET: CW_ROUNDS chunks of pattern cwK, fsync after each
+cw_writer() {
+	local k=$1 target=$2 i=0 seek extra=
+	while [ $i -lt $CW_ROUNDS ]; do
+		if [ "$target" = "$DEV" ]; then
+			seek=$((CW_OFF_MB * 16 + k * 16 + i))
+			extra=oflag=direct
+		else
+			seek=$i
+		fi
+		dd if=/tmp/cw.$k of="$target" bs=$CW_CHUNK seek=$seek count=1 \
+			conv=notrunc,fsync $extra 2>>/tmp/cw.err ||
+			echo "writer $k round $i" >>/tmp/cwfail
+		i=$((i + 1))
+	done
+}
+
+cw_expected() { # md5 of CW_ROUNDS copies of pattern K
+	local i=0
+	while [ $i -lt $CW_ROUNDS ]; do
+		cat /tmp/cw.$1
+		i=$((i + 1))
+	done | md5sum | cut -d' ' -f1
+}
+
+scn_concurrent() { # scn_concurrent fs|raw
+	local kind=$1 name=concurrent-$1 k bad=0 got before after target
+	if [ "$kind" = fs ]; then
+		mounted || { fail $name "fs not mounted"; return; }
+		mkdir -p "$MNT/cw"
+	else
+		have_dev || { fail $name "no $DEV"; return; }
+	fi
+	k=0
+	while [ $k -lt $CW_WRITERS ]; do
+		pattern "cw$kind$k" $CW_CHUNK >/tmp/cw.$k
+		k=$((k + 1))
+	done
+	: >/tmp/cwfail
+	: >/tmp/cw.err
+	before=$(stat_value requests)
+	print_stats $name-begin
+	phase $name-begin
+	k=0
+	while [ $k -lt $CW_WRITERS ]; do
+		if [ "$kind" = fs ]; then target=$MNT/cw/$k; else target=$DEV; fi
+		cw_writer $k "$target" &
+		k=$((k + 1))
+	done
+	wait
+	phase $name-end
+	after=$(stat_value requests)
+	print_stats $name-end
+	echo "FSYNCS $name $((CW_WRITERS * CW_ROUNDS))"
+	[ -n "$before" ] && [ -n "$after" ] && echo "GUESTFLUSH $name $((after - before))"
+	k=0
+	while [ $k -lt $CW_WRITERS ]; do
+		if [ "$kind" = fs ]; then
+			got=$(md5 "$MNT/cw/$k")
+		else
+			got=$(dd if="$DEV" bs=$CW_CHUNK skip=$((CW_OFF_MB * 16 + k * 16)) \
+				count=$CW_ROUNDS iflag=direct 2>/dev/null | md5sum | cut -d' ' -f1)
+		fi
+		[ "$got" = "$(cw_expected $k)" ] || bad=$((bad + 1))
+		k=$((k + 1))
+	done
+	if [ -s /tmp/cwfail ]; then
+		fail $name "$(wc -l </tmp/cwfail) dd failures, e.g. $(tail -n1 /tmp/cw.err)"
+	elif [ $bad -ne 0 ]; then
+		fail $name "$bad of $CW_WRITERS regions have wrong data"
+	else
+		pass $name "$CW_WRITERS writers x $CW_ROUNDS fsyncs, data verified"
+	fi
+}
+
+# --- unload / reload -----------------------------------------------------
+scn_reload() {
+	local mods m d rev='' out want got how
+	mods=$(pmem_mods)
+	[ -n "$mods" ] || { fail reload "virtio_pmem is not modular here"; return; }
+	have_dev || { fail reload "no $DEV to begin with"; return; }
+	if mounted && ! out=$(umount "$MNT" 2>&1); then
+		fail reload "umount failed: $out"
+		return
+	fi
+	for m in $mods; do rev="${m##*/} $rev"; done
+	# a bound nvdimm region holds a reference on the provider module
+	# (nd_desc.module): a plain rmmod may be refused; then unbind first
+	how="rmmod"
+	if ! rmmod virtio_pmem 2>/dev/null; then
+		how="unbind+rmmod"
+		for d in /sys/bus/virtio/drivers/virtio_pmem/virtio*; do
+			[ -e "$d" ] && echo "${d##*/}" >/sys/bus/virtio/drivers/virtio_pmem/unbind
+		done
+	fi
+	for m in $rev; do
+		grep -q "^${m%.ko} " /proc/modules || continue
+		if ! out=$(rmmod "${m%.ko}" 2>&1); then
+			fail reload "$how: rmmod ${m%.ko} failed: $out"
+			return
+		fi
+	done
+	if ! wait_for 50 eval '! have_dev'; then
+		fail reload "$DEV still present after rmmod"
+		return
+	fi
+	if lsmod | grep -q -e '^virtio_pmem ' -e '^nd_virtio '; then
+		fail reload "modules still listed after rmmod"
+		return
+	fi
+	for m in $mods; do
+		if ! out=$(insmod "$m" 2>&1); then
+			fail reload "insmod $m failed: $out"
+			return
+		fi
+	done
+	if ! wait_for 100 have_dev; then
+		fail reload "$DEV did not come back after insmod"
+		return
+	fi
+	if ! out=$(mount_dax 2>&1); then
+		fail reload "remount failed: $out"
+		return
+	fi
+	want=$(md5 /tmp/file.pat)
+	got=$(md5 "$MNT/fsync.dat" 2>/dev/null)
+	if [ "$got" != "$want" ]; then
+		fail reload "fsync.dat after reload: $got, expected $want"
+	else
+		pass reload "$how, $DEV gone, insmod, $DEV back, fsync.dat intact"
+	fi
+}
+
+echo "SCENARIO pmem: kernel $(uname -r), modules $(cat /etc/modset), pmem_size=$PMEM_SIZE"
+scn_probe
+scn_size
+scn_dax_mount
+scn_mapsync
+scn_fsync
+scn_concurrent fs
+# raw writes with the file system unmounted: kernels without
+# CONFIG_BLK_DEV_WRITE_MOUNTED (our test kernel) refuse to open a mounted
+# block device for writing (EBUSY)
+if mounted && ! umount "$MNT"; then
+	echo "SCENARIO: umount $MNT failed"
+fi
+scn_raw
+scn_concurrent raw
+print_stats
+scn_reload
+print_stats after-reload
+# leave a clean file system for the host's debugfs
+if mounted; then
+	sync
+	umount "$MNT" || echo "SCENARIO: umount $MNT failed"
+fi
+kmemleak_check
+finish

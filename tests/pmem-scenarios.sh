@@ -1,0 +1,230 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# virtio-pmem scenarios, host side: boot kernel ID with tests/guest/pmem.sh,
+# collect the guest's RESULT lines and add host-side checks.
+#
+#   tests/pmem-scenarios.sh ID [--intree | --ours DIR] OUTDIR
+#
+# Environment: TIMEOUT (guest seconds; default 300, 900 for test kernels),
+# PMEMTOOL (static test tool put into the guest; default tools/pmemtool if
+# built), ACCEL (see scripts/vm.sh).
+#
+# Prints RESULT <name> PASS|FAIL <detail> lines (also OUTDIR/results.txt),
+# HOSTFLUSH <phase> <n> (virtio_pmem_flush_request trace events QEMU saw
+# between the guest's PHASE markers), the guest's FSYNCS/GUESTFLUSH/STAT
+# lines and a summary.  Exit status 0 iff there is at least one RESULT and
+# all of them are PASS.
+. "$(dirname "$0")/../scripts/lib.sh"
+set -eu
+
+usage() { die "usage: $0 ID [--intree | --ours DIR] OUTDIR"; }
+[ $# -ge 2 ] || usage
+ID=$1
+shift
+MODARGS=()
+case "$1" in
+--intree) MODARGS=(--intree); shift ;;
+--ours) [ $# -ge 2 ] || usage; MODARGS=(--ours "$(realpath "$2")"); shift 2 ;;
+esac
+[ $# -eq 1 ] || usage
+OUT=$1
+mkdir -p "$OUT"
+OUT=$(realpath "$OUT")
+
+SERIAL=$OUT/serial.log
+TRACE=$OUT/trace.log
+MARKERS=$OUT/markers.txt
+IMG=$OUT/pmem.img
+PMEM_SIZE=1G
+# must match tests/guest/pmem.sh
+RAW_OFF=$((512 * 1048576))
+RAW_BYTES=1048576
+CW_OFF=$((640 * 1048576))
+CW_WRITERS=16
+CW_ROUNDS=8
+CW_CHUNK=65536
+FILE_BYTES=1048576
+GUEST_SCENARIOS="probe size dax-mount mapsync fsync raw-write concurrent-fs concurrent-raw reload"
+T0=$(date +%s.%N)
+# elapsed [SINCE]: seconds since SINCE (default: start of the script)
+elapsed() { awk -v a="${1:-$T0}" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f", b - a}'; }
+
+# --- initramfs -----------------------------------------------------------
+EXTRA=()
+PMEMTOOL=${PMEMTOOL:-$TOP/tools/pmemtool}
+[ -x "$PMEMTOOL" ] && EXTRA=(--extra "$PMEMTOOL")
+say "pmem-scenarios: kernel $ID ${MODARGS[*]:-(no virtio-pmem modules)}, output in $OUT"
+"$TOP/scripts/initramfs.sh" "$ID" "$OUT/initramfs.cpio.gz" "${MODARGS[@]}" \
+	--scenario "$TOP/tests/guest/pmem.sh" "${EXTRA[@]}"
+. "$OUT/initramfs.env"
+if [ -z "${TIMEOUT:-}" ]; then
+	if [ "$KIND" = test ]; then TIMEOUT=900; else TIMEOUT=300; fi
+fi
+
+say "fresh sparse $PMEM_SIZE pmem backing file $IMG"
+rm -f "$IMG" "$MARKERS" "$OUT/results.txt"
+truncate -s "$PMEM_SIZE" "$IMG"
+: >"$SERIAL"
+: >"$TRACE"
+: >"$MARKERS"
+
+# --- marker watcher --------------------------------------------------------
+# When a PHASE marker (or the scenario start) shows up in the serial log,
+# note how many flush requests the trace log has at that moment.
+scan_markers() { # scan_markers [late]
+	local m n
+	for m in $(tr -d '\r' <"$SERIAL" |
+		grep -aoE 'PHASE [a-z0-9-]+-(begin|end)|INIT: SCENARIO-START' |
+		sed -e 's/^PHASE //' -e 's/^INIT: SCENARIO-START$/scenario-start/'); do
+		grep -q "^$m " "$MARKERS" && continue
+		n=$(grep -c virtio_pmem_flush_request "$TRACE" || true)
+		echo "$m $n $(elapsed "$VM_T0")${1:+ $1}" >>"$MARKERS"
+	done
+}
+watch_markers() {
+	while :; do
+		scan_markers
+		sleep 0.2
+	done
+}
+VM_T0=$(date +%s.%N)
+watch_markers &
+WATCHER=$!
+trap 'kill $WATCHER 2>/dev/null || true' EXIT
+
+# --- boot ----------------------------------------------------------------
+say "booting (timeout ${TIMEOUT}s)"
+rc=0
+"$TOP/scripts/vm.sh" --kernel "$VMLINUZ" --initrd "$OUT/initramfs.cpio.gz" \
+	--log "$SERIAL" --rundir "$OUT" --pmem-img "$IMG" --pmem-size "$PMEM_SIZE" \
+	--trace virtio_pmem_flush_request --trace virtio_pmem_flush_done \
+	--trace-log "$TRACE" --timeout "$TIMEOUT" || rc=$?
+kill $WATCHER 2>/dev/null || true
+wait $WATCHER 2>/dev/null || true
+scan_markers late
+TOTAL_SECS=$(elapsed)
+
+# --- results -------------------------------------------------------------
+say "checking results"
+CLEAN=$OUT/serial.clean.log
+tr -d '\r' <"$SERIAL" >"$CLEAN"
+: >"$OUT/results.txt"
+emit() { echo "RESULT $*" | tee -a "$OUT/results.txt"; }
+
+# guest results: from the final block when the guest got there, else any
+# RESULT line (a kernel message may precede it on the same line)
+if grep -q '^===RESULTS-END===' "$CLEAN"; then
+	sed -n '/^===RESULTS-BEGIN===/,/^===RESULTS-END===/p' "$CLEAN" |
+		grep '^RESULT ' >"$OUT/guest-results.txt" || true
+else
+	grep -ao 'RESULT [a-z0-9-]* \(PASS\|FAIL\).*' "$CLEAN" >"$OUT/guest-results.txt" || true
+fi
+
+# boot
+start_line=$(grep '^scenario-start ' "$MARKERS" || true)
+if [ -n "$start_line" ]; then
+	BOOT_SECS=$(echo "$start_line" | awk '{print $3}')
+	emit "boot PASS scenario reached after ${BOOT_SECS}s (QEMU rc=$rc, total ${TOTAL_SECS}s)"
+else
+	BOOT_SECS=-
+	emit "boot FAIL guest never reached the scenario (QEMU rc=$rc; see $SERIAL)"
+fi
+
+for s in $GUEST_SCENARIOS; do
+	line=$(grep -m1 "^RESULT $s " "$OUT/guest-results.txt" || true)
+	if [ -n "$line" ]; then
+		echo "$line" | tee -a "$OUT/results.txt"
+	else
+		emit "$s FAIL no result from the guest"
+	fi
+done
+# any further guest results (kmemleak, ...)
+grep -v -E "^RESULT ($(echo "$GUEST_SCENARIOS" | tr ' ' '|')) " "$OUT/guest-results.txt" |
+	tee -a "$OUT/results.txt" || true
+
+host_pattern() { { yes "vpmem-$1" || true; } | head -c "$2"; }
+md5_of() { md5sum | cut -d' ' -f1; }
+img_md5() { # img_md5 OFFSET BYTES
+	dd if="$IMG" bs=65536 skip=$(($1 / 65536)) count=$(($2 / 65536)) 2>/dev/null | md5_of
+}
+
+# host-raw-bytes: the guest's raw write is in the backing file
+want=$(host_pattern raw $RAW_BYTES | md5_of)
+got=$(img_md5 $RAW_OFF $RAW_BYTES)
+gsays=$(grep -m1 '^PATTERN raw ' "$CLEAN" | awk '{print $4}' || true)
+if [ "$got" = "$want" ]; then
+	emit "host-raw-bytes PASS $RAW_BYTES bytes at offset $RAW_OFF match"
+else
+	emit "host-raw-bytes FAIL image has $got at $RAW_OFF, expected $want (guest wrote ${gsays:-nothing})"
+fi
+
+# concurrent raw writers: each region in the backing file
+bad=0
+for ((k = 0; k < CW_WRITERS; k++)); do
+	want=$(for ((i = 0; i < CW_ROUNDS; i++)); do host_pattern "cwraw$k" $CW_CHUNK; done | md5_of)
+	got=$(img_md5 $((CW_OFF + k * 1048576)) $((CW_ROUNDS * CW_CHUNK)))
+	[ "$got" = "$want" ] || bad=$((bad + 1))
+done
+if [ $bad -eq 0 ]; then
+	emit "host-concurrent-raw-bytes PASS $CW_WRITERS regions match"
+else
+	emit "host-concurrent-raw-bytes FAIL $bad of $CW_WRITERS regions differ"
+fi
+
+# host-file-bytes: the file written through ext4-dax, read with debugfs
+want=$(host_pattern file $FILE_BYTES | md5_of)
+rm -f "$OUT/fsync.dat"
+debugfs -R "dump /fsync.dat $OUT/fsync.dat" "$IMG" >"$OUT/debugfs.log" 2>&1 || true
+if [ ! -s "$OUT/fsync.dat" ]; then
+	emit "host-file-bytes FAIL debugfs could not dump /fsync.dat: $(grep -v '^debugfs ' "$OUT/debugfs.log" | head -n1)"
+elif [ "$(md5_of <"$OUT/fsync.dat")" = "$want" ]; then
+	emit "host-file-bytes PASS /fsync.dat ($FILE_BYTES bytes) matches"
+else
+	emit "host-file-bytes FAIL /fsync.dat differs ($(stat -c %s "$OUT/fsync.dat") bytes, md5 $(md5_of <"$OUT/fsync.dat"), expected $want)"
+fi
+
+# HOSTFLUSH per phase, from the marker samples
+marker_count() { awk -v m="$1" '$1 == m {print $2; exit}' "$MARKERS"; }
+marker_late() { awk -v m="$1" '$1 == m {print ($4 == "late") ? "late" : ""; exit}' "$MARKERS"; }
+declare -A HOSTFLUSH
+for b in $(awk '$1 ~ /-begin$/ {print $1}' "$MARKERS"); do
+	p=${b%-begin}
+	nb=$(marker_count "$p-begin")
+	ne=$(marker_count "$p-end")
+	[ -n "$ne" ] || continue
+	HOSTFLUSH[$p]=$((ne - nb))
+	note=
+	[ -n "$(marker_late "$p-end")" ] && note=" (end marker sampled after QEMU exited)"
+	echo "HOSTFLUSH $p $((ne - nb))$note"
+done
+grep -h -E '^(FSYNCS|GUESTFLUSH|STAT|STATP) ' "$CLEAN" || true
+
+# host-flush-trace: QEMU saw flush requests during the guest's fsync
+req=$(grep -c virtio_pmem_flush_request "$TRACE" || true)
+done_=$(grep -c virtio_pmem_flush_done "$TRACE" || true)
+if [ -z "${HOSTFLUSH[fsync]:-}" ]; then
+	emit "host-flush-trace FAIL no fsync phase markers seen ($req requests in the trace log)"
+elif [ "${HOSTFLUSH[fsync]}" -ge 1 ]; then
+	emit "host-flush-trace PASS ${HOSTFLUSH[fsync]} flush requests during the fsync phase ($req requests, $done_ done in total)"
+else
+	emit "host-flush-trace FAIL no flush request during the fsync phase ($req requests in total)"
+fi
+
+# dmesg-clean: kernel reports anywhere in the serial log (our own
+# protocol lines excluded)
+grep -a -v -E '^(RESULT|STAT|STATP|PATTERN|PHASE|FSYNCS|GUESTFLUSH|SCENARIO|BOOTINFO|INIT:) ' "$CLEAN" |
+	grep -a -E 'BUG:|WARNING:|KASAN|possible circular locking|possible recursive locking|inconsistent lock state|INFO: |suspected memory leak|unreferenced object|Oops|Kernel panic|general protection fault|UBSAN|Call Trace:' \
+	>"$OUT/dmesg-reports.txt" || true
+if [ -s "$OUT/dmesg-reports.txt" ]; then
+	emit "dmesg-clean FAIL $(wc -l <"$OUT/dmesg-reports.txt") report lines, first: $(head -n1 "$OUT/dmesg-reports.txt" | cut -c1-160)"
+elif ! grep -q '^===DMESG-END===' "$CLEAN"; then
+	emit "dmesg-clean FAIL guest did not dump its dmesg (hung or crashed?)"
+else
+	emit "dmesg-clean PASS no BUG/WARNING/KASAN/lockdep/kmemleak reports"
+fi
+
+# --- summary -------------------------------------------------------------
+npass=$(grep -c '^RESULT [^ ]* PASS' "$OUT/results.txt" || true)
+nfail=$(grep -c '^RESULT [^ ]* FAIL' "$OUT/results.txt" || true)
+echo "SUMMARY $ID ${MODARGS[0]:-none}: $npass passed, $nfail failed; boot ${BOOT_SECS}s, total ${TOTAL_SECS}s; logs in $OUT"
+[ "$npass" -ge 1 ] && [ "$nfail" -eq 0 ]
