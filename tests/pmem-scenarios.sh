@@ -44,7 +44,7 @@ CW_WRITERS=16
 CW_ROUNDS=8
 CW_CHUNK=65536
 FILE_BYTES=1048576
-GUEST_SCENARIOS="probe size dax-mount mapsync fsync raw-write concurrent-fs concurrent-raw reload"
+GUEST_SCENARIOS="probe size dax-mount mapsync fsync raw-write concurrent-fs concurrent-raw coalesce-data freeze-restore reload"
 T0=$(date +%s.%N)
 # elapsed [SINCE]: seconds since SINCE (default: start of the script)
 elapsed() { awk -v a="${1:-$T0}" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f", b - a}'; }
@@ -208,6 +208,25 @@ elif [ "${HOSTFLUSH[fsync]}" -ge 1 ]; then
 	emit "host-flush-trace PASS ${HOSTFLUSH[fsync]} flush requests during the fsync phase ($req requests, $done_ done in total)"
 else
 	emit "host-flush-trace FAIL no flush request during the fsync phase ($req requests in total)"
+fi
+
+# host-coalesce (our driver only): QEMU saw fewer flush requests than the
+# guest made fdatasync calls while 16 threads synced together, and exactly
+# the requests our driver counted (±2: ext4 has nothing mounted then, but
+# keep a margin for stray writeback).
+if [ "${MODARGS[0]:-}" = --ours ]; then
+	syncs=$(awk '$1 == "FSYNCS" && $2 == "coalesce" {print $3; exit}' "$CLEAN")
+	gflush=$(awk '$1 == "GUESTFLUSH" && $2 == "coalesce" {print $3; exit}' "$CLEAN")
+	hflush=${HOSTFLUSH[coalesce]:-}
+	if [ -z "$syncs" ] || [ -z "$hflush" ] || [ -z "$gflush" ]; then
+		emit "host-coalesce FAIL missing data (syncs=${syncs:-?} host=${hflush:-?} driver=${gflush:-?})"
+	elif [ "$hflush" -ge "$syncs" ]; then
+		emit "host-coalesce FAIL $hflush host flushes for $syncs concurrent fdatasyncs: nothing coalesced"
+	elif [ $((hflush - gflush)) -gt 2 ] || [ $((gflush - hflush)) -gt 2 ]; then
+		emit "host-coalesce FAIL host saw $hflush flushes, driver counted $gflush requests"
+	else
+		emit "host-coalesce PASS $hflush host flushes for $syncs concurrent fdatasyncs ($(awk -v h="$hflush" -v s="$syncs" 'BEGIN {printf "%.3f", h / s}') per sync; driver requests $gflush)"
+	fi
 fi
 
 # dmesg-clean: kernel reports anywhere in the serial log (our own

@@ -99,9 +99,9 @@ static const char usage_text[] =
 "\n"
 "  writers --mode raw|file --path P --threads N --count C [--bs B]\n"
 "          [--region-bytes R] [--seed S] [--sync fsync|fdatasync]\n"
-"          [--no-direct] [--json]\n"
+"          [--no-direct] [--offset O] [--json]\n"
 "      raw:  each thread opens P (block device or file) with O_DIRECT and\n"
-"            writes C blocks into [tid*R, tid*R+R), wrapping, each write\n"
+"            writes C blocks into [O+tid*R, O+tid*R+R), wrapping, each write\n"
 "            followed by a sync (default fdatasync).\n"
 "      file: P is a directory; thread tid appends C blocks to P/w<tid>,\n"
 "            each followed by a sync (default fsync).\n"
@@ -571,6 +571,14 @@ static void check_rw_opts(struct opts *o, const char *cmd)
 	}
 	close(fd);
 
+	if (o->have_offset) {
+		if (o->mode != MODE_RAW || o->offset % o->bs)
+			die_usage("%s: --offset needs --mode raw and a multiple of --bs", cmd);
+		if (limit && o->offset >= limit)
+			die("%s: --offset beyond the end of %s", cmd, o->path);
+		if (limit)
+			limit -= o->offset;
+	}
 	if (!o->region) {
 		if (o->count > UINT64_MAX / o->bs)
 			die_usage("%s: --count * --bs overflows", cmd);
@@ -612,7 +620,7 @@ static void *writer_fn(void *arg)
 	struct worker *w = arg;
 	const struct opts *o = w->o;
 	uint64_t slots = o->mode == MODE_RAW ? o->region / o->bs : 0;
-	uint64_t base = (uint64_t)w->tid * o->region;
+	uint64_t base = o->offset + (uint64_t)w->tid * o->region;
 	char fname[PATH_MAX];
 	void *buf = NULL;
 	uint64_t seq;
@@ -707,8 +715,8 @@ static int cmd_writers(int argc, char **argv)
 	int failed = 0;
 
 	parse_io_opts(argc, argv, &o);
-	if (o.have_offset || o.have_len || o.op != OP_NONE)
-		die_usage("writers: --offset/--len/--write/--check belong to pattern");
+	if (o.have_len || o.op != OP_NONE)
+		die_usage("writers: --len/--write/--check belong to pattern");
 	check_rw_opts(&o, "writers");
 
 	ws = calloc(o.threads, sizeof(*ws));
@@ -859,7 +867,7 @@ static void verify_raw(struct vstate *v)
 	if (fd < 0)
 		die("verify: open %s: %s", o->path, strerror(errno));
 	for (tid = 0; tid < o->threads; tid++) {
-		uint64_t base = (uint64_t)tid * o->region, j = 0;
+		uint64_t base = o->offset + (uint64_t)tid * o->region, j = 0;
 
 		while (j < used) {
 			uint64_t n = used - j < chunk ? used - j : chunk;
@@ -939,8 +947,8 @@ static int cmd_verify(int argc, char **argv)
 	struct opts o;
 
 	parse_io_opts(argc, argv, &o);
-	if (o.have_offset || o.have_len || o.op != OP_NONE)
-		die_usage("verify: --offset/--len/--write/--check belong to pattern");
+	if (o.have_len || o.op != OP_NONE)
+		die_usage("verify: --len/--write/--check belong to pattern");
 	check_rw_opts(&o, "verify");
 
 	v.o = &o;

@@ -104,9 +104,9 @@ one_run() {
 	print_stats "$name-end"
 	out=$(echo "$out" | grep '^{' | tail -n1)
 	if [ $rc -ne 0 ]; then
-		run_fail "$wl" "$t" "$c" "pmemtool rc=$rc: $(tail -n1 /tmp/pmemtool.err) ${out:+json: $out}"
+		run_fail "$wl" "$t" "$c" "pmemtool rc=$rc: $(head -c 300 /tmp/pmemtool.err | tr "\n" " ")${out:+ json: $out}"
 	elif [ -z "$out" ]; then
-		run_fail "$wl" "$t" "$c" "pmemtool printed no JSON: $(tail -n1 /tmp/pmemtool.err)"
+		run_fail "$wl" "$t" "$c" "pmemtool printed no JSON: $(head -c 300 /tmp/pmemtool.err | tr "\n" " ")"
 	else
 		echo "BENCHRUN $wl $t $c ok $out"
 	fi

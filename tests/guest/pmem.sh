@@ -228,6 +228,66 @@ scn_concurrent() { # scn_concurrent fs|raw
 	fi
 }
 
+# --- coalescing: 16 threads released together, fdatasync each write ----
+# pmemtool's writers start on a barrier, so their fdatasyncs really are
+# concurrent; the host compares its flush count with COAL_SYNCS.
+COAL_THREADS=16
+COAL_COUNT=16
+COAL_OFF=768M
+scn_coalesce() {
+	local before after out
+	have_dev || { fail coalesce-data "no $DEV"; return; }
+	command -v pmemtool >/dev/null || { fail coalesce-data "no pmemtool"; return; }
+	before=$(stat_value requests)
+	phase coalesce-begin
+	out=$(pmemtool writers --mode raw --path $DEV --threads $COAL_THREADS \
+		--count $COAL_COUNT --offset $COAL_OFF --seed 7 --json 2>&1)
+	phase coalesce-end
+	after=$(stat_value requests)
+	echo "BENCHLINE coalesce $out"
+	echo "FSYNCS coalesce $((COAL_THREADS * COAL_COUNT))"
+	[ -n "$before" ] && [ -n "$after" ] && echo "GUESTFLUSH coalesce $((after - before))"
+	if ! out=$(pmemtool verify --mode raw --path $DEV --threads $COAL_THREADS \
+		--count $COAL_COUNT --offset $COAL_OFF --seed 7 2>&1); then
+		fail coalesce-data "verify: $(echo "$out" | grep -m1 -i 'fail\|mismatch')"
+	else
+		pass coalesce-data "$COAL_THREADS x $COAL_COUNT O_DIRECT writes + fdatasync verified"
+	fi
+}
+
+# --- freeze/restore: a hibernation cycle in test mode ---------------------
+# pm_test=devices runs the drivers' freeze and restore (thaw) callbacks
+# without writing an image.  Afterwards a flush must reach the device.
+scn_freeze() {
+	local before after st out
+	have_dev || { fail freeze-restore "no $DEV"; return; }
+	[ -w /sys/power/pm_test ] || { fail freeze-restore "no /sys/power/pm_test (CONFIG_PM_DEBUG)"; return; }
+	command -v pmemtool >/dev/null || { fail freeze-restore "no pmemtool"; return; }
+	echo devices >/sys/power/pm_test
+	if ! echo disk >/sys/power/state; then
+		echo none >/sys/power/pm_test
+		fail freeze-restore "echo disk > /sys/power/state failed"
+		return
+	fi
+	echo none >/sys/power/pm_test
+	before=$(stat_value requests)
+	if ! out=$(pmemtool pattern --path $DEV --offset 896M --len 1M --seed 9 --write 2>&1); then
+		fail freeze-restore "write+fdatasync after restore failed: $out"
+		return
+	fi
+	after=$(stat_value requests)
+	st=$(stat_value state)
+	if ! pmemtool pattern --path $DEV --offset 896M --len 1M --seed 9 --check >/dev/null 2>&1; then
+		fail freeze-restore "data written after restore reads back wrong"
+	elif [ -n "$before" ] && [ "$after" -le "$before" ]; then
+		fail freeze-restore "no flush request reached the device after restore ($before -> $after)"
+	elif [ -n "$st" ] && [ "$st" != ok ]; then
+		fail freeze-restore "flush state '$st' after restore"
+	else
+		pass freeze-restore "hibernation test cycle (pm_test=devices), then write+fdatasync ok${before:+, requests $before -> $after}"
+	fi
+}
+
 # --- unload / reload -----------------------------------------------------
 scn_reload() {
 	local mods m d rev='' out want got how
@@ -301,6 +361,8 @@ if mounted && ! umount "$MNT"; then
 fi
 scn_raw
 scn_concurrent raw
+scn_coalesce
+scn_freeze
 print_stats
 scn_reload
 print_stats after-reload
