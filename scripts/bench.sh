@@ -119,10 +119,30 @@ PMEMTOOL=$RUN/tools/pmemtool
 say "step 3/4: kernel $KERNEL_ID and our modules (scripts/build.sh)"
 eval "$("$TOP/scripts/kernels.sh" env "$KERNEL_ID")"
 [ "$KIND" = stock ] || die "BENCH_KERNEL=$KERNEL_ID is a '$KIND' kernel: the in-tree driver needs a stock one"
-OURS=$("$TOP/scripts/build.sh" "$KERNEL_ID")
-[ -f "$OURS/nd_virtio.ko" ] && [ -f "$OURS/virtio_pmem.ko" ] ||
-	die "scripts/build.sh $KERNEL_ID gave no nd_virtio.ko/virtio_pmem.ko in '$OURS'"
-say "kernel $KVER, our modules in $OURS"
+# scripts/build.sh builds in $CACHE/build/ID, which a concurrent build of
+# the same kernel (make check, make lint) shares: copy the modules out at
+# once, check them, and retry when a concurrent build got in the way.
+OURS=$RUN/modules
+ours_ok() {
+	local m vm
+	for m in nd_virtio virtio_pmem; do
+		vm=$(modinfo -F vermagic "$OURS/$m.ko" 2>/dev/null | awk '{print $1}')
+		[ "$vm" = "$KVER" ] || return 1
+	done
+}
+for try in 1 2 3; do
+	if out=$("$TOP/scripts/build.sh" "$KERNEL_ID" 2>"$RUN/build-ours.log"); then
+		rm -rf "$OURS"
+		mkdir -p "$OURS"
+		cp "$out/nd_virtio.ko" "$out/virtio_pmem.ko" "$OURS/" 2>>"$RUN/build-ours.log" &&
+			ours_ok && break
+		echo "modules from $out missing or not for $KVER" >>"$RUN/build-ours.log"
+	fi
+	[ "$try" -lt 3 ] || { tail -n 20 "$RUN/build-ours.log" >&2; die "building our modules for $KERNEL_ID failed 3 times (log: $RUN/build-ours.log)"; }
+	warn "building our modules failed (try $try/3; a concurrent scripts/build.sh $KERNEL_ID, e.g. from make check or make lint, shares $CACHE/build/$KERNEL_ID): retrying in 30 s"
+	sleep 30
+done
+say "kernel $KVER, our modules copied to $OURS (sha256 $(cat "$OURS"/*.ko | sha256sum | cut -c1-12))"
 
 {
 	printf '# bench %s: kernel %s (%s), %s, plan %s\n' "$TS" "$KERNEL_ID" "$KVER" \

@@ -12,6 +12,9 @@ shift || die "usage: $0 ID [make args]"
 eval "$("$TOP/scripts/kernels.sh" env "$ID")"
 B="$CACHE/build/$ID"
 mkdir -p "$B/src" "$B/out"
+# One build per kernel at a time (make check, bench and demo share $B).
+exec 9>"$B.lock"
+flock 9
 rsync -a --delete --exclude .git --exclude /results --exclude '*.ko' \
 	--exclude /include/generated "$TOP/" "$B/src/"
 # Build from scratch every time: cheap (seconds) and never stale.

@@ -42,7 +42,7 @@ step() {
 }
 
 "$TOP/scripts/deps.sh" || die "dependencies"
-say "provisioning kernels: $IDS"
+say "provisioning kernels: $(echo $IDS)"
 for id in $IDS; do
 	"$TOP/scripts/kernels.sh" env "$id" >/dev/null || die "provisioning $id failed"
 done

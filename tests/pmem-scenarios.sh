@@ -130,6 +130,8 @@ else
 	emit "boot FAIL guest never reached the scenario (QEMU rc=$rc; see $SERIAL)"
 fi
 
+# our driver adds the hung-host scenario (fault injection through debugfs)
+[ "${MODARGS[0]:-}" = --ours ] && GUEST_SCENARIOS="$GUEST_SCENARIOS hung-host"
 for s in $GUEST_SCENARIOS; do
 	line=$(grep -m1 "^RESULT $s " "$OUT/guest-results.txt" || true)
 	if [ -n "$line" ]; then

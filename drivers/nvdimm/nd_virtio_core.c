@@ -270,7 +270,7 @@ void vpmem_flusher_vq_done(struct vpmem_flusher *f)
 
 	vpmem_after_init(&done);
 	spin_lock_irqsave(&f->lock, flags);
-	while (f->vq && (token = virtqueue_get_buf(f->vq, &len))) {
+	while (f->vq && !f->hold && (token = virtqueue_get_buf(f->vq, &len))) {
 		if (token != f->wire) {
 			dev_warn_ratelimited(&f->vdev->dev,
 					     "unknown token in used ring\n");
@@ -376,9 +376,11 @@ int vpmem_flusher_init(struct vpmem_flusher *f, struct virtio_device *vdev)
 	f->wire = kzalloc(sizeof(*f->wire), GFP_KERNEL);
 	if (!f->wire)
 		return -ENOMEM;
+	f->hold = false;
 	err = vpmem_sysfs_add(f);
 	if (err)
 		goto free_wire;
+	vpmem_debugfs_add(f);
 	return 0;
 
 free_wire:
@@ -516,6 +518,7 @@ EXPORT_SYMBOL_GPL(vpmem_flusher_detach);
  */
 void vpmem_flusher_destroy(struct vpmem_flusher *f)
 {
+	vpmem_debugfs_remove(f);
 	vpmem_sysfs_remove(f);
 	cancel_delayed_work_sync(&f->watchdog);
 	kfree(f->wire);
@@ -523,6 +526,18 @@ void vpmem_flusher_destroy(struct vpmem_flusher *f)
 }
 EXPORT_SYMBOL_GPL(vpmem_flusher_destroy);
 
+static int __init nd_virtio_init(void)
+{
+	return vpmem_debugfs_init();
+}
+
+static void __exit nd_virtio_exit(void)
+{
+	vpmem_debugfs_exit();
+}
+
+module_init(nd_virtio_init);
+module_exit(nd_virtio_exit);
 MODULE_DESCRIPTION("virtio-pmem flush transport with flush coalescing");
 MODULE_LICENSE("GPL");
 MODULE_VERSION(GUESTMEM_VERSION);

@@ -62,6 +62,9 @@ enum vpmem_state {
  * @idle_wq: woken whenever a request completes (quiesce waits here)
  * @watchdog: warns about, and eventually fails, a request the host
  *	does not answer
+ * @hold: fault injection (debugfs): leave answers in the used ring, as if
+ *	the host did not answer, until cleared
+ * @debugfs: this device's directory under /sys/kernel/debug/nd_virtio/
  */
 struct vpmem_flusher {
 	struct virtio_device *vdev;
@@ -77,6 +80,8 @@ struct vpmem_flusher {
 	wait_queue_head_t wq[2];
 	wait_queue_head_t idle_wq;
 	struct delayed_work watchdog;
+	bool hold;
+	struct dentry *debugfs;
 };
 
 /**
@@ -108,5 +113,9 @@ int vpmem_region_flush(struct nd_region *nd_region, struct bio *bio);
 
 int vpmem_sysfs_add(struct vpmem_flusher *f);
 void vpmem_sysfs_remove(struct vpmem_flusher *f);
+void vpmem_debugfs_add(struct vpmem_flusher *f);
+void vpmem_debugfs_remove(struct vpmem_flusher *f);
+int vpmem_debugfs_init(void);
+void vpmem_debugfs_exit(void);
 
 #endif /* _GUESTMEM_VIRTIO_PMEM_H */
