@@ -42,17 +42,24 @@ step() {
 }
 
 "$TOP/scripts/deps.sh" || die "dependencies"
+declare -A SECS
 say "provisioning kernels: $(echo $IDS)"
 for id in $IDS; do
+	t=$SECONDS
 	"$TOP/scripts/kernels.sh" env "$id" >/dev/null || die "provisioning $id failed"
+	SECS[prov-$id]=$((SECONDS - t))
 done
+T_PROV=$((SECONDS - T0))
 make -s -C "$TOP/tools" O="$CACHE/tools" >"$RUN/tools.log" 2>&1 ||
 	die "building tools/pmemtool failed ($RUN/tools.log)"
 export PMEMTOOL="$CACHE/tools/pmemtool"
 
+t=$SECONDS
 step lint lint "$TOP/scripts/lint.sh" $IDS
+SECS[lint]=$((SECONDS - t))
 
 for id in $IDS; do
+	t=$SECONDS
 	kind=$("$TOP/scripts/kernels.sh" env "$id" | sed -n 's/^KIND=//p')
 	mods=$("$TOP/scripts/build.sh" "$id" 2>"$RUN/$id-build.err")
 	if [ -z "$mods" ]; then
@@ -63,6 +70,7 @@ for id in $IDS; do
 		step "$id" kunit "$TOP/tests/kunit.sh" "$id" "$RUN/$id/kunit"
 	fi
 	step "$id" pmem "$TOP/tests/pmem-scenarios.sh" "$id" --ours "$mods" "$RUN/$id/pmem"
+	SECS[$id]=$((SECONDS - t))
 done
 
 echo
@@ -70,8 +78,9 @@ echo "Per kernel:"
 for g in lint $IDS; do
 	p=$(grep -c "^RESULT $g:[^ ]* PASS" "$ALL")
 	f=$(grep -c "^RESULT $g:[^ ]* FAIL" "$ALL")
-	printf '  %-12s %3d passed, %d failed\n' "$g" "$p" "$f"
+	printf '  %-12s %3d passed, %d failed  (%s s)\n' "$g" "$p" "$f" "${SECS[$g]:-?}"
 done
+echo "  provisioning: $T_PROV s ($(for id in $IDS; do printf '%s %s s; ' "$id" "${SECS[prov-$id]}"; done))"
 grep "^RESULT [^ ]* FAIL" "$ALL" | sed 's/^/  /'
 echo "Logs: $RUN ($((SECONDS - T0)) s)"
 npass=$(grep -c '^RESULT [^ ]* PASS' "$ALL")

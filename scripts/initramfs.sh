@@ -56,22 +56,12 @@ case "$OUT" in
 esac
 
 # --- kernel --------------------------------------------------------------
-# kernels.sh env on a test kernel that is not built yet would start a
-# (long) build and wipe a build that is running: refuse instead.
-guard_test_kernel() {
-	local line pkg hash
-	line=$(grep -v '^#' "$TOP/scripts/matrix.conf" | awk -v id="$1" '$1 == id')
-	[ -n "$line" ] || die "unknown kernel id '$1'"
-	set -- $line
-	[ "$2" = test ] || return 0
-	pkg=$3
-	hash=$(sha256sum "$TOP/scripts/test-kernel.config" | cut -c1-12)
-	ls "$CACHE"/test/"$pkg"-*-"$hash"/.done >/dev/null 2>&1 ||
-		die "test kernel $1 is not built (yet); build it with scripts/kernels.sh env $1"
-}
-guard_test_kernel "$ID"
+# kernels.sh ready: the kernel's environment, but a test kernel that is
+# not built (yet) is refused instead of started (a long build, and one
+# that may be running already).
 say "initramfs: kernel $ID"
-eval "$("$TOP/scripts/kernels.sh" env "$ID")"
+KENV=$("$TOP/scripts/kernels.sh" ready "$ID") || exit 1
+eval "$KENV"
 [ -f "$VMLINUZ" ] || die "no kernel image for $ID"
 
 BB=/bin/busybox

@@ -4,6 +4,9 @@
 #
 #   kernels.sh list               ids of the matrix (scripts/matrix.conf)
 #   kernels.sh env ID             provision ID, print KIND KVER KDIR VMLINUZ MODROOT
+#   kernels.sh ready ID           the same, failing instead of building
+#   kernels.sh source [PKG [SUITE]]  path of an unpacked linux-source
+#   kernels.sh sources            the linux-source packages of the matrix
 #
 # stock: image + headers .debs resolved from the metapackages, unpacked
 #        under $CACHE/stock/<image-pkg>_<version>/.
@@ -35,60 +38,108 @@ relocate_headers() {
 	done
 }
 
+# usrmerged packages (sid) keep modules and vmlinuz in usr/lib/modules.
+find_kernel() {
+	local root=$1
+	[ -d "$root/lib" ] || [ ! -d "$root/usr/lib/modules" ] || ln -s usr/lib "$root/lib"
+	KVER=$(ls "$root/lib/modules" | head -n1)
+	VMLINUZ=$root/boot/vmlinuz-$KVER
+	[ -f "$VMLINUZ" ] || VMLINUZ=$root/lib/modules/$KVER/vmlinuz
+	MODROOT=$root
+	[ -f "$VMLINUZ" ] || die "no vmlinuz in $root"
+}
+
+# stock SUITE IMAGE-META HEADERS-META [SOURCE-PKG]
 provision_stock() {
-	local img_meta=$1 hdr_meta=$2 img hdr ver dir deps p
+	local img_meta=$2 hdr_meta=$3 srcpkg=$4 img hdr ver dir deps p
+	apt_suite "$1"
 	img=$(meta_dep "$img_meta")
 	hdr=$(meta_dep "$hdr_meta")
 	[ -n "$img" ] && [ -n "$hdr" ] ||
-		{ apt-get update >/dev/null 2>&1; img=$(meta_dep "$img_meta"); hdr=$(meta_dep "$hdr_meta"); }
-	[ -n "$img" ] || die "cannot resolve $img_meta (apt-get update?)"
-	ver=$(apt-cache policy "$img" | awk '/Candidate:/ {print $2}')
+		{ apt_update; img=$(meta_dep "$img_meta"); hdr=$(meta_dep "$hdr_meta"); }
+	[ -n "$img" ] && [ -n "$hdr" ] || die "cannot resolve $img_meta / $hdr_meta in $1"
+	ver=$(apt_candidate "$img")
 	dir="$CACHE/stock/${img}_$ver"
 	if [ ! -e "$dir/.done" ]; then
-		deps=$(apt-cache depends --no-recommends --no-suggests "$hdr" |
-			awk '/Depends: linux-(headers|kbuild)/ {print $2}')
-		say "downloading $img $hdr $deps"
+		# sid's image is itself a metapackage: take its binary/modules too
+		deps=$(deps_of "$img" '^linux-(binary|modules)-')
+		if [ -z "$srcpkg" ]; then
+			deps="$deps $(deps_of "$hdr" '^linux-(headers|kbuild)-')"
+		fi
 		apt_download "$img" "$hdr" $deps
 		rm -rf "$dir"
 		mkdir -p "$dir/root"
+		say "unpacking $img $hdr $(echo $deps)"
 		for p in "$img" "$hdr" $deps; do
 			dpkg-deb -x "$(deb_of "$p")" "$dir/root" ||
 				die "unpacking $p failed"
 		done
-		relocate_headers "$dir/root"
+		[ -n "$srcpkg" ] || relocate_headers "$dir/root"
 		touch "$dir/.done"
 	fi
-	KVER=$(ls "$dir/root/lib/modules" | head -n1)
+	find_kernel "$dir/root"
 	KDIR=$dir/root/usr/src/linux-headers-$KVER
-	VMLINUZ=$dir/root/boot/vmlinuz-$KVER
-	MODROOT=$dir/root
-	[ -f "$VMLINUZ" ] || die "no vmlinuz in $dir"
-	[ -f "$KDIR/Makefile" ] || die "no headers tree at $KDIR"
+	[ -z "$srcpkg" ] || prepare_tree "$srcpkg" "$dir"
+	[ -f "$KDIR/Makefile" ] || die "no module build tree at $KDIR"
 }
 
-# unpack_source PKG: Debian linux-source tarball into $CACHE/src.
+# prepare_tree SOURCE-PKG DIR: a module build tree for the stock kernel
+# unpacked in DIR, made from the Debian source with the image's config and
+# Module.symvers, configured and modules_prepare'd with the host's gcc.
+prepare_tree() {
+	local hdrs=$KDIR out=$2/build rel
+	[ -e "$out/.done" ] && { KDIR=$out; return; }
+	unpack_source "$1"
+	[ -f "$hdrs/.config" ] && [ -f "$hdrs/Module.symvers" ] ||
+		die "no .config / Module.symvers in $hdrs"
+	rm -rf "$out"
+	mkdir -p "$out"
+	cp "$hdrs/.config" "$out/.config"
+	# Debian's signing keys are not in the source: modules stay unsigned
+	# (the stock kernels accept that, tainting).
+	"$SRC/scripts/config" --file "$out/.config" \
+		--set-str SYSTEM_TRUSTED_KEYS "" --set-str SYSTEM_REVOCATION_KEYS "" \
+		--set-str MODULE_SIG_KEY "certs/signing_key.pem" --disable MODULE_SIG_ALL
+	run_logged "prepare-tree-$KVER" make -C "$SRC" O="$out" -j"$JOBS" \
+		LOCALVERSION="${KVER#"$(make -s -C "$SRC" kernelversion)"}" \
+		olddefconfig modules_prepare
+	cp "$hdrs/Module.symvers" "$out/Module.symvers"
+	rel=$(cat "$out/include/config/kernel.release")
+	[ "$rel" = "$KVER" ] || die "prepared tree is '$rel', the image is '$KVER'"
+	# What the host compiler changed in the config, for the record.
+	diff <(grep -v '^#' "$hdrs/.config" | sort) <(grep -v '^#' "$out/.config" | sort) |
+		grep '^[<>]' >"$out/config-changes.txt"
+	touch "$out/.done"
+	KDIR=$out
+}
+
+# unpack_source PKG: Debian linux-source tarball into $CACHE/src
+# (in the suite selected with apt_suite).
 unpack_source() {
-	local pkg=$1 ver dir tarball
-	ver=$(apt-cache policy "$pkg" | awk '/Candidate:/ {print $2}')
-	[ -n "$ver" ] && [ "$ver" != "(none)" ] ||
-		{ apt-get update >/dev/null 2>&1; ver=$(apt-cache policy "$pkg" | awk '/Candidate:/ {print $2}'); }
+	local pkg=$1 ver tarball
+	ver=$(apt_candidate "$pkg")
+	[ -n "$ver" ] || { apt_update; ver=$(apt_candidate "$pkg"); }
+	[ -n "$ver" ] || die "$pkg not found in $APT_SUITE"
 	SRCVER=$ver
 	SRC="$CACHE/src/$pkg-$ver"
-	[ -e "$SRC/.done" ] && return
-	say "downloading $pkg $ver"
-	apt_download "$pkg"
-	rm -rf "$SRC" "$CACHE/src/tmp-$pkg"
-	mkdir -p "$CACHE/src/tmp-$pkg"
-	dpkg-deb --fsys-tarfile "$(deb_of "$pkg")" |
-		tar -x -C "$CACHE/src/tmp-$pkg" --wildcards './usr/src/linux-source-*.tar.xz' ||
-		die "unpacking $pkg failed"
-	say "unpacking the $pkg tarball"
-	tarball=$(ls "$CACHE/src/tmp-$pkg"/usr/src/linux-source-*.tar.xz)
-	mkdir -p "$SRC"
-	tar -xJf "$tarball" -C "$SRC" --strip-components=1 ||
-		die "extracting $tarball failed"
-	rm -rf "$CACHE/src/tmp-$pkg"
-	touch "$SRC/.done"
+	exec 8>"$CACHE/src/.lock-$pkg"
+	flock 8
+	if [ ! -e "$SRC/.done" ]; then
+		apt_download "$pkg"
+		rm -rf "$SRC" "$CACHE/src/tmp-$pkg"
+		mkdir -p "$CACHE/src/tmp-$pkg"
+		dpkg-deb --fsys-tarfile "$(deb_of "$pkg")" |
+			tar -x -C "$CACHE/src/tmp-$pkg" --wildcards './usr/src/linux-source-*.tar.xz' ||
+			die "unpacking $pkg failed"
+		say "unpacking the $pkg tarball"
+		tarball=$(ls "$CACHE/src/tmp-$pkg"/usr/src/linux-source-*.tar.xz)
+		mkdir -p "$SRC"
+		tar -xJf "$tarball" -C "$SRC" --strip-components=1 ||
+			die "extracting $tarball failed"
+		rm -rf "$CACHE/src/tmp-$pkg"
+		touch "$SRC/.done"
+	fi
+	exec 8>&-
 }
 
 # Check that every =y of the fragment survived dependency resolution.
@@ -106,30 +157,44 @@ check_fragment() {
 	return $bad
 }
 
+# test_kernel_dir PKG: where the test kernel of PKG is (to be) built,
+# keyed by source version + fragment hash.
+test_kernel_dir() {
+	local hash
+	hash=$(cat "$TOP/scripts/test-kernel.config" | sha256sum | cut -c1-12)
+	echo "$CACHE/test/$1-$SRCVER-$hash"
+}
+
+# test SUITE SOURCE-PKG
 build_test_kernel() {
-	local frag="$TOP/scripts/test-kernel.config" hash out t0
-	unpack_source "$1"
-	hash=$(sha256sum "$frag" | cut -c1-12)
-	out="$CACHE/test/$1-$SRCVER-$hash"
+	local frag="$TOP/scripts/test-kernel.config" out t0
+	apt_suite "$1"
+	unpack_source "$2"
+	out=$(test_kernel_dir "$2")
+	# One build per tree: a second caller waits for it instead of
+	# wiping it and starting over.
+	mkdir -p "$CACHE/test"
+	exec 7>"$out.lock"
+	[ -e "$out/.done" ] || [ "${NO_BUILD:-0}" = 1 ] || flock 7
 	if [ ! -e "$out/.done" ]; then
+		[ "${NO_BUILD:-0}" = 1 ] && die "test kernel $2 is not built (yet): scripts/kernels.sh env $ID builds it"
 		rm -rf "$out"
 		mkdir -p "$out"
 		t0=$SECONDS
 		make -C "$SRC" O="$out" KCONFIG_ALLCONFIG="$frag" allnoconfig \
-			>"$CACHE/logs/kconfig-$1.log" 2>&1 || die "allnoconfig failed"
+			>"$CACHE/logs/kconfig-$2.log" 2>&1 || die "allnoconfig failed"
 		check_fragment "$out/.config" "$frag" ||
-			die "config fragment does not apply cleanly to $1"
-		run_logged "build-test-kernel-$1" \
+			die "config fragment does not apply cleanly to $2"
+		run_logged "build-test-kernel-$2" \
 			make -C "$SRC" O="$out" -j"$JOBS" bzImage modules
 		echo $((SECONDS - t0)) >"$out/.build-seconds"
-		say "test kernel $1 built in $((SECONDS - t0)) s"
+		say "test kernel $2 built in $((SECONDS - t0)) s"
 		touch "$out/.done"
 	fi
 	KDIR=$out
 	KVER=$(cat "$out/include/config/kernel.release")
 	VMLINUZ=$out/arch/x86/boot/bzImage
 	MODROOT=
-	SRCTREE=$SRC
 }
 
 provision() {
@@ -138,11 +203,24 @@ provision() {
 	[ -n "$line" ] || die "unknown kernel id '$1' (see scripts/matrix.conf)"
 	set -- $line
 	KIND=$2
+	ID=$1
+	shift 2
 	case "$KIND" in
-	stock) provision_stock "$3" "$4" ;;
-	test) build_test_kernel "$3" ;;
+	stock) provision_stock "$@" ;;
+	test) build_test_kernel "$@" ;;
 	*) die "bad kind $KIND" ;;
 	esac
+}
+
+# newest_source: the linux-source of the last test kernel of the matrix
+# (checkpatch.pl and kunit.py come from it).
+newest_source() {
+	local line
+	line=$(grep -v '^#' "$TOP/scripts/matrix.conf" | awk '$2 == "test"' | tail -n1)
+	[ -n "$line" ] || die "no test kernel in scripts/matrix.conf"
+	set -- $line
+	apt_suite "$3"
+	unpack_source "$4"
 }
 
 case "$1" in
@@ -153,10 +231,26 @@ env)
 	printf 'KIND=%q\nKVER=%q\nKDIR=%q\nVMLINUZ=%q\nMODROOT=%q\n' \
 		"$KIND" "$KVER" "$KDIR" "$VMLINUZ" "$MODROOT"
 	;;
+ready)
+	# kernels.sh ready ID: env, but never start a test-kernel build
+	NO_BUILD=1 "$0" env "$2"
+	;;
 source)
-	# kernels.sh source PKG: print the path of an unpacked linux-source
-	unpack_source "$2"
+	# kernels.sh source [PKG [SUITE]]: path of an unpacked linux-source
+	# (default: the newest test kernel's)
+	if [ -n "$2" ]; then
+		apt_suite "${3:-system}"
+		unpack_source "$2"
+	else
+		newest_source
+	fi
 	echo "$SRC"
 	;;
-*) die "usage: $0 list | env ID | source PKG" ;;
+sources)
+	# kernels.sh sources: "PKG SUITE" of every linux-source in the matrix
+	grep -v '^#' "$TOP/scripts/matrix.conf" | awk '
+		$2 == "test" {print $4, $3}
+		$2 == "stock" && NF >= 6 {print $6, $3}' | sort -u -V
+	;;
+*) die "usage: $0 list | env ID | ready ID | source [PKG [SUITE]] | sources" ;;
 esac

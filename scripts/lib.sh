@@ -35,23 +35,83 @@ run_logged() {
 	fi
 }
 
-# apt_download PKG...: fetch .debs into the cache (no install).
+# Apt configurations.  "system" is the machine's own sources (Debian 12);
+# any other suite (sid) goes through a private configuration under
+# $CACHE/apt/SUITE, passed with -o Dir::..., so /etc/apt is never touched.
+APT_SUITE=system
+APT_OPTS=()
+DEBIAN_MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
+DEBIAN_KEYRING=${DEBIAN_KEYRING:-/usr/share/keyrings/debian-archive-keyring.gpg}
+
+# apt_update: refresh the index of the selected suite.
+apt_update() {
+	say "apt-get update ($APT_SUITE)"
+	apt-get "${APT_OPTS[@]}" update >"$CACHE/logs/apt-update-$APT_SUITE.log" 2>&1
+}
+
+# apt_suite SUITE: select the configuration the apt_* helpers use.  A
+# private index is created on first use and refreshed once a day.
+apt_suite() {
+	local d="$CACHE/apt/$1"
+	APT_SUITE=$1
+	APT_OPTS=()
+	[ "$1" = system ] && return 0
+	APT_OPTS=(-o "Dir::Etc::SourceList=$d/sources.list"
+		-o Dir::Etc::SourceParts=/dev/null -o "Dir::State::Lists=$d/lists"
+		-o "Dir::Cache=$d/cache" -o "Dir::State::Status=$d/status"
+		-o APT::Sandbox::User=root)
+	# deb-src too: tools the host's release has too old (sparse) are
+	# built from the suite's source package (scripts/sparse.sh).
+	if ! grep -q '^deb-src' "$d/sources.list" 2>/dev/null; then
+		mkdir -p "$d/lists/partial" "$d/cache/archives/partial"
+		: >"$d/status"
+		printf 'deb [signed-by=%s] %s %s main\ndeb-src [signed-by=%s] %s %s main\n' \
+			"$DEBIAN_KEYRING" "$DEBIAN_MIRROR" "$1" \
+			"$DEBIAN_KEYRING" "$DEBIAN_MIRROR" "$1" >"$d/sources.list"
+		rm -f "$d/lists/"*Packages* "$d/lists/"*Sources*
+	fi
+	[ -n "$(find "$d/lists" -name '*Sources*' -mmin -1440 2>/dev/null)" ] && return 0
+	apt_update || warn "apt-get update for $1 failed (log: $CACHE/logs/apt-update-$1.log)"
+}
+
+# apt_candidate PKG: the version apt would download.
+apt_candidate() {
+	apt-cache "${APT_OPTS[@]}" policy "$1" 2>/dev/null |
+		awk '/Candidate:/ && $2 != "(none)" {print $2}'
+}
+
+# apt_download PKG...: fetch the candidate .debs into the cache (no install).
 apt_download() {
-	local p
+	local p v
 	for p in "$@"; do
-		ls "$CACHE/debs/${p}_"*.deb >/dev/null 2>&1 && continue
-		(cd "$CACHE/debs" && apt-get download "$p" >/dev/null 2>&1) ||
-			(apt-get update >/dev/null 2>&1 &&
-			 cd "$CACHE/debs" && apt-get download "$p" >/dev/null) ||
-			die "apt-get download $p failed"
+		v=$(apt_candidate "$p")
+		[ -n "$v" ] || die "no candidate for $p in $APT_SUITE"
+		[ -n "$(deb_of "$p")" ] && continue
+		say "downloading $p $v ($APT_SUITE)"
+		(cd "$CACHE/debs" && apt-get "${APT_OPTS[@]}" download "$p=$v" >/dev/null 2>&1) ||
+			(apt_update && cd "$CACHE/debs" &&
+			 apt-get "${APT_OPTS[@]}" download "$p=$v" >/dev/null) ||
+			die "apt-get download $p=$v failed"
 	done
 }
 
-# deb_of PKG: path of the downloaded .deb of PKG.
-deb_of() { ls "$CACHE/debs/${1}_"*.deb | head -n1; }
+# deb_of PKG: path of the downloaded .deb of PKG's candidate version.
+deb_of() {
+	local v
+	v=$(apt_candidate "$1")
+	ls "$CACHE/debs/${1}_${v//:/%3a}_"*.deb 2>/dev/null | head -n1
+}
 
-# meta_dep PKG: the first linux-* dependency of a metapackage.
+# deps_of PKG REGEX: the dependencies of PKG whose names match REGEX.
+deps_of() {
+	apt-cache "${APT_OPTS[@]}" depends --no-recommends --no-suggests "$1" 2>/dev/null |
+		awk -v re="$2" '/^ *(Pre)?Depends: / && $2 ~ re {print $2}'
+}
+
+# meta_dep META: the concrete package a linux-image-* / linux-headers-*
+# metapackage points to (same prefix: linux-image-amd64 -> linux-image-X).
 meta_dep() {
-	apt-cache depends --no-recommends --no-suggests "$1" 2>/dev/null |
-		awk '/Depends: linux-/ {print $2; exit}'
+	local prefix
+	prefix=$(echo "$1" | sed -E 's/^(linux-[a-z]+-).*/\1/')
+	deps_of "$1" "^$prefix[0-9]" | head -n1
 }

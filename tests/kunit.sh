@@ -18,16 +18,19 @@ OUT=$(realpath "$OUT")
 
 MODS=$("$TOP/scripts/build.sh" "$ID")
 [ -f "$MODS/vpmem_kunit.ko" ] || die "$ID has no KUnit: no vpmem_kunit.ko in $MODS"
-KSRC=$("$TOP/scripts/kernels.sh" source linux-source-6.12)
+KSRC=$("$TOP/scripts/kernels.sh" source)
 KUNIT_PY=$KSRC/tools/testing/kunit/kunit.py
 
 "$TOP/scripts/initramfs.sh" "$ID" "$OUT/initramfs.cpio.gz" --ours "$MODS" \
 	--scenario "$TOP/tests/guest/kunit.sh" --extra "$MODS/vpmem_kunit.ko" >&2
 . "$OUT/initramfs.env"
 rc=0
+# allnoconfig leaves KUnit disabled (6.x: KUNIT_DEFAULT_ENABLED) and, from
+# 6.16 on, not running suites at module load (KUNIT_AUTORUN_ENABLED): turn
+# both on from the command line (older kernels ignore kunit.autorun).
 "$TOP/scripts/vm.sh" --kernel "$VMLINUZ" --initrd "$OUT/initramfs.cpio.gz" \
 	--log "$OUT/serial.log" --rundir "$OUT" --timeout "${TIMEOUT:-600}" \
-	--append "kunit.enable=1" >&2 || rc=$?
+	--append "kunit.enable=1 kunit.autorun=1" >&2 || rc=$?
 tr -d '\r' <"$OUT/serial.log" >"$OUT/serial.txt"
 
 results=()

@@ -373,7 +373,7 @@ int vpmem_flusher_init(struct vpmem_flusher *f, struct virtio_device *vdev)
 	init_waitqueue_head(&f->wq[1]);
 	init_waitqueue_head(&f->idle_wq);
 	INIT_DELAYED_WORK(&f->watchdog, vpmem_watchdog_fn);
-	f->wire = kzalloc(sizeof(*f->wire), GFP_KERNEL);
+	f->wire = kzalloc_obj(*f->wire, GFP_KERNEL);
 	if (!f->wire)
 		return -ENOMEM;
 	f->hold = false;

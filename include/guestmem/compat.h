@@ -8,6 +8,7 @@
 #define _GUESTMEM_COMPAT_H
 
 #include <linux/libnvdimm.h>
+#include <linux/slab.h>
 #include <guestmem_probes.h>	/* generated: GUESTMEM_HAVE_* */
 
 /*
@@ -26,6 +27,15 @@
 #define GUESTMEM_IMPORT_KUNIT_NS()	MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING)
 #else
 #define GUESTMEM_IMPORT_KUNIT_NS()	MODULE_IMPORT_NS("EXPORTED_FOR_KUNIT_TESTING")
+#endif
+
+/*
+ * kzalloc_obj(): the typed allocator of newer kernels (checkpatch asks for
+ * it there).  It is a macro where it exists; older kernels get the
+ * equivalent one-object kzalloc().
+ */
+#ifndef kzalloc_obj
+#define kzalloc_obj(P, GFP)	kzalloc(sizeof(P), GFP)
 #endif
 
 #endif /* _GUESTMEM_COMPAT_H */
