@@ -165,7 +165,6 @@ static int virtio_pmem_probe(struct virtio_device *vdev)
 	return 0;
 
 unregister_bus:
-	virtio_reset_device(vdev);
 	nvdimm_bus_unregister(vpmem->nvdimm_bus);
 del_vqs:
 	vpmem_flusher_kill(&vpmem->flusher);
@@ -211,6 +210,8 @@ static int virtio_pmem_restore(struct virtio_device *vdev)
 	if (IS_ERR(vq)) {
 		dev_err(&vdev->dev, "failed to restore the flush queue: %ld\n",
 			PTR_ERR(vq));
+		/* Callers queued since freeze must not wait for ever. */
+		vpmem_flusher_kill(&vpmem->flusher);
 		return PTR_ERR(vq);
 	}
 	virtio_device_ready(vdev);
