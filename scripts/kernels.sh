@@ -6,6 +6,7 @@
 #   kernels.sh env ID             provision ID, print KIND KVER KDIR VMLINUZ MODROOT
 #   kernels.sh ready ID           the same, failing instead of building
 #   kernels.sh source [PKG [SUITE]]  path of an unpacked linux-source
+#                                 (default: the newest of the matrix)
 #   kernels.sh sources            the linux-source packages of the matrix
 #
 # stock: image + headers .debs resolved from the metapackages, unpacked
@@ -212,15 +213,23 @@ provision() {
 	esac
 }
 
-# newest_source: the linux-source of the last test kernel of the matrix
-# (checkpatch.pl and kunit.py come from it).
+# matrix_sources: "PKG SUITE" of every linux-source in the matrix, oldest
+# first.
+matrix_sources() {
+	grep -v '^#' "$TOP/scripts/matrix.conf" | awk '
+		$2 == "test" {print $4, $3}
+		$2 == "stock" && NF >= 6 {print $6, $3}' | sort -u -V
+}
+
+# newest_source: the newest linux-source of the matrix (kunit.py comes
+# from it).
 newest_source() {
-	local line
-	line=$(grep -v '^#' "$TOP/scripts/matrix.conf" | awk '$2 == "test"' | tail -n1)
-	[ -n "$line" ] || die "no test kernel in scripts/matrix.conf"
-	set -- $line
-	apt_suite "$3"
-	unpack_source "$4"
+	local last
+	last=$(matrix_sources | tail -n1)
+	[ -n "$last" ] || die "no linux-source in scripts/matrix.conf"
+	set -- $last
+	apt_suite "$2"
+	unpack_source "$1"
 }
 
 case "$1" in
@@ -246,11 +255,6 @@ source)
 	fi
 	echo "$SRC"
 	;;
-sources)
-	# kernels.sh sources: "PKG SUITE" of every linux-source in the matrix
-	grep -v '^#' "$TOP/scripts/matrix.conf" | awk '
-		$2 == "test" {print $4, $3}
-		$2 == "stock" && NF >= 6 {print $6, $3}' | sort -u -V
-	;;
+sources) matrix_sources ;;
 *) die "usage: $0 list | env ID | ready ID | source [PKG [SUITE]] | sources" ;;
 esac

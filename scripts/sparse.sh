@@ -27,8 +27,9 @@ say "sparse: building sparse $ver from $SUITE's source package"
 	>"$CACHE/logs/sparse-download.log" 2>&1 ||
 	die "downloading the sparse source failed ($CACHE/logs/sparse-download.log)"
 tar -xf "$(ls "$tmp"/sparse_*.orig.tar.* | head -n1)" -C "$tmp" || die "unpacking sparse failed"
-run_logged sparse-build make -C "$(ls -d "$tmp"/sparse-*/ | head -n1)" -j"$JOBS" sparse
+src=$(ls -d "$tmp"/sparse-*/ | head -n1)
+run_logged sparse-build make -C "$src" -j"$JOBS" sparse
 mkdir -p "$out"
-cp "$(ls -d "$tmp"/sparse-*/ | head -n1)/sparse" "$out/sparse"
+cp "$src/sparse" "$out/sparse"
 rm -rf "$tmp"
 echo "$out/sparse"
