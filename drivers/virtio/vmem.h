@@ -1,0 +1,218 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * virtio-mem guest driver: state shared by its files.
+ *
+ *   vmem_main.c     probe/remove, config changes, the worker, PM
+ *   vmem_request.c  the guest-request virtqueue, kdump (vmcore) support
+ *   vmem_hotplug.c  add/remove memory, fake-offline, online_page callback,
+ *                   memory notifier
+ *   vmem_sbm.c      Sub Block Mode plug/unplug
+ *   vmem_bbm.c      Big Block Mode plug/unplug
+ *   vmem_sysfs.c    sysfs attributes (Documentation/ABI/...)
+ *   vmem_logic.c    device-independent logic (KUnit)
+ *
+ * Locking: @hotplug_mutex protects block states against the memory
+ * notifier; it is taken in MEM_GOING_ONLINE/OFFLINE and released in the
+ * matching MEM_ONLINE/OFFLINE/CANCEL event, so it must never be held
+ * across add_memory_driver_managed() or offline_and_remove_memory().
+ * Requests are sent by the worker only (and by kdump's vmcore callback,
+ * where there is no worker), serialised by @req_mutex.
+ */
+#ifndef _VMEM_H
+#define _VMEM_H
+
+#include <linux/atomic.h>
+#include <linux/crash_dump.h>
+#include <linux/memory.h>
+#include <linux/mutex.h>
+#include <linux/notifier.h>
+#include <linux/spinlock.h>
+#include <linux/virtio.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
+
+#include "vmem_logic.h"
+
+/**
+ * struct vmem_stats - counters shown in sysfs (written by one thread)
+ * @req: requests sent, by type
+ * @nack: NACK replies
+ * @busy: BUSY replies
+ * @error: ERROR replies
+ * @fake_offline_fail: ranges alloc_contig_range() could not take
+ * @add_fail: add_memory_driver_managed() failures
+ * @remove_fail: offline_and_remove_memory() failures
+ * @retries: scheduled retries (backoff)
+ */
+struct vmem_stats {
+	u64 req[4];
+	u64 nack;
+	u64 busy;
+	u64 error;
+	u64 fake_offline_fail;
+	u64 add_fail;
+	u64 remove_fail;
+	u64 retries;
+};
+
+/**
+ * struct vmem - one virtio-mem device
+ * @vdev: the virtio device
+ * @vq: the guest-request queue
+ * @host_resp: the worker waits here for the device's answer
+ * @req_mutex: one request in flight
+ * @req: request buffer (DMA, not on the stack)
+ * @resp: response buffer
+ * @cfg: config as last read
+ * @nid: NUMA node of the memory
+ * @mgid: dynamic memory group id
+ * @geo: block geometry
+ * @usable_ids: block ids from @geo.first_id that are usable now
+ * @plug_end: last address the kernel can hot-add
+ * @states: one state per block (enum vmem_sbm_state or vmem_bbm_state)
+ * @sb: sub-block map (SBM)
+ * @parent: exclusive parent resource over the region
+ * @resource_name: name of the added System RAM resources
+ * @hotplug_mutex: see above
+ * @hotplug_active: the mutex is held by a notifier sequence
+ * @offline_size: bytes added but offline
+ * @offline_threshold: stop adding memory beyond this much offline memory
+ * @have_unplugged_mb: SBM blocks with everything unplugged wait for removal
+ * @work: the worker
+ * @wq_active: the worker runs
+ * @config_changed: re-read the config in the next worker run
+ * @unplug_all_required: memory was plugged at probe
+ * @removal_lock: protects @removing against new work
+ * @removing: the device goes away: no new work, notifiers refuse
+ * @broken: unrecoverable error: stop working (until restore/reload)
+ * @last_err: result of the last worker run
+ * @retry_ms: current backoff (0: none scheduled)
+ * @errors_in_row: ERROR replies since the config last changed
+ * @stats: counters
+ * @memory_notifier: memory hotplug notifier
+ * @pm_notifier: refuses hibernation
+ * @next: entry in the device list used by the online_page callback
+ * @in_kdump: running in a kdump kernel: no plugging, vmcore callback
+ * @vmcore_cb: vmcore pfn_is_ram callback (kdump)
+ * @last_state_addr: device block of the cached STATE answer
+ * @last_state_plugged: the cached answer
+ */
+struct vmem {
+	struct virtio_device *vdev;
+	struct virtqueue *vq;
+	wait_queue_head_t host_resp;
+	struct mutex req_mutex;
+	struct virtio_mem_req req;
+	struct virtio_mem_resp resp;
+
+	struct vmem_cfg cfg;
+	int nid;
+	int mgid;
+	struct vmem_geo geo;
+	unsigned long usable_ids;
+	u64 plug_end;
+	u8 *states;
+	struct vmem_sb_map sb;
+	struct resource *parent;
+	const char *resource_name;
+
+	struct mutex hotplug_mutex;
+	bool hotplug_active;
+	atomic64_t offline_size;
+	u64 offline_threshold;
+	bool have_unplugged_mb;
+
+	struct delayed_work work;
+	atomic_t wq_active;
+	atomic_t config_changed;
+	bool unplug_all_required;
+	spinlock_t removal_lock;	/* see @removing */
+	bool removing;
+	bool broken;
+	int last_err;
+	unsigned int retry_ms;
+	unsigned int errors_in_row;
+	struct vmem_stats stats;
+
+	struct notifier_block memory_notifier;
+	struct notifier_block pm_notifier;
+	struct list_head next;
+
+	bool in_kdump;
+#ifdef CONFIG_PROC_VMCORE
+	struct vmcore_cb vmcore_cb;
+#endif
+	u64 last_state_addr;
+	bool last_state_plugged;
+};
+
+extern bool vmem_unplug_online;
+
+static inline struct device *vmem_dev(struct vmem *vm)
+{
+	return &vm->vdev->dev;
+}
+
+static inline void vmem_count(u64 *counter)
+{
+	WRITE_ONCE(*counter, READ_ONCE(*counter) + 1);
+}
+
+static inline unsigned long vmem_idx(struct vmem *vm, unsigned long id)
+{
+	return id - vm->geo.first_id;
+}
+
+static inline u64 vmem_idx_to_phys(struct vmem *vm, unsigned long idx)
+{
+	return vmem_id_to_phys(&vm->geo, vm->geo.first_id + idx);
+}
+
+/* vmem_main.c */
+void vmem_retry(struct vmem *vm);
+
+/* vmem_request.c */
+int vmem_init_vq(struct vmem *vm);
+int vmem_send(struct vmem *vm, u16 type, u64 addr, u64 size);
+int vmem_state(struct vmem *vm, u64 addr, u64 size);
+int vmem_init_kdump(struct vmem *vm);
+void vmem_deinit_kdump(struct vmem *vm);
+
+/* vmem_hotplug.c */
+int vmem_register_device(struct vmem *vm);
+void vmem_unregister_device(struct vmem *vm);
+int vmem_memory_notifier_cb(struct notifier_block *nb, unsigned long action,
+			    void *arg);
+bool vmem_could_add(struct vmem *vm, u64 size);
+int vmem_add_memory(struct vmem *vm, u64 addr, u64 size);
+int vmem_remove_memory(struct vmem *vm, u64 addr, u64 size);
+int vmem_offline_and_remove(struct vmem *vm, u64 addr, u64 size);
+int vmem_fake_offline(struct vmem *vm, unsigned long pfn,
+		      unsigned long nr_pages);
+void vmem_fake_online(unsigned long pfn, unsigned long nr_pages);
+void vmem_fake_offline_refs(unsigned long pfn, unsigned long nr, bool drop);
+void vmem_online_keep_offline(unsigned long pfn, unsigned int order,
+			      bool online);
+bool vmem_has_memory_added(struct vmem *vm);
+
+/* vmem_sbm.c / vmem_bbm.c */
+int vmem_sbm_plug(struct vmem *vm, u64 diff);
+int vmem_sbm_unplug(struct vmem *vm, u64 diff);
+int vmem_sbm_cleanup(struct vmem *vm);
+void vmem_sbm_online_page(struct vmem *vm, struct page *page,
+			  unsigned int order);
+void vmem_sbm_notify(struct vmem *vm, unsigned long action,
+		     unsigned long idx, unsigned long start_pfn);
+int vmem_bbm_plug(struct vmem *vm, u64 diff);
+int vmem_bbm_unplug(struct vmem *vm, u64 diff);
+int vmem_bbm_cleanup(struct vmem *vm);
+void vmem_bbm_online_page(struct vmem *vm, struct page *page,
+			  unsigned int order);
+void vmem_bbm_notify(struct vmem *vm, unsigned long action,
+		     unsigned long idx, unsigned long pfn,
+		     unsigned long nr_pages);
+
+/* vmem_sysfs.c */
+extern const struct attribute_group vmem_attr_group;
+
+#endif /* _VMEM_H */

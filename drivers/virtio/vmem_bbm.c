@@ -1,0 +1,245 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * virtio-mem Big Block Mode: device blocks (or bbm_block_size) at least
+ * as large as a Linux memory block are plugged, added, removed and
+ * unplugged as a whole.  Unplugging online memory fake-offlines every
+ * online section first, so offlining cannot loop on busy pages.
+ */
+#include <linux/memory_hotplug.h>
+#include <linux/mm.h>
+#include <linux/sched.h>
+
+#include "vmem.h"
+
+static unsigned long vmem_bb_pfn(struct vmem *vm, unsigned long idx)
+{
+	return PFN_DOWN(vmem_idx_to_phys(vm, idx));
+}
+
+static unsigned long vmem_bb_pages(struct vmem *vm)
+{
+	return PFN_DOWN(vm->geo.block_size);
+}
+
+static int vmem_bbm_plug_and_add(struct vmem *vm, unsigned long idx)
+{
+	u64 addr = vmem_idx_to_phys(vm, idx);
+	int rc;
+
+	rc = vmem_send(vm, VIRTIO_MEM_REQ_PLUG, addr, vm->geo.block_size);
+	if (rc)
+		return rc;
+	mutex_lock(&vm->hotplug_mutex);
+	vm->states[idx] = VMEM_BBM_ADDED;
+	mutex_unlock(&vm->hotplug_mutex);
+
+	rc = vmem_add_memory(vm, addr, vm->geo.block_size);
+	if (!rc)
+		return 0;
+	mutex_lock(&vm->hotplug_mutex);
+	vm->states[idx] = vmem_send(vm, VIRTIO_MEM_REQ_UNPLUG, addr,
+				    vm->geo.block_size) ?
+			  VMEM_BBM_PLUGGED : VMEM_BBM_UNUSED;
+	mutex_unlock(&vm->hotplug_mutex);
+	return rc;
+}
+
+/**
+ * vmem_bbm_plug() - plug @diff more bytes, a big block at a time
+ * @vm: device
+ * @diff: bytes wanted
+ *
+ * Return: 0, -ENOSPC when nothing more can be plugged now, or the error
+ * of a request or of adding memory.
+ */
+int vmem_bbm_plug(struct vmem *vm, u64 diff)
+{
+	u64 nb = div64_u64(diff, vm->geo.block_size);
+	unsigned long idx;
+	int rc;
+
+	if (!nb)
+		return -ENOSPC;
+	for (idx = 0; idx < vm->usable_ids && nb; idx++) {
+		if (READ_ONCE(vm->states[idx]) != VMEM_BBM_UNUSED)
+			continue;
+		if (!vmem_could_add(vm, vm->geo.block_size))
+			return -ENOSPC;
+		rc = vmem_bbm_plug_and_add(vm, idx);
+		if (rc)
+			return rc;
+		nb--;
+		cond_resched();
+	}
+	return nb ? -ENOSPC : 0;
+}
+
+static bool vmem_bbm_all_sections(struct vmem *vm, unsigned long idx,
+				  bool movable_ok)
+{
+	unsigned long pfn = vmem_bb_pfn(vm, idx);
+	unsigned long end = pfn + vmem_bb_pages(vm);
+	struct page *page;
+
+	for (; pfn < end; pfn += PAGES_PER_SECTION) {
+		page = pfn_to_online_page(pfn);
+		if (!page)
+			continue;
+		if (!movable_ok || !is_zone_movable_page(page))
+			return false;
+	}
+	return true;
+}
+
+static void vmem_bbm_rollback(struct vmem *vm, unsigned long idx,
+			      unsigned long end_pfn)
+{
+	unsigned long pfn;
+
+	for (pfn = vmem_bb_pfn(vm, idx); pfn < end_pfn; pfn += PAGES_PER_SECTION)
+		if (pfn_to_online_page(pfn))
+			vmem_fake_online(pfn, PAGES_PER_SECTION);
+	vm->states[idx] = VMEM_BBM_ADDED;
+}
+
+/*
+ * Fake-offline all online sections (newly onlined ones stay offline in
+ * FAKE_OFFLINE state), offline and remove, then unplug.
+ */
+static int vmem_bbm_unplug_bb(struct vmem *vm, unsigned long idx)
+{
+	unsigned long pfn = vmem_bb_pfn(vm, idx);
+	unsigned long end = pfn + vmem_bb_pages(vm);
+	u64 addr = vmem_idx_to_phys(vm, idx);
+	int rc = 0;
+
+	mutex_lock(&vm->hotplug_mutex);
+	vm->states[idx] = VMEM_BBM_FAKE_OFFLINE;
+	for (; pfn < end; pfn += PAGES_PER_SECTION) {
+		if (!pfn_to_online_page(pfn))
+			continue;
+		rc = vmem_fake_offline(vm, pfn, PAGES_PER_SECTION);
+		if (rc)
+			goto rollback;
+	}
+	mutex_unlock(&vm->hotplug_mutex);
+
+	rc = vmem_offline_and_remove(vm, addr, vm->geo.block_size);
+	if (rc) {
+		mutex_lock(&vm->hotplug_mutex);
+		goto rollback;
+	}
+	rc = vmem_send(vm, VIRTIO_MEM_REQ_UNPLUG, addr, vm->geo.block_size);
+	mutex_lock(&vm->hotplug_mutex);
+	/* removed but still plugged: cleanup unplugs it later */
+	vm->states[idx] = rc ? VMEM_BBM_PLUGGED : VMEM_BBM_UNUSED;
+	mutex_unlock(&vm->hotplug_mutex);
+	return rc;
+
+rollback:
+	vmem_bbm_rollback(vm, idx, pfn);
+	mutex_unlock(&vm->hotplug_mutex);
+	return rc;
+}
+
+/**
+ * vmem_bbm_unplug() - unplug @diff bytes, a big block at a time
+ * @vm: device
+ * @diff: bytes to give back
+ *
+ * Three passes from the highest address: offline blocks, blocks whose
+ * online memory is all ZONE_MOVABLE, then any block (unplug_online).
+ *
+ * Return: 0, -EBUSY when memory in use kept it from finishing, or the
+ * error of a request.
+ */
+int vmem_bbm_unplug(struct vmem *vm, u64 diff)
+{
+	u64 nb = div64_u64(diff, vm->geo.block_size);
+	int pass, passes = READ_ONCE(vmem_unplug_online) ? 3 : 1;
+	long idx;
+	int rc;
+
+	for (pass = 0; pass < passes && nb; pass++) {
+		for (idx = vm->geo.nr_ids - 1; idx >= 0 && nb; idx--) {
+			if (READ_ONCE(vm->states[idx]) != VMEM_BBM_ADDED)
+				continue;
+			if (pass < 2 && !vmem_bbm_all_sections(vm, idx, pass == 1))
+				continue;
+			rc = vmem_bbm_unplug_bb(vm, idx);
+			if (rc == -EBUSY)
+				continue;
+			if (rc)
+				return rc;
+			nb--;
+			cond_resched();
+		}
+	}
+	return nb ? -EBUSY : 0;
+}
+
+/**
+ * vmem_bbm_cleanup() - unplug big blocks left plugged by a failed add
+ * @vm: device
+ *
+ * Return: 0 or the error of a request.
+ */
+int vmem_bbm_cleanup(struct vmem *vm)
+{
+	unsigned long idx;
+	int rc;
+
+	for (idx = 0; idx < vm->geo.nr_ids; idx++) {
+		if (READ_ONCE(vm->states[idx]) != VMEM_BBM_PLUGGED)
+			continue;
+		rc = vmem_send(vm, VIRTIO_MEM_REQ_UNPLUG,
+			       vmem_idx_to_phys(vm, idx), vm->geo.block_size);
+		if (rc)
+			return rc;
+		mutex_lock(&vm->hotplug_mutex);
+		vm->states[idx] = VMEM_BBM_UNUSED;
+		mutex_unlock(&vm->hotplug_mutex);
+	}
+	return 0;
+}
+
+/**
+ * vmem_bbm_online_page() - online_page callback for BBM memory
+ * @vm: device
+ * @page: first page being onlined
+ * @order: its order
+ *
+ * A big block being unplugged keeps newly onlined memory fake-offline.
+ */
+void vmem_bbm_online_page(struct vmem *vm, struct page *page,
+			  unsigned int order)
+{
+	unsigned long idx = vmem_idx(vm, vmem_phys_to_id(&vm->geo,
+							page_to_phys(page)));
+
+	vmem_online_keep_offline(page_to_pfn(page), order,
+				 vm->states[idx] != VMEM_BBM_FAKE_OFFLINE);
+}
+
+/**
+ * vmem_bbm_notify() - memory notifier events for BBM memory
+ * @vm: device (@hotplug_mutex held by the notifier sequence)
+ * @action: MEM_GOING_OFFLINE or MEM_CANCEL_OFFLINE (others: no-op)
+ * @idx: big block index
+ * @pfn: first page of the range going offline
+ * @nr_pages: its size
+ *
+ * In FAKE_OFFLINE state all online memory of the block is ours: drop
+ * (or retake) the references so offlining can skip the pages.
+ */
+void vmem_bbm_notify(struct vmem *vm, unsigned long action,
+		     unsigned long idx, unsigned long pfn,
+		     unsigned long nr_pages)
+{
+	if (vm->states[idx] != VMEM_BBM_FAKE_OFFLINE)
+		return;
+	if (action == MEM_GOING_OFFLINE)
+		vmem_fake_offline_refs(pfn, nr_pages, true);
+	else if (action == MEM_CANCEL_OFFLINE)
+		vmem_fake_offline_refs(pfn, nr_pages, false);
+}

@@ -1,0 +1,419 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * virtio-mem Sub Block Mode: memory is added and removed per Linux memory
+ * block, plugged and unplugged per sub-block (max of device block and
+ * pageblock).  Unplugged parts of online blocks stay fake-offline.
+ */
+#include <linux/memory_hotplug.h>
+#include <linux/mm.h>
+#include <linux/sched.h>
+
+#include "vmem.h"
+
+static u64 vmem_sb_phys(struct vmem *vm, unsigned long idx, unsigned int sb)
+{
+	return vmem_idx_to_phys(vm, idx) + (u64)sb * vm->geo.sb_size;
+}
+
+static unsigned long vmem_sb_pfn(struct vmem *vm, unsigned long idx,
+				 unsigned int sb)
+{
+	return PFN_DOWN(vmem_sb_phys(vm, idx, sb));
+}
+
+static unsigned long vmem_sb_pages(struct vmem *vm, unsigned int count)
+{
+	return PFN_DOWN((u64)count * vm->geo.sb_size);
+}
+
+/* Plug or unplug sub-blocks at the device and record the new state. */
+static int vmem_sbm_request(struct vmem *vm, unsigned long idx,
+			    unsigned int sb, unsigned int count, bool plug)
+{
+	int rc;
+
+	rc = vmem_send(vm, plug ? VIRTIO_MEM_REQ_PLUG : VIRTIO_MEM_REQ_UNPLUG,
+		       vmem_sb_phys(vm, idx, sb), (u64)count * vm->geo.sb_size);
+	if (!rc)
+		vmem_sb_set(&vm->sb, idx, sb, count, plug);
+	return rc;
+}
+
+/* Unplug every plugged run of a block (offline or never added). */
+static int vmem_sbm_unplug_runs(struct vmem *vm, unsigned long idx, u64 *nb_sb)
+{
+	unsigned int count;
+	int sb, rc;
+
+	while (*nb_sb) {
+		sb = vmem_sb_find_run(&vm->sb, idx, true, true,
+				      min_t(u64, *nb_sb, vm->geo.sbs_per_block),
+				      &count);
+		if (sb < 0)
+			break;
+		rc = vmem_sbm_request(vm, idx, sb, count, false);
+		if (rc)
+			return rc;
+		*nb_sb -= count;
+	}
+	return 0;
+}
+
+/*
+ * Offline and remove a block whose sub-blocks are all unplugged.  Called
+ * and returns with @hotplug_mutex held; drops it around the removal.
+ */
+static int vmem_sbm_try_remove(struct vmem *vm, unsigned long idx)
+{
+	int rc;
+
+	if (!vmem_sb_all(&vm->sb, idx, 0, vm->geo.sbs_per_block, false))
+		return 0;
+	mutex_unlock(&vm->hotplug_mutex);
+	rc = vmem_offline_and_remove(vm, vmem_idx_to_phys(vm, idx),
+				     vm->geo.block_size);
+	mutex_lock(&vm->hotplug_mutex);
+	if (rc) {
+		vm->have_unplugged_mb = true;
+		return rc;
+	}
+	vm->states[idx] = VMEM_SBM_UNUSED;
+	return 0;
+}
+
+static void vmem_sbm_update_state(struct vmem *vm, unsigned long idx)
+{
+	vm->states[idx] = vmem_sbm_state_after(vm->states[idx],
+					       vmem_sb_count(&vm->sb, idx),
+					       vm->geo.sbs_per_block);
+}
+
+/* ---- plug ---- */
+
+/* Plug unplugged sub-blocks of an added block; @hotplug_mutex held. */
+static int vmem_sbm_plug_partial(struct vmem *vm, unsigned long idx,
+				 u64 *nb_sb)
+{
+	bool online = vmem_sbm_state_online_p(vm->states[idx]);
+	unsigned int count;
+	int sb, rc = 0;
+
+	while (*nb_sb) {
+		sb = vmem_sb_find_run(&vm->sb, idx, false, false,
+				      min_t(u64, *nb_sb, vm->geo.sbs_per_block),
+				      &count);
+		if (sb < 0)
+			break;
+		rc = vmem_sbm_request(vm, idx, sb, count, true);
+		if (rc)
+			break;
+		*nb_sb -= count;
+		if (online)
+			vmem_fake_online(vmem_sb_pfn(vm, idx, sb),
+					 vmem_sb_pages(vm, count));
+	}
+	vmem_sbm_update_state(vm, idx);
+	return rc;
+}
+
+/* Plug the first sub-blocks of an unused block, then add it. */
+static int vmem_sbm_plug_and_add(struct vmem *vm, unsigned long idx,
+				 u64 *nb_sb)
+{
+	unsigned int count = min_t(u64, *nb_sb, vm->geo.sbs_per_block);
+	u64 rest = count;
+	int rc;
+
+	rc = vmem_sbm_request(vm, idx, 0, count, true);
+	if (rc)
+		return rc;
+	/* the block may be onlined from inside add: state first */
+	mutex_lock(&vm->hotplug_mutex);
+	vm->states[idx] = count == vm->geo.sbs_per_block ?
+			  VMEM_SBM_OFFLINE : VMEM_SBM_OFFLINE_PARTIAL;
+	mutex_unlock(&vm->hotplug_mutex);
+
+	rc = vmem_add_memory(vm, vmem_idx_to_phys(vm, idx), vm->geo.block_size);
+	if (!rc) {
+		*nb_sb -= count;
+		return 0;
+	}
+	/* give the sub-blocks back; if that fails too, cleanup retries */
+	mutex_lock(&vm->hotplug_mutex);
+	vm->states[idx] = VMEM_SBM_PLUGGED;
+	if (!vmem_sbm_unplug_runs(vm, idx, &rest))
+		vm->states[idx] = VMEM_SBM_UNUSED;
+	mutex_unlock(&vm->hotplug_mutex);
+	return rc;
+}
+
+/**
+ * vmem_sbm_plug() - plug @diff more bytes
+ * @vm: device
+ * @diff: bytes wanted
+ *
+ * Fills partially plugged blocks first, then adds unused blocks from the
+ * lowest address, as long as offline memory stays under the threshold.
+ *
+ * Return: 0 when done, -ENOSPC when nothing more can be plugged now, or
+ * the error of a request or of adding memory.
+ */
+int vmem_sbm_plug(struct vmem *vm, u64 diff)
+{
+	u64 nb_sb = div64_u64(diff, vm->geo.sb_size);
+	struct vmem_pick it;
+	unsigned long idx;
+	long i;
+	int rc = 0;
+
+	if (!nb_sb)
+		return -ENOSPC;
+	mutex_lock(&vm->hotplug_mutex);
+	vmem_pick_start(&it, vm->usable_ids, false);
+	while (nb_sb && !rc &&
+	       (i = vmem_pick_next(vm->states, vm->usable_ids,
+				   vmem_sbm_plug_order, vmem_sbm_plug_order_len,
+				   &it, false)) >= 0)
+		rc = vmem_sbm_plug_partial(vm, i, &nb_sb);
+	mutex_unlock(&vm->hotplug_mutex);
+	if (rc)
+		return rc;
+
+	for (idx = 0; idx < vm->usable_ids && nb_sb; idx++) {
+		if (READ_ONCE(vm->states[idx]) != VMEM_SBM_UNUSED)
+			continue;
+		if (!vmem_could_add(vm, vm->geo.block_size))
+			return -ENOSPC;
+		rc = vmem_sbm_plug_and_add(vm, idx, &nb_sb);
+		if (rc)
+			return rc;
+		cond_resched();
+	}
+	return nb_sb ? -ENOSPC : 0;
+}
+
+/* ---- unplug ---- */
+
+/* Fake-offline and unplug sub-blocks of an online block. */
+static int vmem_sbm_unplug_online_sb(struct vmem *vm, unsigned long idx,
+				     unsigned int sb, unsigned int count)
+{
+	unsigned long pfn = vmem_sb_pfn(vm, idx, sb);
+	unsigned long nr = vmem_sb_pages(vm, count);
+	int rc;
+
+	rc = vmem_fake_offline(vm, pfn, nr);
+	if (rc)
+		return rc;
+	rc = vmem_sbm_request(vm, idx, sb, count, false);
+	if (rc) {
+		vmem_fake_online(pfn, nr);
+		return rc;
+	}
+	vmem_sbm_update_state(vm, idx);
+	return 0;
+}
+
+/*
+ * Unplug from an online block: the whole block at once if wanted and
+ * fully plugged, else single sub-blocks from the top, skipping busy ones.
+ */
+static int vmem_sbm_unplug_online(struct vmem *vm, unsigned long idx,
+				  u64 *nb_sb)
+{
+	unsigned int sbs = vm->geo.sbs_per_block;
+	int sb, rc;
+
+	if (*nb_sb >= sbs && vmem_sb_all(&vm->sb, idx, 0, sbs, true)) {
+		rc = vmem_sbm_unplug_online_sb(vm, idx, 0, sbs);
+		if (!rc)
+			*nb_sb -= sbs;
+		else if (rc != -EBUSY)
+			return rc;
+	}
+	for (sb = sbs - 1; sb >= 0 && *nb_sb; sb--) {
+		if (!vmem_sb_all(&vm->sb, idx, sb, 1, true))
+			continue;
+		rc = vmem_sbm_unplug_online_sb(vm, idx, sb, 1);
+		if (rc == -EBUSY)
+			continue;
+		if (rc)
+			return rc;
+		*nb_sb -= 1;
+	}
+	/* a block with nothing plugged goes; failure is retried later */
+	vmem_sbm_try_remove(vm, idx);
+	return 0;
+}
+
+static int vmem_sbm_unplug_offline(struct vmem *vm, unsigned long idx,
+				   u64 *nb_sb)
+{
+	int rc = vmem_sbm_unplug_runs(vm, idx, nb_sb);
+
+	vmem_sbm_update_state(vm, idx);
+	if (!rc)
+		vmem_sbm_try_remove(vm, idx);
+	return rc;
+}
+
+/**
+ * vmem_sbm_unplug() - unplug @diff bytes
+ * @vm: device
+ * @diff: bytes to give back
+ *
+ * Offline memory first, then ZONE_MOVABLE, then kernel memory (only with
+ * unplug_online), partial blocks before full ones, highest address first.
+ *
+ * Return: 0 when done, -EBUSY when memory in use kept it from finishing,
+ * or the error of a request.
+ */
+int vmem_sbm_unplug(struct vmem *vm, u64 diff)
+{
+	u64 nb_sb = div64_u64(diff, vm->geo.sb_size);
+	unsigned int norder = vmem_sbm_unplug_order_len;
+	struct vmem_pick it;
+	int rc = 0;
+	long i;
+
+	if (!nb_sb)
+		return 0;
+	if (!READ_ONCE(vmem_unplug_online))
+		norder = 2;	/* the offline states lead the order */
+	mutex_lock(&vm->hotplug_mutex);
+	vmem_pick_start(&it, vm->geo.nr_ids, true);
+	while (nb_sb && !rc &&
+	       (i = vmem_pick_next(vm->states, vm->geo.nr_ids,
+				   vmem_sbm_unplug_order, norder, &it,
+				   true)) >= 0) {
+		if (vmem_sbm_state_online_p(vm->states[i]))
+			rc = vmem_sbm_unplug_online(vm, i, &nb_sb);
+		else
+			rc = vmem_sbm_unplug_offline(vm, i, &nb_sb);
+		mutex_unlock(&vm->hotplug_mutex);
+		cond_resched();
+		mutex_lock(&vm->hotplug_mutex);
+	}
+	mutex_unlock(&vm->hotplug_mutex);
+	if (rc)
+		return rc;
+	return nb_sb ? -EBUSY : 0;
+}
+
+/**
+ * vmem_sbm_cleanup() - finish work an earlier run could not
+ * @vm: device
+ *
+ * Unplugs blocks whose adding failed, and removes added blocks that have
+ * nothing plugged any more (their removal failed before).
+ *
+ * Return: 0, or an error that the worker treats like any other.
+ */
+int vmem_sbm_cleanup(struct vmem *vm)
+{
+	bool again = false;
+	unsigned long idx;
+	u64 all;
+	int rc = 0;
+
+	mutex_lock(&vm->hotplug_mutex);
+	for (idx = 0; idx < vm->geo.nr_ids && !rc; idx++) {
+		if (vm->states[idx] != VMEM_SBM_PLUGGED)
+			continue;
+		all = vm->geo.sbs_per_block;
+		rc = vmem_sbm_unplug_runs(vm, idx, &all);
+		if (!rc)
+			vm->states[idx] = VMEM_SBM_UNUSED;
+	}
+	if (!rc && vm->have_unplugged_mb) {
+		vm->have_unplugged_mb = false;
+		for (idx = 0; idx < vm->geo.nr_ids; idx++) {
+			if (vm->states[idx] == VMEM_SBM_UNUSED ||
+			    vm->states[idx] == VMEM_SBM_PLUGGED)
+				continue;
+			if (vmem_sbm_try_remove(vm, idx))
+				again = true;
+		}
+		if (again) {
+			vm->have_unplugged_mb = true;
+			rc = -EBUSY;
+		}
+	}
+	mutex_unlock(&vm->hotplug_mutex);
+	return rc;
+}
+
+/**
+ * vmem_sbm_online_page() - online_page callback for SBM memory
+ * @vm: device
+ * @page: first page being onlined
+ * @order: its order
+ *
+ * Plugged sub-blocks go to the buddy, unplugged ones stay fake-offline.
+ * A range mixing both is split into sub-blocks (once).
+ */
+void vmem_sbm_online_page(struct vmem *vm, struct page *page,
+			  unsigned int order)
+{
+	u64 addr = page_to_phys(page), end = addr + PFN_PHYS(1UL << order);
+	unsigned long idx = vmem_idx(vm, vmem_phys_to_id(&vm->geo, addr));
+	u64 base = vmem_idx_to_phys(vm, idx), next;
+	unsigned int sb, count;
+	bool online;
+
+	while (addr < end) {
+		next = addr + PFN_PHYS(1UL << order);
+		sb = div64_u64(addr - base, vm->geo.sb_size);
+		count = div64_u64(next - 1 - base, vm->geo.sb_size) - sb + 1;
+		if (vmem_sb_all(&vm->sb, idx, sb, count, true)) {
+			online = true;
+		} else if (count == 1 ||
+			   vmem_sb_all(&vm->sb, idx, sb, count, false)) {
+			online = false;
+		} else {
+			order = ilog2(vm->geo.sb_size) - PAGE_SHIFT;
+			continue;
+		}
+		vmem_online_keep_offline(PFN_DOWN(addr), order, online);
+		addr = next;
+	}
+}
+
+/* Drop or retake the references of all unplugged sub-blocks of a block. */
+static void vmem_sbm_unplugged_refs(struct vmem *vm, unsigned long idx,
+				    bool drop)
+{
+	unsigned int sb;
+
+	for (sb = 0; sb < vm->geo.sbs_per_block; sb++)
+		if (vmem_sb_all(&vm->sb, idx, sb, 1, false))
+			vmem_fake_offline_refs(vmem_sb_pfn(vm, idx, sb),
+					       vmem_sb_pages(vm, 1), drop);
+}
+
+/**
+ * vmem_sbm_notify() - block state bookkeeping for memory notifier events
+ * @vm: device (@hotplug_mutex held by the notifier sequence)
+ * @action: MEM_GOING_OFFLINE, MEM_CANCEL_OFFLINE, MEM_OFFLINE or MEM_ONLINE
+ * @idx: block index
+ * @start_pfn: first page of the block
+ */
+void vmem_sbm_notify(struct vmem *vm, unsigned long action,
+		     unsigned long idx, unsigned long start_pfn)
+{
+	switch (action) {
+	case MEM_GOING_OFFLINE:
+		vmem_sbm_unplugged_refs(vm, idx, true);
+		break;
+	case MEM_CANCEL_OFFLINE:
+		vmem_sbm_unplugged_refs(vm, idx, false);
+		break;
+	case MEM_OFFLINE:
+		vm->states[idx] = vmem_sbm_state_offline(vm->states[idx]);
+		break;
+	case MEM_ONLINE:
+		vm->states[idx] = vmem_sbm_state_online(vm->states[idx],
+			is_zone_movable_page(pfn_to_page(start_pfn)));
+		break;
+	}
+}

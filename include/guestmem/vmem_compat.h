@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Memory hot(un)plug API differences for the virtio-mem driver, decided
+ * by compile-time probes (include/probes/), never by version numbers.
+ */
+#ifndef _GUESTMEM_VMEM_COMPAT_H
+#define _GUESTMEM_VMEM_COMPAT_H
+
+#include <linux/gfp.h>
+#include <linux/mmzone.h>
+#include <linux/slab.h>
+#include <guestmem_probes.h>	/* generated: GUESTMEM_HAVE_* */
+
+/*
+ * vmem_alloc_contig(): isolate and allocate [pfn, pfn + nr) of movable
+ * memory.  Newer kernels take acr_flags_t instead of a migratetype.
+ */
+#ifdef GUESTMEM_HAVE_ACR_FLAGS
+#define vmem_alloc_contig(pfn, nr) \
+	alloc_contig_range((pfn), (pfn) + (nr), ACR_FLAGS_NONE, GFP_KERNEL)
+#else
+#define vmem_alloc_contig(pfn, nr) \
+	alloc_contig_range((pfn), (pfn) + (nr), MIGRATE_MOVABLE, GFP_KERNEL)
+#endif
+
+/*
+ * VMEM_MAX_ORDER: largest buddy order a range may be onlined with
+ * (inclusive).  MAX_PAGE_ORDER appeared in 6.8; before 6.4 MAX_ORDER was
+ * exclusive.  For 6.4-6.7 (inclusive MAX_ORDER, no MAX_PAGE_ORDER) this
+ * is one order smaller than possible, which is safe.
+ */
+#ifdef MAX_PAGE_ORDER
+#define VMEM_MAX_ORDER		MAX_PAGE_ORDER
+#else
+#define VMEM_MAX_ORDER		(MAX_ORDER - 1)
+#endif
+
+/*
+ * GUESTMEM_HAVE_MEMMAP_OFFLINE_INIT (6.11 and backports): the memmap of
+ * hot-added memory starts PageOffline instead of PageReserved, and
+ * offlining skips the managed-page accounting of PageOffline pages.
+ */
+
+#ifndef kzalloc_obj
+#define kzalloc_obj(P, GFP)	kzalloc(sizeof(P), GFP)
+#endif
+
+#endif /* _GUESTMEM_VMEM_COMPAT_H */
