@@ -96,6 +96,9 @@ struct vmem_stats {
  * @vmcore_cb: vmcore pfn_is_ram callback (kdump)
  * @last_state_addr: device block of the cached STATE answer
  * @last_state_plugged: the cached answer
+ * @debugfs: per-device debugfs directory
+ * @inject_resp: answer injected instead of sending requests (debugfs)
+ * @inject_count: requests left to answer with @inject_resp
  */
 struct vmem {
 	struct virtio_device *vdev;
@@ -144,6 +147,10 @@ struct vmem {
 #endif
 	u64 last_state_addr;
 	bool last_state_plugged;
+
+	struct dentry *debugfs;
+	u16 inject_resp;
+	unsigned int inject_count;
 };
 
 extern bool vmem_unplug_online;
@@ -211,6 +218,13 @@ void vmem_bbm_online_page(struct vmem *vm, struct page *page,
 void vmem_bbm_notify(struct vmem *vm, unsigned long action,
 		     unsigned long idx, unsigned long pfn,
 		     unsigned long nr_pages);
+
+/* vmem_debugfs.c */
+bool vmem_take_injected(struct vmem *vm, u16 *resp);
+void vmem_debugfs_init(struct vmem *vm);
+void vmem_debugfs_exit(struct vmem *vm);
+void vmem_debugfs_module_init(void);
+void vmem_debugfs_module_exit(void);
 
 /* vmem_sysfs.c */
 extern const struct attribute_group vmem_attr_group;

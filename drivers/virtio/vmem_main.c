@@ -492,6 +492,7 @@ static int vmem_probe(struct virtio_device *vdev)
 	rc = vmem_init(vm);
 	if (rc)
 		goto del_vqs;
+	vmem_debugfs_init(vm);
 	if (!vm->in_kdump)
 		vmem_retry(vm);
 	return 0;
@@ -522,6 +523,7 @@ static void vmem_remove(struct virtio_device *vdev)
 	struct vmem *vm = vdev->priv;
 
 	vmem_stop_worker(vm);
+	vmem_debugfs_exit(vm);
 	if (vm->in_kdump)
 		vmem_deinit_kdump(vm);
 	else
@@ -615,7 +617,24 @@ static struct virtio_driver vmem_driver = {
 #endif
 };
 
-module_virtio_driver(vmem_driver);
+static int __init vmem_module_init(void)
+{
+	int rc;
+
+	vmem_debugfs_module_init();
+	rc = register_virtio_driver(&vmem_driver);
+	if (rc)
+		vmem_debugfs_module_exit();
+	return rc;
+}
+module_init(vmem_module_init);
+
+static void __exit vmem_module_exit(void)
+{
+	unregister_virtio_driver(&vmem_driver);
+	vmem_debugfs_module_exit();
+}
+module_exit(vmem_module_exit);
 MODULE_DEVICE_TABLE(virtio, vmem_id_table);
 MODULE_AUTHOR("guestmem project");
 MODULE_DESCRIPTION("Virtio-mem driver (guestmem: fast unplug convergence, sysfs, tracepoints)");

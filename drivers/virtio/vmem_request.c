@@ -81,7 +81,7 @@ static int vmem_request(struct vmem *vm, u16 type, u64 addr, u64 size,
 
 	mutex_lock(&vm->req_mutex);
 	rc = vmem_req_encode(&vm->req, type, addr, nb);
-	if (!rc)
+	if (!rc && !vmem_take_injected(vm, &resp))
 		rc = vmem_xfer(vm, &resp);
 	if (!rc) {
 		vmem_count_resp(vm, type, resp);
