@@ -4,10 +4,11 @@
 #
 #   tests/kunit.sh ID OUTDIR
 #
-# Boots kernel ID (which must have CONFIG_KUNIT) with our modules and
-# vpmem_kunit.ko, takes each suite's KTAP from debugfs and parses it with
-# the kernel's own `kunit.py parse`.  Prints RESULT lines; exit 0 iff all
-# pass and at least one suite ran.
+# Boots kernel ID (which must have CONFIG_KUNIT) with our modules and the
+# KUnit modules (vpmem_kunit.ko; virtio_mem.ko, then vmem_kunit.ko), takes
+# each suite's KTAP from debugfs and parses it with the kernel's own
+# `kunit.py parse`.  Prints RESULT lines; exit 0 iff all pass and at least
+# one suite ran.
 . "$(dirname "$0")/../scripts/lib.sh"
 set -eu
 [ $# -eq 2 ] || die "usage: $0 ID OUTDIR"
@@ -18,11 +19,13 @@ OUT=$(realpath "$OUT")
 
 MODS=$("$TOP/scripts/build.sh" "$ID")
 [ -f "$MODS/vpmem_kunit.ko" ] || die "$ID has no KUnit: no vpmem_kunit.ko in $MODS"
+[ -f "$MODS/vmem_kunit.ko" ] || die "no vmem_kunit.ko in $MODS"
 KSRC=$("$TOP/scripts/kernels.sh" source)
 KUNIT_PY=$KSRC/tools/testing/kunit/kunit.py
 
 "$TOP/scripts/initramfs.sh" "$ID" "$OUT/initramfs.cpio.gz" --ours "$MODS" \
-	--scenario "$TOP/tests/guest/kunit.sh" --extra "$MODS/vpmem_kunit.ko" >&2
+	--scenario "$TOP/tests/guest/kunit.sh" --extra "$MODS/vpmem_kunit.ko" \
+	"$MODS/virtio_mem.ko" "$MODS/vmem_kunit.ko" >&2
 . "$OUT/initramfs.env"
 rc=0
 # allnoconfig leaves KUnit disabled (6.x: KUNIT_DEFAULT_ENABLED) and, from

@@ -104,7 +104,7 @@ struct vmem {
 	struct virtio_device *vdev;
 	struct virtqueue *vq;
 	wait_queue_head_t host_resp;
-	struct mutex req_mutex;
+	struct mutex req_mutex;		/* see @req_mutex */
 	struct virtio_mem_req req;
 	struct virtio_mem_resp resp;
 
@@ -119,7 +119,7 @@ struct vmem {
 	struct resource *parent;
 	const char *resource_name;
 
-	struct mutex hotplug_mutex;
+	struct mutex hotplug_mutex;	/* see @hotplug_mutex */
 	bool hotplug_active;
 	atomic64_t offline_size;
 	u64 offline_threshold;

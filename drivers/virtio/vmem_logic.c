@@ -99,7 +99,7 @@ int vmem_geo_init(struct vmem_geo *geo, const struct vmem_geo_in *in,
 		if (in->bbm_block_size) {
 			if (!is_power_of_2(in->bbm_block_size) ||
 			    in->bbm_block_size < geo->block_size) {
-				*why = "bbm_block_size must be a power of two and at least the device and memory block size";
+				*why = "bbm_block_size: not a power of two, or too small";
 				return -EINVAL;
 			}
 			geo->block_size = in->bbm_block_size;
@@ -110,7 +110,7 @@ int vmem_geo_init(struct vmem_geo *geo, const struct vmem_geo_in *in,
 
 	start = max(cfg->addr, in->plug_start);
 	end = min(cfg->addr + cfg->region_size - 1, in->plug_end);
-	geo->first_id = DIV_ROUND_UP_ULL(start, geo->block_size);
+	geo->first_id = DIV64_U64_ROUND_UP(start, geo->block_size);
 	if (start > end ||
 	    vmem_id_to_phys(geo, geo->first_id) + geo->block_size - 1 > end) {
 		*why = "the region holds no whole block the kernel can hot-add";
@@ -540,9 +540,11 @@ EXPORT_SYMBOL_IF_KUNIT(vmem_pick_next);
  */
 unsigned int vmem_backoff_next(unsigned int cur_ms, unsigned int max_ms)
 {
-	unsigned int next = cur_ms ? cur_ms * 2 : VMEM_RETRY_MIN_MS;
-
 	max_ms = max_t(unsigned int, max_ms, VMEM_RETRY_MIN_MS);
-	return clamp_t(unsigned int, next, VMEM_RETRY_MIN_MS, max_ms);
+	if (!cur_ms)
+		return VMEM_RETRY_MIN_MS;
+	if (cur_ms >= max_ms / 2)
+		return max_ms;
+	return max_t(unsigned int, cur_ms * 2, VMEM_RETRY_MIN_MS);
 }
 EXPORT_SYMBOL_IF_KUNIT(vmem_backoff_next);

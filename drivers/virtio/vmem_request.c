@@ -64,8 +64,8 @@ static int vmem_xfer(struct vmem *vm, u16 *resp)
 	if (rc)
 		return rc;
 	virtqueue_kick(vm->vq);
-	wait_event(vm->host_resp, virtqueue_get_buf(vm->vq, &len) ||
-				  virtqueue_is_broken(vm->vq));
+	wait_event(vm->host_resp,
+		   virtqueue_get_buf(vm->vq, &len) || virtqueue_is_broken(vm->vq));
 	if (virtqueue_is_broken(vm->vq))
 		return -EIO;
 	*resp = le16_to_cpu((__force __le16)vm->resp.type);

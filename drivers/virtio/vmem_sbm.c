@@ -401,6 +401,8 @@ static void vmem_sbm_unplugged_refs(struct vmem *vm, unsigned long idx,
 void vmem_sbm_notify(struct vmem *vm, unsigned long action,
 		     unsigned long idx, unsigned long start_pfn)
 {
+	bool movable;
+
 	switch (action) {
 	case MEM_GOING_OFFLINE:
 		vmem_sbm_unplugged_refs(vm, idx, true);
@@ -412,8 +414,8 @@ void vmem_sbm_notify(struct vmem *vm, unsigned long action,
 		vm->states[idx] = vmem_sbm_state_offline(vm->states[idx]);
 		break;
 	case MEM_ONLINE:
-		vm->states[idx] = vmem_sbm_state_online(vm->states[idx],
-			is_zone_movable_page(pfn_to_page(start_pfn)));
+		movable = is_zone_movable_page(pfn_to_page(start_pfn));
+		vm->states[idx] = vmem_sbm_state_online(vm->states[idx], movable);
 		break;
 	}
 }

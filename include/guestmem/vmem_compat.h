@@ -15,13 +15,14 @@
  * vmem_alloc_contig(): isolate and allocate [pfn, pfn + nr) of movable
  * memory.  Newer kernels take acr_flags_t instead of a migratetype.
  */
+static inline int vmem_alloc_contig(unsigned long pfn, unsigned long nr)
+{
 #ifdef GUESTMEM_HAVE_ACR_FLAGS
-#define vmem_alloc_contig(pfn, nr) \
-	alloc_contig_range((pfn), (pfn) + (nr), ACR_FLAGS_NONE, GFP_KERNEL)
+	return alloc_contig_range(pfn, pfn + nr, ACR_FLAGS_NONE, GFP_KERNEL);
 #else
-#define vmem_alloc_contig(pfn, nr) \
-	alloc_contig_range((pfn), (pfn) + (nr), MIGRATE_MOVABLE, GFP_KERNEL)
+	return alloc_contig_range(pfn, pfn + nr, MIGRATE_MOVABLE, GFP_KERNEL);
 #endif
+}
 
 /*
  * VMEM_MAX_ORDER: largest buddy order a range may be onlined with
