@@ -13,10 +13,25 @@
 #include <guestmem/compat.h>
 #include "../drivers/pci/p2pmem/p2pmem_logic.h"
 
-#define CMBSZ(sz, szu, caps) (FIELD_PREP(P2PMEM_CMBSZ_SZ, sz) | \
-			      FIELD_PREP(P2PMEM_CMBSZ_SZU, szu) | (caps))
-#define CMBLOC(ofst, bir) (FIELD_PREP(P2PMEM_CMBLOC_OFST, ofst) | (bir))
 #define RDS_WDS (P2PMEM_CMBSZ_RDS | P2PMEM_CMBSZ_WDS)
+
+/* register values (functions: FIELD_PREP() nested in KUNIT_* is too much for sparse) */
+static u32 cmbsz_val(u32 sz, u32 szu, u32 caps)
+{
+	return FIELD_PREP(P2PMEM_CMBSZ_SZ, sz) | FIELD_PREP(P2PMEM_CMBSZ_SZU, szu) | caps;
+}
+
+static u32 cmbloc_val(u32 ofst, u32 bir)
+{
+	return FIELD_PREP(P2PMEM_CMBLOC_OFST, ofst) | bir;
+}
+
+/* decode a CMBLOC/CMBSZ pair against @bars */
+static int decode(u32 ofst, u32 bir, u32 sz, u32 szu, u32 caps, const u64 *bars,
+		  struct p2pmem_cmb *cmb)
+{
+	return p2pmem_cmb_decode(cmbloc_val(ofst, bir), cmbsz_val(sz, szu, caps), bars, cmb);
+}
 
 static const u64 bars_64m[6] = { SZ_16K, 0, SZ_64M, 0, 0, 0 };
 
@@ -46,13 +61,12 @@ static void p2pmem_cmb_decode_every_unit(struct kunit *test)
 
 		/* 3 units at offset 2 units, in a BAR of 8 units */
 		bars[4] = 8 * unit;
-		KUNIT_ASSERT_EQ(test, p2pmem_cmb_decode(CMBLOC(2, 4), CMBSZ(3, szu, RDS_WDS),
-							 bars, &cmb), 0);
+		KUNIT_ASSERT_EQ(test, decode(2, 4, 3, szu, RDS_WDS, bars, &cmb), 0);
 		KUNIT_EXPECT_EQ(test, cmb.bir, 4U);
 		KUNIT_EXPECT_EQ(test, cmb.offset, 2 * unit);
 		KUNIT_EXPECT_EQ(test, cmb.size, 3 * unit);
 		KUNIT_EXPECT_FALSE(test, cmb.clamped);
-		KUNIT_EXPECT_EQ(test, cmb.cmbsz, (u32)CMBSZ(3, szu, RDS_WDS));
+		KUNIT_EXPECT_EQ(test, cmb.cmbsz, cmbsz_val(3, szu, RDS_WDS));
 	}
 }
 
@@ -61,8 +75,7 @@ static void p2pmem_cmb_decode_qemu(struct kunit *test)
 	struct p2pmem_cmb cmb;
 
 	/* QEMU cmb_size_mb=64: BAR 2, SZU=MiB, SZ=64, SQS|LISTS|RDS|WDS */
-	KUNIT_ASSERT_EQ(test, p2pmem_cmb_decode(CMBLOC(0, 2),
-						 CMBSZ(64, 2, 0x1d), bars_64m, &cmb), 0);
+	KUNIT_ASSERT_EQ(test, decode(0, 2, 64, 2, 0x1d, bars_64m, &cmb), 0);
 	KUNIT_EXPECT_EQ(test, cmb.bir, 2U);
 	KUNIT_EXPECT_EQ(test, cmb.offset, 0ULL);
 	KUNIT_EXPECT_EQ(test, cmb.size, (u64)SZ_64M);
@@ -74,20 +87,14 @@ static void p2pmem_cmb_decode_errors(struct kunit *test)
 
 	/* no CMB */
 	KUNIT_EXPECT_EQ(test, p2pmem_cmb_decode(0, 0, bars_64m, &cmb), -ENODEV);
-	KUNIT_EXPECT_EQ(test, p2pmem_cmb_decode(CMBLOC(0, 2), CMBSZ(0, 2, RDS_WDS),
-						 bars_64m, &cmb), -ENODEV);
+	KUNIT_EXPECT_EQ(test, decode(0, 2, 0, 2, RDS_WDS, bars_64m, &cmb), -ENODEV);
 	/* reserved SZU, reserved BIR */
-	KUNIT_EXPECT_EQ(test, p2pmem_cmb_decode(CMBLOC(0, 2), CMBSZ(1, 7, 0),
-						 bars_64m, &cmb), -EINVAL);
-	KUNIT_EXPECT_EQ(test, p2pmem_cmb_decode(CMBLOC(0, 6), CMBSZ(1, 2, 0),
-						 bars_64m, &cmb), -EINVAL);
+	KUNIT_EXPECT_EQ(test, decode(0, 2, 1, 7, 0, bars_64m, &cmb), -EINVAL);
+	KUNIT_EXPECT_EQ(test, decode(0, 6, 1, 2, 0, bars_64m, &cmb), -EINVAL);
 	/* offset at and past the end of the BAR; unimplemented BAR */
-	KUNIT_EXPECT_EQ(test, p2pmem_cmb_decode(CMBLOC(64, 2), CMBSZ(1, 2, 0),
-						 bars_64m, &cmb), -ERANGE);
-	KUNIT_EXPECT_EQ(test, p2pmem_cmb_decode(CMBLOC(0xfffff, 2), CMBSZ(1, 6, 0),
-						 bars_64m, &cmb), -ERANGE);
-	KUNIT_EXPECT_EQ(test, p2pmem_cmb_decode(CMBLOC(0, 3), CMBSZ(1, 2, 0),
-						 bars_64m, &cmb), -ERANGE);
+	KUNIT_EXPECT_EQ(test, decode(64, 2, 1, 2, 0, bars_64m, &cmb), -ERANGE);
+	KUNIT_EXPECT_EQ(test, decode(0xfffff, 2, 1, 6, 0, bars_64m, &cmb), -ERANGE);
+	KUNIT_EXPECT_EQ(test, decode(0, 3, 1, 2, 0, bars_64m, &cmb), -ERANGE);
 }
 
 static void p2pmem_cmb_decode_clamps(struct kunit *test)
@@ -95,12 +102,10 @@ static void p2pmem_cmb_decode_clamps(struct kunit *test)
 	struct p2pmem_cmb cmb;
 
 	/* 128 MiB announced in a 64 MiB BAR; 60 MiB at offset 8 MiB */
-	KUNIT_ASSERT_EQ(test, p2pmem_cmb_decode(CMBLOC(0, 2), CMBSZ(128, 2, 0),
-						 bars_64m, &cmb), 0);
+	KUNIT_ASSERT_EQ(test, decode(0, 2, 128, 2, 0, bars_64m, &cmb), 0);
 	KUNIT_EXPECT_EQ(test, cmb.size, (u64)SZ_64M);
 	KUNIT_EXPECT_TRUE(test, cmb.clamped);
-	KUNIT_ASSERT_EQ(test, p2pmem_cmb_decode(CMBLOC(8, 2), CMBSZ(60, 2, 0),
-						 bars_64m, &cmb), 0);
+	KUNIT_ASSERT_EQ(test, decode(8, 2, 60, 2, 0, bars_64m, &cmb), 0);
 	KUNIT_EXPECT_EQ(test, cmb.offset, (u64)SZ_8M);
 	KUNIT_EXPECT_EQ(test, cmb.size, 56ULL << 20);
 	KUNIT_EXPECT_TRUE(test, cmb.clamped);
@@ -108,8 +113,7 @@ static void p2pmem_cmb_decode_clamps(struct kunit *test)
 	{
 		u64 huge[6] = { 0, 0, U64_MAX, 0, 0, 0 };
 
-		KUNIT_ASSERT_EQ(test, p2pmem_cmb_decode(CMBLOC(0xfffff, 2),
-							 CMBSZ(0xfffff, 6, 0), huge, &cmb), 0);
+		KUNIT_ASSERT_EQ(test, decode(0xfffff, 2, 0xfffff, 6, 0, huge, &cmb), 0);
 		KUNIT_EXPECT_EQ(test, cmb.offset, 0xfffffULL << 36);
 		KUNIT_EXPECT_EQ(test, cmb.size, 0xfffffULL << 36);
 	}
@@ -169,7 +173,7 @@ static void fake_write64(void *ctx, unsigned int off, u64 val)
 static void fake_init(struct fake_nvme *f, struct p2pmem_nvme_regs *r, bool cmbs)
 {
 	*f = (struct fake_nvme) {
-		.cmbs = cmbs, .cmbloc = CMBLOC(0, 2), .cmbsz = CMBSZ(64, 2, 0x1d),
+		.cmbs = cmbs, .cmbloc = cmbloc_val(0, 2), .cmbsz = cmbsz_val(64, 2, 0x1d),
 		.max_cba = U64_MAX,
 	};
 	*r = (struct p2pmem_nvme_regs) {

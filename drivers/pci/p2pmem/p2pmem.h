@@ -50,7 +50,7 @@ struct p2pmem_dev {
 	struct pci_dev *pdev;
 	struct inode *inode;
 	struct list_head node;
-	struct mutex lock;
+	struct mutex lock;	/* @dead, @allocs, @allocated */
 	bool dead;
 	struct list_head allocs;
 	u64 allocated;
