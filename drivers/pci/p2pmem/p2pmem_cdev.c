@@ -26,9 +26,12 @@ static int p2pmem_fs_init_fs_context(struct fs_context *fc)
 	return init_pseudo(fc, P2PMEM_FS_MAGIC) ? 0 : -ENOMEM;
 }
 
+/*
+ * No .owner: the kernel mount would pin the module forever.  It is only
+ * mounted between module init and exit.
+ */
 static struct file_system_type p2pmem_fs_type = {
 	.name = "p2pmem_guestmem",
-	.owner = THIS_MODULE,
 	.init_fs_context = p2pmem_fs_init_fs_context,
 	.kill_sb = kill_anon_super,
 };
@@ -183,8 +186,8 @@ struct p2pmem_dev *p2pmem_dev_create(struct pci_dev *pdev)
 		pci_err(pdev, "adding %s failed: %d\n", dev_name(&p->dev), err);
 		goto put_dev;
 	}
-	dev_info(&p->dev, "%pa bytes of P2P memory of %s (BAR %d, bus address %pa)\n",
-		 &p->size, pci_name(pdev), p->bar, &p->bus);
+	dev_info(&p->dev, "%llu bytes of P2P memory of %s (BAR %d, bus address %#llx)\n",
+		 p->size, pci_name(pdev), p->bar, (u64)p->bus);
 	return p;
 
 put_dev:
