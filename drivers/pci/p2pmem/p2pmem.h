@@ -26,6 +26,7 @@
 #include <linux/workqueue.h>
 
 #define P2PMEM_NAME	"p2pmem_pci"
+#define P2PMEM_VERSION	"0.1.0"	/* = the DKMS package version */
 
 /**
  * struct p2pmem_dev - one /dev/p2pmemN

@@ -75,4 +75,5 @@ module_exit(p2pmem_exit);
 
 MODULE_DESCRIPTION("PCI peer-to-peer memory (NVMe CMB) as /dev/p2pmemN");
 MODULE_AUTHOR("guestmem project");
+MODULE_VERSION(P2PMEM_VERSION);
 MODULE_LICENSE("GPL");
