@@ -94,6 +94,7 @@ extern dev_t p2pmem_devt;
 extern unsigned int p2pmem_nr_minors;
 extern struct ida p2pmem_minors;
 extern int p2pmem_bar;
+extern struct workqueue_struct *p2pmem_wq;
 
 /* provider.c */
 int p2pmem_provider_register(void);

@@ -88,8 +88,8 @@ static void p2pmem_rescan_fn(struct work_struct *work)
 {
 	p2pmem_scan();
 	if (time_before(jiffies, READ_ONCE(p2pmem_rescan_until)))
-		schedule_delayed_work(&p2pmem_rescan_work,
-				      msecs_to_jiffies(P2PMEM_RESCAN_MS));
+		queue_delayed_work(p2pmem_wq, &p2pmem_rescan_work,
+				   msecs_to_jiffies(P2PMEM_RESCAN_MS));
 }
 
 static int p2pmem_pci_notify(struct notifier_block *nb, unsigned long action,
@@ -102,7 +102,7 @@ static int p2pmem_pci_notify(struct notifier_block *nb, unsigned long action,
 		p2pmem_export_locked(pdev);
 		WRITE_ONCE(p2pmem_rescan_until,
 			   jiffies + msecs_to_jiffies(P2PMEM_RESCAN_FOR_MS));
-		mod_delayed_work(system_wq, &p2pmem_rescan_work,
+		mod_delayed_work(p2pmem_wq, &p2pmem_rescan_work,
 				 msecs_to_jiffies(P2PMEM_RESCAN_MS));
 		break;
 	case BUS_NOTIFY_UNBIND_DRIVER:

@@ -7,6 +7,7 @@
 #include <linux/idr.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/workqueue.h>
 #include "p2pmem.h"
 #include "p2pmem_logic.h"
 
@@ -18,6 +19,8 @@ int p2pmem_bar = -1;
 module_param_named(bar, p2pmem_bar, int, 0644);
 MODULE_PARM_DESC(bar, "BAR to register for non-NVMe devices bound through new_id or driver_override (default: none)");
 
+/* buffer release work: drained at exit, after the last buffer's release */
+struct workqueue_struct *p2pmem_wq;
 dev_t p2pmem_devt;
 unsigned int p2pmem_nr_minors;
 DEFINE_IDA(p2pmem_minors);
@@ -31,9 +34,12 @@ static int __init p2pmem_init(void)
 	int err;
 
 	p2pmem_nr_minors = p2pmem_minor_count(max_devices);
+	p2pmem_wq = alloc_workqueue("p2pmem_pci", 0, 0);
+	if (!p2pmem_wq)
+		return -ENOMEM;
 	err = p2pmem_fs_init();
 	if (err)
-		return err;
+		goto destroy_wq;
 	err = class_register(&p2pmem_class);
 	if (err)
 		goto fs_exit;
@@ -57,6 +63,8 @@ unregister_class:
 	class_unregister(&p2pmem_class);
 fs_exit:
 	p2pmem_fs_exit();
+destroy_wq:
+	destroy_workqueue(p2pmem_wq);
 	return err;
 }
 module_init(p2pmem_init);
@@ -69,6 +77,7 @@ static void __exit p2pmem_exit(void)
 	unregister_chrdev_region(p2pmem_devt, p2pmem_nr_minors);
 	class_unregister(&p2pmem_class);
 	p2pmem_fs_exit();
+	destroy_workqueue(p2pmem_wq);
 	ida_destroy(&p2pmem_minors);
 }
 module_exit(p2pmem_exit);

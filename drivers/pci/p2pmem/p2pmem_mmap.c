@@ -86,7 +86,7 @@ static void p2pmem_alloc_work(struct work_struct *work)
 		if (++a->waited == P2PMEM_PIN_WARN_POLLS)
 			dev_warn(&a->p->dev, "buffer of %zu bytes: %zu pages still pinned after %d s, waiting\n",
 				 a->len, busy, P2PMEM_PIN_POLL_MS * P2PMEM_PIN_WARN_POLLS / 1000);
-		schedule_delayed_work(&a->work, msecs_to_jiffies(P2PMEM_PIN_POLL_MS));
+		queue_delayed_work(p2pmem_wq, &a->work, msecs_to_jiffies(P2PMEM_PIN_POLL_MS));
 		return;
 	}
 	p2pmem_alloc_give_back(a);
@@ -102,7 +102,7 @@ static void p2pmem_alloc_retire_locked(struct p2pmem_alloc *a)
 	a->retired = true;
 	list_del(&a->node);
 	a->p->allocated -= a->len;
-	schedule_delayed_work(&a->work, 0);
+	queue_delayed_work(p2pmem_wq, &a->work, 0);
 }
 
 /**
