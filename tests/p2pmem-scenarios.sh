@@ -64,7 +64,7 @@ fi
 
 # Expected results; the kernel's p2pmem/allocate file exists from 6.2 on.
 EXPECTED="p2pmem-load p2pmem-sysfs p2pmem-copy p2pmem-copy-freed p2pmem-copy-own-cmb
-	p2pmem-copy-sysmem p2pmem-private-refused p2pmem-unbind-nvme p2pmem-rebind-nvme
+	p2pmem-copy-sysmem p2pmem-private-refused p2pmem-bad-bar p2pmem-unbind-nvme p2pmem-rebind-nvme
 	p2pmem-cmb-bind p2pmem-unbind-busy p2pmem-remove p2pmem-rescan p2pmem-reload"
 if printf '%s\n6.2\n' "$KVER" | sort -V -C; then
 	echo "NOTE p2pmem-allocate not expected: $KVER has no p2pmem/allocate (6.2+)"

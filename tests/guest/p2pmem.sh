@@ -365,12 +365,69 @@ scn_reload() {
 	fi
 }
 
+# --- clear refusals: I/O BAR, BAR < 2 MiB (an unbound chipset device) -----
+# bar_of BDF FLAGBIT: index of the first BAR with that resource flag
+# (0x100 I/O, 0x200 memory) and a non-zero size
+bar_of() {
+	local i=0 start end flags
+	while read -r start end flags; do
+		[ $i -lt 6 ] || break
+		if [ $((start)) -ne 0 ] && [ $((flags & $2)) -ne 0 ]; then
+			echo $i
+			return 0
+		fi
+		i=$((i + 1))
+	done <"$PCI/devices/$1/resource"
+	return 1
+}
+
+# try_bar BDF BAR: bind BDF to p2pmem_pci with bar=BAR; 0 iff refused
+try_bar() {
+	echo "$2" >/sys/module/p2pmem_pci/parameters/bar
+	echo p2pmem_pci >"$PCI/devices/$1/driver_override"
+	echo "$1" >"$PCI/drivers_probe" 2>/dev/null
+	echo >"$PCI/devices/$1/driver_override"
+	[ "$(driver_of "$1")" != p2pmem_pci ] && return 0
+	echo "$1" >"$PCI/drivers/p2pmem_pci/unbind"
+	return 1
+}
+
+scn_bad_bar() {
+	local d bdf='' iob memb msg1 msg2
+	for d in "$PCI"/devices/*; do
+		[ -e "$d/driver" ] && continue
+		case "$(cat "$d/class")" in 0x0106*|0x0c05*) ;; *) continue ;; esac
+		iob=$(bar_of "${d##*/}" 0x100)
+		memb=$(bar_of "${d##*/}" 0x200)
+		[ -n "$iob" ] && [ -n "$memb" ] && { bdf=${d##*/}; break; }
+	done
+	if [ -z "$bdf" ]; then
+		fail p2pmem-bad-bar "no unbound AHCI/SMBus device with an I/O and a memory BAR"
+		return
+	fi
+	if ! try_bar "$bdf" "$iob"; then
+		fail p2pmem-bad-bar "$bdf bound with I/O BAR $iob"
+	elif ! try_bar "$bdf" "$memb"; then
+		fail p2pmem-bad-bar "$bdf bound with small memory BAR $memb"
+	else
+		msg1=$(dmesg | grep "$bdf" | grep -c 'not a memory BAR')
+		msg2=$(dmesg | grep "$bdf" | grep -c 'window smaller than 2 MiB')
+		if [ "$msg1" -ge 1 ] && [ "$msg2" -ge 1 ]; then
+			pass p2pmem-bad-bar "$bdf: BAR $iob 'not a memory BAR', BAR $memb 'window smaller than 2 MiB', not bound"
+		else
+			fail p2pmem-bad-bar "$bdf refused without the messages: $(dmesg | grep "$bdf" | tail -n2 | tr '\n' ' ')"
+		fi
+	fi
+	echo -1 >/sys/module/p2pmem_pci/parameters/bar
+}
+
 setup
 scn_load
 scn_sysfs
 scn_copy
 scn_sysmem
 scn_refuse
+scn_bad_bar
 scn_allocate
 scn_unbind_nvme
 scn_cmb_bind && scn_unbind_busy
