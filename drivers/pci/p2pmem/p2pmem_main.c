@@ -34,7 +34,7 @@ static int __init p2pmem_init(void)
 	int err;
 
 	p2pmem_nr_minors = p2pmem_minor_count(max_devices);
-	p2pmem_wq = alloc_workqueue("p2pmem_pci", 0, 0);
+	p2pmem_wq = alloc_workqueue("p2pmem_pci", WQ_UNBOUND, 0);
 	if (!p2pmem_wq)
 		return -ENOMEM;
 	err = p2pmem_fs_init();
