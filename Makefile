@@ -8,11 +8,13 @@
 #   make lint  [KERNELS=...]                checkpatch --strict, sparse C=2, W=1
 #   make demo  [KERNEL=stock-6.12]          guided pmem tour in a QEMU guest
 #   make vm    [KERNEL=stock-6.12]          interactive guest shell
-#   make bench                              ours vs in-tree, results/ + PNG
+#   make bench [BENCH=pmem|p2pmem|all]     pmem: ours vs in-tree, results/ + PNG;
+#                                           p2pmem: /dev/p2pmemN vs p2pmem/allocate vs sysmem
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 KERNEL ?= stock-6.12
 KERNELS ?=
+BENCH ?= pmem
 PROBES := include/generated/guestmem_probes.h
 
 all: modules
@@ -52,6 +54,11 @@ vm:
 	scripts/demo.sh --shell $(KERNEL)
 
 bench:
-	scripts/bench.sh
+	@case "$(BENCH)" in \
+	pmem) scripts/bench.sh ;; \
+	p2pmem) scripts/bench-p2pmem.sh ;; \
+	all) scripts/bench.sh && scripts/bench-p2pmem.sh ;; \
+	*) echo "BENCH must be pmem, p2pmem or all" >&2; exit 2 ;; \
+	esac
 
 .PHONY: all modules install clean check lint demo vm bench FORCE

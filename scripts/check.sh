@@ -2,12 +2,12 @@
 # SPDX-License-Identifier: GPL-2.0
 # check.sh [ID...]: the whole test suite (`make check`).
 #
-#   1. host packages (scripts/deps.sh), pmemtool
+#   1. host packages (scripts/deps.sh), pmemtool, p2pcopy
 #   2. lint: checkpatch --strict, W=1 + sparse build on every kernel
 #   3. per kernel of the matrix (scripts/matrix.conf, or the given ids):
 #      stock kernels: the virtio-pmem guest scenarios with our modules;
-#      test kernels: KUnit suites, then the same scenarios (KASAN,
-#      lockdep and kmemleak reports fail the run)
+#      test kernels: KUnit suites, then the same scenarios, then the
+#      p2pmem_pci scenarios (KASAN, lockdep and kmemleak reports fail the run)
 #
 # Every check prints one RESULT line; results are reported per kernel and
 # the last line is "N passed, N failed".  Logs: results/check-<time>/.
@@ -52,7 +52,7 @@ done
 T_PROV=$((SECONDS - T0))
 make -s -C "$TOP/tools" O="$CACHE/tools" >"$RUN/tools.log" 2>&1 ||
 	die "building tools/pmemtool failed ($RUN/tools.log)"
-export PMEMTOOL="$CACHE/tools/pmemtool"
+export PMEMTOOL="$CACHE/tools/pmemtool" P2PCOPY="$CACHE/tools/p2pcopy"
 
 t=$SECONDS
 step lint lint "$TOP/scripts/lint.sh" $IDS
@@ -70,6 +70,11 @@ for id in $IDS; do
 		step "$id" kunit "$TOP/tests/kunit.sh" "$id" "$RUN/$id/kunit"
 	fi
 	step "$id" pmem "$TOP/tests/pmem-scenarios.sh" "$id" --ours "$mods" "$RUN/$id/pmem"
+	# p2pmem_pci: test kernels only (Debian 12's stock kernels have no
+	# CONFIG_PCI_P2PDMA; CI budget: one guest boot per test kernel)
+	if [ "$kind" = test ]; then
+		step "$id" p2pmem "$TOP/tests/p2pmem-scenarios.sh" "$id" "$mods" "$RUN/$id/p2pmem"
+	fi
 	SECS[$id]=$((SECONDS - t))
 done
 

@@ -9,8 +9,9 @@
 #         [--append "ARGS"] [--timeout SEC] [--interactive] [-- QEMU-ARGS...]
 #
 # Every boot has the same machine: q35, 1 GiB RAM, virtio-pmem on a shared
-# file backend, virtio-mem (8 GiB backend, id vm0), two NVMe with a 64 MiB
-# CMB behind a PCIe switch.  Image files are created sparse under --rundir
+# file backend, virtio-mem (8 GiB backend, id vm0), three NVMe with a 64 MiB
+# CMB behind a PCIe switch (serials d00d0001-3; the third one is for the
+# p2pmem tests, which bind it to p2pmem_pci).  Image files are created sparse under --rundir
 # (default: the log's directory).  The kernel command line gets
 # pmem_size=BYTES for the guest scenarios.
 #
@@ -111,7 +112,7 @@ if [ ! -e "$PMEM_IMG" ]; then
 elif [ "$(stat -c %s "$PMEM_IMG")" -lt "$PMEM_BYTES" ]; then
 	die "$PMEM_IMG is smaller than --pmem-size $PMEM_SIZE"
 fi
-for n in 1 2; do
+for n in 1 2 3; do
 	[ -e "$RUNDIR/nvme$n.img" ] || truncate -s 1G "$RUNDIR/nvme$n.img"
 done
 rm -f "$QMP"
@@ -152,6 +153,9 @@ CMD=(qemu-system-x86_64 -name guestmem "${ACCEL_ARGS[@]}"
 	-device nvme,drive=nvd1,serial=d00d0001,cmb_size_mb=64,bus=dn1
 	-drive "file=$RUNDIR/nvme2.img,if=none,format=raw,id=nvd2"
 	-device nvme,drive=nvd2,serial=d00d0002,cmb_size_mb=64,bus=dn2
+	-device xio3130-downstream,id=dn3,bus=up1,chassis=11
+	-drive "file=$RUNDIR/nvme3.img,if=none,format=raw,id=nvd3"
+	-device nvme,drive=nvd3,serial=d00d0003,cmb_size_mb=64,bus=dn3
 	"${TRACE_ARGS[@]}" "${EXTRA_QEMU[@]}")
 
 say "vm: accel=$ACCEL kernel=$(basename "$KERNEL") initrd=$(basename "$INITRD") pmem=$PMEM_IMG ($PMEM_SIZE)"

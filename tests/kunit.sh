@@ -5,10 +5,10 @@
 #   tests/kunit.sh ID OUTDIR
 #
 # Boots kernel ID (which must have CONFIG_KUNIT) with our modules and the
-# KUnit modules (vpmem_kunit.ko; virtio_mem.ko, then vmem_kunit.ko), takes
-# each suite's KTAP from debugfs and parses it with the kernel's own
-# `kunit.py parse`.  Prints RESULT lines; exit 0 iff all pass and at least
-# one suite ran.
+# KUnit modules (vpmem_kunit.ko; virtio_mem.ko, then vmem_kunit.ko; on
+# P2PDMA kernels p2pmem_pci.ko, then p2pmem_kunit.ko), takes each suite's
+# KTAP from debugfs and parses it with the kernel's own `kunit.py parse`.
+# Prints RESULT lines; exit 0 iff all pass and at least one suite ran.
 . "$(dirname "$0")/../scripts/lib.sh"
 set -eu
 [ $# -eq 2 ] || die "usage: $0 ID OUTDIR"
@@ -23,9 +23,11 @@ MODS=$("$TOP/scripts/build.sh" "$ID")
 KSRC=$("$TOP/scripts/kernels.sh" source)
 KUNIT_PY=$KSRC/tools/testing/kunit/kunit.py
 
+# p2pmem_kunit.ko (kernels with PCI P2PDMA) needs p2pmem_pci.ko loaded first.
+EXTRA=("$MODS/vpmem_kunit.ko" "$MODS/virtio_mem.ko" "$MODS/vmem_kunit.ko")
+[ -f "$MODS/p2pmem_kunit.ko" ] && EXTRA+=("$MODS/p2pmem_pci.ko" "$MODS/p2pmem_kunit.ko")
 "$TOP/scripts/initramfs.sh" "$ID" "$OUT/initramfs.cpio.gz" --ours "$MODS" \
-	--scenario "$TOP/tests/guest/kunit.sh" --extra "$MODS/vpmem_kunit.ko" \
-	"$MODS/virtio_mem.ko" "$MODS/vmem_kunit.ko" >&2
+	--scenario "$TOP/tests/guest/kunit.sh" --extra "${EXTRA[@]}" >&2
 . "$OUT/initramfs.env"
 rc=0
 # allnoconfig leaves KUnit disabled (6.x: KUNIT_DEFAULT_ENABLED) and, from

@@ -12,6 +12,14 @@ if insmod /bin/virtio_mem.ko; then
 else
 	fail kunit-load-virtio_mem "insmod virtio_mem.ko failed"
 fi
+# p2pmem_kunit.ko needs p2pmem_pci.ko (only on PCI P2PDMA kernels)
+if [ -f /bin/p2pmem_pci.ko ]; then
+	if insmod /bin/p2pmem_pci.ko; then
+		pass kunit-load-p2pmem_pci "p2pmem_pci.ko loaded"
+	else
+		fail kunit-load-p2pmem_pci "insmod p2pmem_pci.ko failed"
+	fi
+fi
 for ko in /bin/*_kunit.ko; do
 	m=${ko##*/}
 	m=${m%.ko}

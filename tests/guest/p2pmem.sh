@@ -1,0 +1,437 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Guest-side p2pmem_pci scenarios (run as /scenario by the initramfs /init).
+# One RESULT line per scenario; see common.sh for the output protocol and
+# tests/p2pmem-scenarios.sh for the host side.
+#
+# Machine (scripts/vm.sh): three NVMe controllers with a 64 MiB CMB behind
+# one PCIe switch, serials d00d0001 (A), d00d0002 (B), d00d0003 (C), all
+# bound to the built-in nvme driver at boot.  Data is copied from A's
+# namespace to B's.  C is rebound to p2pmem_pci for the CMB-binding mode.
+. /guest/common.sh
+
+KO=/bin/p2pmem_pci.ko
+CLASS=/sys/class/p2pmem_guestmem
+PCI=/sys/bus/pci
+CMB_BYTES=67108864
+COPY=4m
+GO=/tmp/go
+
+# ctrl_bdf SERIAL: PCI address of the nvme-bound controller with SERIAL
+ctrl_bdf() {
+	local c
+	for c in /sys/class/nvme/nvme*; do
+		[ "$(cat "$c/serial" 2>/dev/null | tr -d ' ')" = "$1" ] || continue
+		basename "$(readlink -f "$c/device")"
+		return 0
+	done
+	return 1
+}
+
+# ns_of BDF: /dev/nvmeXnY of the controller at BDF (nvme-bound)
+ns_of() {
+	local n
+	for n in "$PCI"/devices/"$1"/nvme/nvme*/nvme*n*; do
+		[ -e "$n" ] && { echo "/dev/${n##*/}"; return 0; }
+	done
+	return 1
+}
+
+# p2p_of BDF: /dev/p2pmemN exported for the provider at BDF
+p2p_of() {
+	local c
+	for c in "$CLASS"/p2pmem*; do
+		[ -e "$c/provider" ] || continue
+		[ "$(cat "$c/provider")" = "$1" ] && { echo "/dev/${c##*/}"; return 0; }
+	done
+	return 1
+}
+has_p2p() { p2p_of "$1" >/dev/null; }
+no_p2p() { ! p2p_of "$1" >/dev/null; }
+nr_p2p() { ls -d "$CLASS"/p2pmem* 2>/dev/null | wc -l; }
+attr() { cat "$CLASS/${1#/dev/}/$2" 2>/dev/null; }
+driver_of() { basename "$(readlink "$PCI/devices/$1/driver" 2>/dev/null)" 2>/dev/null; }
+
+# sysfs_write_timed FILE VALUE SECONDS: write in the background; 0 if it
+# completed in time, 1 if it failed, 2 if it is still blocked (hang)
+sysfs_write_timed() {
+	local pid n=$(($3 * 10))
+	( echo "$2" >"$1" ) 2>/tmp/sysfs.err &
+	pid=$!
+	while [ $n -gt 0 ] && kill -0 $pid 2>/dev/null; do
+		sleep 0.1
+		n=$((n - 1))
+	done
+	kill -0 $pid 2>/dev/null && return 2
+	wait $pid
+}
+
+# hold_start DEV TAG: a process mapping 1 MiB of DEV, waiting for $GO
+hold_start() {
+	rm -f "$GO"
+	p2pcopy hold --buf "$1" --len 1m --go "$GO" >"/tmp/hold.$2" 2>&1 &
+	HOLD_PID=$!
+	wait_for 100 grep -q 'HOLD ready' "/tmp/hold.$2"
+}
+
+# hold_finish TAG: release the holder; prints its last line, 0 iff SIGBUS
+hold_finish() {
+	local n=100
+	touch "$GO"
+	while [ $n -gt 0 ] && kill -0 "$HOLD_PID" 2>/dev/null; do
+		sleep 0.1
+		n=$((n - 1))
+	done
+	kill -9 "$HOLD_PID" 2>/dev/null
+	wait "$HOLD_PID" 2>/dev/null
+	tail -n1 "/tmp/hold.$1"
+	grep -q 'HOLD sigbus' "/tmp/hold.$1"
+}
+
+# copy_check NAME BUF [args]: A -> B through BUF with data check
+copy_check() {
+	local name=$1 buf=$2 out
+	shift 2
+	out=$(p2pcopy copy --src "$NS_A" --dst "$NS_B" --buf "$buf" --threads 4 \
+		--chunk 64k --size "$COPY" --check "$@" 2>&1)
+	if echo "$out" | grep -q '^check: MATCH'; then
+		pass "$name" "$(echo "$out" | sed -n 's/^p2pcopy: //p' | head -n1)"
+		echo "$out" | grep '^p2pcopy:' | sed "s/^/COPY $name /"
+		return 0
+	fi
+	fail "$name" "$(echo "$out" | tr '\n' ' ' | cut -c1-240)"
+	return 1
+}
+
+# --- setup ---------------------------------------------------------------
+setup() {
+	wait_for 200 ctrl_bdf d00d0003 >/dev/null
+	A=$(ctrl_bdf d00d0001)
+	B=$(ctrl_bdf d00d0002)
+	C=$(ctrl_bdf d00d0003)
+	wait_for 100 ns_of "$A" >/dev/null
+	wait_for 100 ns_of "$B" >/dev/null
+	NS_A=$(ns_of "$A")
+	NS_B=$(ns_of "$B")
+	echo "SCENARIO p2pmem: A=$A ($NS_A) B=$B ($NS_B) C=$C"
+}
+
+# --- load: one /dev/p2pmemN per CMB the nvme driver published -------------
+scn_load() {
+	local out
+	if ! out=$(insmod "$KO" 2>&1); then
+		fail p2pmem-load "insmod failed: $out"
+		return
+	fi
+	wait_for 100 has_p2p "$A"
+	wait_for 100 has_p2p "$B"
+	wait_for 100 has_p2p "$C"
+	if [ -z "$A" ] || [ -z "$B" ] || [ -z "$C" ]; then
+		fail p2pmem-load "controllers not found (A=$A B=$B C=$C)"
+	elif has_p2p "$A" && has_p2p "$B" && has_p2p "$C" && [ -c "$(p2p_of "$A")" ]; then
+		pass p2pmem-load "$(nr_p2p) devices: A $(p2p_of "$A"), B $(p2p_of "$B"), C $(p2p_of "$C")"
+	else
+		fail p2pmem-load "missing exports: A=$(p2p_of "$A") B=$(p2p_of "$B") C=$(p2p_of "$C"); $(dmesg | grep -i p2p | tail -n3 | tr '\n' ' ')"
+	fi
+}
+
+# --- sizes and attributes ----------------------------------------------------
+scn_sysfs() {
+	local bdf d bad='' res2 dist
+	for bdf in "$A" "$B" "$C"; do
+		d=$(p2p_of "$bdf") || { bad="$bad $bdf:no-device"; continue; }
+		[ "$(attr "$d" size)" = $CMB_BYTES ] || bad="$bad $d:size=$(attr "$d" size)"
+		[ "$(attr "$d" available)" = $CMB_BYTES ] || bad="$bad $d:available=$(attr "$d" available)"
+		[ "$(attr "$d" bar)" = 2 ] || bad="$bad $d:bar=$(attr "$d" bar)"
+		res2=$(sed -n 3p "$PCI/devices/$bdf/resource" | awk '{print $1}')
+		[ "$(printf '%d' "$(attr "$d" bus_address)")" = "$(printf '%d' "$res2")" ] ||
+			bad="$bad $d:bus_address=$(attr "$d" bus_address),BAR2=$res2"
+		dist=$(attr "$d" nvme_distance | tr '\n' ';')
+		for peer in "$A" "$B" "$C"; do
+			want=4
+			[ "$peer" = "$bdf" ] && want=0
+			echo ";$dist" | grep -q ";$peer $want;" || bad="$bad $d:distance($peer)=[$dist]"
+		done
+	done
+	if [ -z "$bad" ]; then
+		pass p2pmem-sysfs "3 x size=available=$CMB_BYTES, bar 2, bus_address = BAR 2, distance 4 to peers, 0 to self"
+	else
+		fail p2pmem-sysfs "$bad"
+	fi
+}
+
+# --- copies ----------------------------------------------------------------
+scn_copy() {
+	local dc n=50
+	dc=$(p2p_of "$C")
+	copy_check p2pmem-copy "$dc" || return
+	# the buffer goes back to the pool once unmapped
+	while [ $n -gt 0 ] && [ "$(attr "$dc" allocated)" != 0 ]; do
+		sleep 0.1
+		n=$((n - 1))
+	done
+	[ "$(attr "$dc" allocated)" = 0 ] ||
+		fail p2pmem-copy-freed "allocated=$(attr "$dc" allocated) 5 s after the copy"
+	[ "$(attr "$dc" allocated)" = 0 ] && pass p2pmem-copy-freed "allocated back to 0"
+	copy_check p2pmem-copy-own-cmb "$(p2p_of "$A")"
+}
+
+scn_sysmem() {
+	local out
+	out=$(p2pcopy copy --src "$NS_A" --dst "$NS_B" --sysmem --threads 4 --chunk 64k \
+		--size "$COPY" --check 2>&1)
+	if echo "$out" | grep -q '^check: MATCH'; then
+		pass p2pmem-copy-sysmem "$(echo "$out" | sed -n 's/^p2pcopy: //p')"
+	else
+		fail p2pmem-copy-sysmem "$(echo "$out" | tr '\n' ' ' | cut -c1-200)"
+	fi
+}
+
+scn_refuse() {
+	local out
+	if out=$(p2pcopy refuse --buf "$(p2p_of "$A")" 2>&1); then
+		pass p2pmem-private-refused "$out"
+	else
+		fail p2pmem-private-refused "$out"
+	fi
+}
+
+# the kernel's own interface (6.2+), with our module loaded alongside
+scn_allocate() {
+	local f="$PCI/devices/$C/p2pmem/allocate"
+	if [ ! -e "$f" ]; then
+		echo "NOTE p2pmem-allocate: no $f on $(uname -r) (added in 6.2)"
+		return
+	fi
+	copy_check p2pmem-allocate "$f"
+}
+
+# --- provider unbound from nvme while mapped --------------------------------
+scn_unbind_nvme() {
+	local da rc t0 t1
+	da=$(p2p_of "$A")
+	hold_start "$da" unbind || { fail p2pmem-unbind-nvme "holder not ready: $(cat /tmp/hold.unbind)"; return; }
+	t0=$(date +%s)
+	sysfs_write_timed "$PCI/drivers/nvme/unbind" "$A" 120
+	rc=$?
+	t1=$(date +%s)
+	if [ $rc = 2 ]; then
+		fail p2pmem-unbind-nvme "unbind of $A still blocked after 120 s (hang)"
+		return
+	elif [ $rc != 0 ]; then
+		fail p2pmem-unbind-nvme "unbind failed: $(cat /tmp/sysfs.err)"
+	elif has_p2p "$A"; then
+		fail p2pmem-unbind-nvme "$da still there after unbind"
+	elif ! hold_finish unbind >/tmp/hold.last; then
+		fail p2pmem-unbind-nvme "mapping still usable after unbind: $(cat /tmp/hold.last)"
+	else
+		pass p2pmem-unbind-nvme "unbind with $da mapped took $((t1 - t0)) s, device gone, access got SIGBUS"
+	fi
+	kill -9 "$HOLD_PID" 2>/dev/null
+	if ! sysfs_write_timed "$PCI/drivers/nvme/bind" "$A" 60; then
+		fail p2pmem-rebind-nvme "bind failed: $(cat /tmp/sysfs.err)"
+	elif wait_for 300 has_p2p "$A" && wait_for 100 ns_of "$A" >/dev/null; then
+		NS_A=$(ns_of "$A")
+		pass p2pmem-rebind-nvme "nvme rebound, $(p2p_of "$A") exported again, namespace $NS_A"
+	else
+		fail p2pmem-rebind-nvme "after bind: driver=$(driver_of "$A") export=$(p2p_of "$A") ns=$(ns_of "$A")"
+	fi
+}
+
+# --- CMB-binding mode: C bound to p2pmem_pci ------------------------------
+scn_cmb_bind() {
+	local dc
+	if ! sysfs_write_timed "$PCI/drivers/nvme/unbind" "$C" 60; then
+		fail p2pmem-cmb-bind "unbind of $C from nvme failed: $(cat /tmp/sysfs.err)"
+		return
+	fi
+	wait_for 50 no_p2p "$C"
+	echo p2pmem_pci >"$PCI/devices/$C/driver_override"
+	sysfs_write_timed "$PCI/drivers_probe" "$C" 60
+	wait_for 50 has_p2p "$C"
+	dc=$(p2p_of "$C")
+	if [ "$(driver_of "$C")" != p2pmem_pci ]; then
+		fail p2pmem-cmb-bind "$C bound to '$(driver_of "$C")': $(dmesg | grep "$C" | tail -n2 | tr '\n' ' ')"
+	elif [ -z "$dc" ]; then
+		fail p2pmem-cmb-bind "bound to p2pmem_pci but not exported"
+	elif [ "$(attr "$dc" size)" != $CMB_BYTES ]; then
+		fail p2pmem-cmb-bind "$dc size $(attr "$dc" size)"
+	elif ! dmesg | grep "$C" | grep -q 'CMB: BAR 2 offset 0x0 size 67108864'; then
+		fail p2pmem-cmb-bind "no CMB decode message: $(dmesg | grep "$C" | tail -n3 | tr '\n' ' ')"
+	else
+		copy_check p2pmem-cmb-bind "$dc" && return 0
+	fi
+	return 1
+}
+
+# --- own provider unbound while mapped and while O_DIRECT is in flight ----
+scn_unbind_busy() {
+	local dc cpid rc t0 t1 n hold
+	dc=$(p2p_of "$C")
+	[ -n "$dc" ] || { fail p2pmem-unbind-busy "C not exported"; return; }
+	hold_start "$dc" busy || { fail p2pmem-unbind-busy "holder not ready"; return; }
+	p2pcopy copy --src "$NS_A" --dst "$NS_B" --buf "$dc" --threads 4 --chunk 64k \
+		--size 48m >/tmp/busy.out 2>&1 &
+	cpid=$!
+	sleep 3
+	t0=$(date +%s)
+	sysfs_write_timed "$PCI/drivers/p2pmem_pci/unbind" "$C" 120
+	rc=$?
+	t1=$(date +%s)
+	if [ $rc = 2 ]; then
+		fail p2pmem-unbind-busy "unbind of $C still blocked after 120 s (hang)"
+		return
+	fi
+	hold=$(hold_finish busy)
+	hrc=$?
+	n=300
+	while [ $n -gt 0 ] && kill -0 $cpid 2>/dev/null; do
+		sleep 0.1
+		n=$((n - 1))
+	done
+	if kill -0 $cpid 2>/dev/null; then
+		kill -9 $cpid
+		fail p2pmem-unbind-busy "copy still running 30 s after the unbind"
+	elif [ $rc != 0 ]; then
+		fail p2pmem-unbind-busy "unbind failed: $(cat /tmp/sysfs.err)"
+	elif has_p2p "$C"; then
+		fail p2pmem-unbind-busy "$dc still exported"
+	elif [ $hrc != 0 ]; then
+		fail p2pmem-unbind-busy "mapping still usable: $hold"
+	else
+		wait $cpid
+		pass p2pmem-unbind-busy "unbind during a copy took $((t1 - t0)) s; copy rc=$? ($(tail -n1 /tmp/busy.out | cut -c1-80)); holder: $hold"
+	fi
+	echo >"$PCI/devices/$C/driver_override"
+}
+
+# --- provider removed (pci_stop_and_remove_bus_device) while mapped -------
+scn_remove() {
+	local db rc t0 t1
+	db=$(p2p_of "$B")
+	hold_start "$db" remove || { fail p2pmem-remove "holder not ready"; return; }
+	t0=$(date +%s)
+	sysfs_write_timed "$PCI/devices/$B/remove" 1 120
+	rc=$?
+	t1=$(date +%s)
+	if [ $rc = 2 ]; then
+		fail p2pmem-remove "removal of $B still blocked after 120 s (hang)"
+		return
+	elif [ $rc != 0 ]; then
+		fail p2pmem-remove "remove failed: $(cat /tmp/sysfs.err)"
+	elif [ -e "$PCI/devices/$B" ] || has_p2p "$B"; then
+		fail p2pmem-remove "$B or its export still present"
+	elif ! hold_finish remove >/tmp/hold.last; then
+		fail p2pmem-remove "mapping still usable: $(cat /tmp/hold.last)"
+	else
+		pass p2pmem-remove "removal with $db mapped took $((t1 - t0)) s, access got SIGBUS"
+	fi
+	kill -9 "$HOLD_PID" 2>/dev/null
+	echo 1 >"$PCI/rescan"
+	if wait_for 300 has_p2p "$B" && wait_for 100 ns_of "$B" >/dev/null; then
+		NS_B=$(ns_of "$B")
+		pass p2pmem-rescan "$B back after rescan, exported as $(p2p_of "$B")"
+	else
+		fail p2pmem-rescan "after rescan: dev=$(ls -d "$PCI/devices/$B" 2>/dev/null) export=$(p2p_of "$B")"
+	fi
+}
+
+# --- module unload (refused while mapped) and reload -----------------------
+scn_reload() {
+	local out n
+	hold_start "$(p2p_of "$A")" reload || { fail p2pmem-reload "holder not ready"; return; }
+	if rmmod p2pmem_pci 2>/dev/null; then
+		fail p2pmem-reload "rmmod succeeded while a mapping existed"
+		return
+	fi
+	hold_finish reload >/dev/null
+	if ! out=$(rmmod p2pmem_pci 2>&1); then
+		fail p2pmem-reload "rmmod failed after the holder exited: $out"
+		return
+	fi
+	n=$(ls /dev/p2pmem* 2>/dev/null | wc -l)
+	if [ "$n" != 0 ] || [ -e "$CLASS" ]; then
+		fail p2pmem-reload "$n device nodes / class left after rmmod"
+		return
+	fi
+	if ! out=$(insmod "$KO" 2>&1); then
+		fail p2pmem-reload "insmod again failed: $out"
+		return
+	fi
+	if wait_for 100 has_p2p "$A" && wait_for 100 has_p2p "$B"; then
+		copy_check p2pmem-reload "$(p2p_of "$B")" --size 1m
+	else
+		fail p2pmem-reload "after reload: A=$(p2p_of "$A") B=$(p2p_of "$B")"
+	fi
+}
+
+# --- clear refusals: I/O BAR, BAR < 2 MiB (an unbound chipset device) -----
+# bar_of BDF FLAGBIT: index of the first BAR with that resource flag
+# (0x100 I/O, 0x200 memory) and a non-zero size
+bar_of() {
+	local i=0 start end flags
+	while read -r start end flags; do
+		[ $i -lt 6 ] || break
+		if [ $((start)) -ne 0 ] && [ $((flags & $2)) -ne 0 ]; then
+			echo $i
+			return 0
+		fi
+		i=$((i + 1))
+	done <"$PCI/devices/$1/resource"
+	return 1
+}
+
+# try_bar BDF BAR: bind BDF to p2pmem_pci with bar=BAR; 0 iff refused
+try_bar() {
+	echo "$2" >/sys/module/p2pmem_pci/parameters/bar
+	echo p2pmem_pci >"$PCI/devices/$1/driver_override"
+	echo "$1" >"$PCI/drivers_probe" 2>/dev/null
+	echo >"$PCI/devices/$1/driver_override"
+	[ "$(driver_of "$1")" != p2pmem_pci ] && return 0
+	echo "$1" >"$PCI/drivers/p2pmem_pci/unbind"
+	return 1
+}
+
+scn_bad_bar() {
+	local d bdf='' iob memb msg1 msg2
+	for d in "$PCI"/devices/*; do
+		[ -e "$d/driver" ] && continue
+		case "$(cat "$d/class")" in 0x0106*|0x0c05*) ;; *) continue ;; esac
+		iob=$(bar_of "${d##*/}" 0x100)
+		memb=$(bar_of "${d##*/}" 0x200)
+		[ -n "$iob" ] && [ -n "$memb" ] && { bdf=${d##*/}; break; }
+	done
+	if [ -z "$bdf" ]; then
+		fail p2pmem-bad-bar "no unbound AHCI/SMBus device with an I/O and a memory BAR"
+		return
+	fi
+	if ! try_bar "$bdf" "$iob"; then
+		fail p2pmem-bad-bar "$bdf bound with I/O BAR $iob"
+	elif ! try_bar "$bdf" "$memb"; then
+		fail p2pmem-bad-bar "$bdf bound with small memory BAR $memb"
+	else
+		msg1=$(dmesg | grep "$bdf" | grep -c 'not a memory BAR')
+		msg2=$(dmesg | grep "$bdf" | grep -c 'window smaller than 2 MiB')
+		if [ "$msg1" -ge 1 ] && [ "$msg2" -ge 1 ]; then
+			pass p2pmem-bad-bar "$bdf: BAR $iob 'not a memory BAR', BAR $memb 'window smaller than 2 MiB', not bound"
+		else
+			fail p2pmem-bad-bar "$bdf refused without the messages: $(dmesg | grep "$bdf" | tail -n2 | tr '\n' ' ')"
+		fi
+	fi
+	echo -1 >/sys/module/p2pmem_pci/parameters/bar
+}
+
+setup
+scn_load
+scn_sysfs
+scn_copy
+scn_sysmem
+scn_refuse
+scn_bad_bar
+scn_allocate
+scn_unbind_nvme
+scn_cmb_bind && scn_unbind_busy
+scn_remove
+scn_reload
+kmemleak_check
+finish
