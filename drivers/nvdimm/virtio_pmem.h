@@ -13,10 +13,9 @@
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 #include <guestmem/compat.h>
+#include <guestmem/version.h>
 #include <guestmem/virtio_pmem_defs.h>
 #include "vpmem_logic.h"
-
-#define GUESTMEM_VERSION	"0.1.0"
 
 /*
  * The one request buffer of a device.  The response is written by the

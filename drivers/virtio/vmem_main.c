@@ -21,6 +21,7 @@
 #include <linux/vmalloc.h>
 #include <linux/virtio_config.h>
 
+#include <guestmem/version.h>
 #include <guestmem/vmem_compat.h>
 #include "vmem.h"
 
@@ -639,3 +640,4 @@ MODULE_DEVICE_TABLE(virtio, vmem_id_table);
 MODULE_AUTHOR("guestmem project");
 MODULE_DESCRIPTION("Virtio-mem driver (guestmem: fast unplug convergence, sysfs, tracepoints)");
 MODULE_LICENSE("GPL");
+MODULE_VERSION(GUESTMEM_VERSION);

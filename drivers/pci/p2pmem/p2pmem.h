@@ -24,9 +24,10 @@
 #include <linux/mutex.h>
 #include <linux/pci.h>
 #include <linux/workqueue.h>
+#include <guestmem/version.h>
 
 #define P2PMEM_NAME	"p2pmem_pci"
-#define P2PMEM_VERSION	"0.1.0"	/* = the DKMS package version */
+#define P2PMEM_VERSION	GUESTMEM_VERSION
 
 /**
  * struct p2pmem_dev - one /dev/p2pmemN
