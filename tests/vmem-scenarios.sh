@@ -118,6 +118,8 @@ if grep -q '^===RESULTS-END===' "$CLEAN"; then
 else
 	grep -ao 'RESULT [a-z0-9-]* \(PASS\|FAIL\).*' "$CLEAN" >"$OUT/guest-results.txt" || true
 fi
+# names unique next to the pmem scenarios' in make check
+sed -i 's/^RESULT kmemleak /RESULT vmem-kmemleak /' "$OUT/guest-results.txt"
 
 if grep -aq '^INIT: SCENARIO-START' "$CLEAN"; then
 	emit "vmem-boot PASS scenario reached (QEMU rc=$rc, total ${TOTAL_SECS}s)"
@@ -127,7 +129,7 @@ fi
 
 EXPECTED="vmem-probe grow-mid online grow-mid-requests grow-big grow-big-requests shrink-small shrink-small-requests shrink-zero shrink-zero-requests unplug-hold unplug-pagecache pc-unplug-requests idle-quiet dmesg-size-lines"
 [ "$DRV" = ours ] && EXPECTED="$EXPECTED sysfs-attrs sysfs-qmp sysfs-stats"
-[ "$KIND" = test ] && EXPECTED="$EXPECTED kmemleak"
+[ "$KIND" = test ] && EXPECTED="$EXPECTED vmem-kmemleak"
 for s in $EXPECTED; do
 	line=$(grep -m1 "^RESULT $s " "$OUT/guest-results.txt" || true)
 	if [ -n "$line" ]; then
@@ -146,11 +148,11 @@ final=$(grep -a ' final ' "$CTLLOG" | tail -n1 || true)
 nreq=$(grep -cE 'virtio_mem_(plug|unplug|unplug_all|state)_request' "$TRACE" || true)
 nerr=$(grep -cE 'virtio_mem_send_response.*type=3\b' "$TRACE" || true)
 if [ "$nreq" -eq 0 ]; then
-	emit "host-trace FAIL no virtio-mem request in QEMU's trace log"
+	emit "vmem-host-trace FAIL no virtio-mem request in QEMU's trace log"
 elif [ "$nerr" -ne 0 ]; then
-	emit "host-trace FAIL $nerr ERROR responses among $nreq requests (see $TRACE)"
+	emit "vmem-host-trace FAIL $nerr ERROR responses among $nreq requests (see $TRACE)"
 else
-	emit "host-trace PASS $nreq requests, no ERROR response (${final#* final })"
+	emit "vmem-host-trace PASS $nreq requests, no ERROR response (${final#* final })"
 fi
 
 # dmesg-clean: kernel reports anywhere in the serial log (protocol lines
@@ -159,11 +161,11 @@ grep -a -v -E '^(RESULT|STAT|PHASE|SCENARIO|VMEMINFO|VMEMFINAL|CONVERGE|SKIP|INI
 	grep -a -E 'BUG:|WARNING:|KASAN|possible circular locking|possible recursive locking|inconsistent lock state|INFO: |suspected memory leak|unreferenced object|Oops|Kernel panic|general protection fault|UBSAN|Call Trace:|marking device broken|unknown error' \
 	>"$OUT/dmesg-reports.txt" || true
 if [ -s "$OUT/dmesg-reports.txt" ]; then
-	emit "dmesg-clean FAIL $(wc -l <"$OUT/dmesg-reports.txt") report lines, first: $(head -n1 "$OUT/dmesg-reports.txt" | cut -c1-160)"
+	emit "vmem-dmesg-clean FAIL $(wc -l <"$OUT/dmesg-reports.txt") report lines, first: $(head -n1 "$OUT/dmesg-reports.txt" | cut -c1-160)"
 elif ! grep -q '^===DMESG-END===' "$CLEAN"; then
-	emit "dmesg-clean FAIL guest did not dump its dmesg (hung or crashed?)"
+	emit "vmem-dmesg-clean FAIL guest did not dump its dmesg (hung or crashed?)"
 else
-	emit "dmesg-clean PASS no BUG/WARNING/KASAN/lockdep/kmemleak reports, device never marked broken"
+	emit "vmem-dmesg-clean PASS no BUG/WARNING/KASAN/lockdep/kmemleak reports, device never marked broken"
 fi
 
 # step timings from the host's log, for the report
