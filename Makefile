@@ -8,11 +8,13 @@
 #   make lint  [KERNELS=...]                checkpatch --strict, sparse C=2, W=1
 #   make demo  [KERNEL=stock-6.12]          guided pmem tour in a QEMU guest
 #   make vm    [KERNEL=stock-6.12]          interactive guest shell
-#   make bench                              ours vs in-tree, results/ + PNG
+#   make bench [BENCH=all|pmem|vmem]        ours vs in-tree, results/ + PNG
+#                                           (all: pmem, then virtio-mem)
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 KERNEL ?= stock-6.12
 KERNELS ?=
+BENCH ?= all
 PROBES := include/generated/guestmem_probes.h
 
 all: modules
@@ -52,6 +54,10 @@ vm:
 	scripts/demo.sh --shell $(KERNEL)
 
 bench:
-	scripts/bench.sh
+	@case "$(BENCH)" in all|pmem|vmem) ;; *) echo "BENCH must be all, pmem or vmem" >&2; exit 2 ;; esac
+	@rc=0; \
+	if [ "$(BENCH)" != vmem ]; then scripts/bench.sh || rc=1; fi; \
+	if [ "$(BENCH)" != pmem ]; then scripts/bench-vmem.sh || rc=1; fi; \
+	exit $$rc
 
 .PHONY: all modules install clean check lint demo vm bench FORCE

@@ -11,9 +11,10 @@ reply per line:
 
   HELLO                 -> HELLO addr=A max=M block=B size=S req=R
   SET BYTES             -> OK                 (qom-set vm0 requested-size)
-  WAIT BYTES SEC        -> DONE|TIMEOUT set=T wait=W size=S req=R COUNTS
+  WAIT BYTES SEC [STALL] -> DONE|TIMEOUT|STALLED set=T wait=W size=S req=R COUNTS
                            polls query-memory-devices every 50 ms until the
-                           device's size == BYTES or SEC seconds passed;
+                           device's size == BYTES, SEC seconds passed, or
+                           (STALL > 0) the size did not move for STALL s;
                            T = seconds since the last SET, W = since WAIT
   QUERY                 -> INFO size=S req=R COUNTS
   IDLE SEC              -> IDLE size0=S size1=S DELTAS (counts during SEC s)
@@ -129,18 +130,30 @@ class Host:
                              "requested-size", int(words[1]))
             self.last_set = time.monotonic()
             return "OK"
-        if cmd == "WAIT" and len(words) == 3:
+        if cmd == "WAIT" and len(words) in (3, 4):
             want, limit = int(words[1]), float(words[2])
-            start = time.monotonic()
+            stall = float(words[3]) if len(words) == 4 else 0
+            start = changed = time.monotonic()
+            last = None
+            verdict = "TIMEOUT"
             while True:
                 d = self.dev()
-                if d["size"] == want or time.monotonic() - start >= limit:
+                now = time.monotonic()
+                if d["size"] != last:
+                    last, changed = d["size"], now
+                if d["size"] == want:
+                    verdict = "DONE"
+                    break
+                if now - start >= limit:
+                    break
+                if stall > 0 and now - changed >= stall:
+                    verdict = "STALLED"
                     break
                 time.sleep(0.05)
             now = time.monotonic()
             since_set = now - self.last_set if self.last_set else -1
             return "%s set=%.2f wait=%.2f size=%d req=%d %s" % (
-                "DONE" if d["size"] == want else "TIMEOUT", since_set,
+                verdict, since_set,
                 now - start, d["size"], d["requested-size"],
                 fmt_counts(self.trace.update()))
         if cmd == "QUERY":

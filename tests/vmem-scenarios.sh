@@ -127,7 +127,7 @@ else
 	emit "vmem-boot FAIL guest never reached the scenario (QEMU rc=$rc; see $SERIAL)"
 fi
 
-EXPECTED="vmem-probe grow-mid online grow-mid-requests grow-big grow-big-requests shrink-small shrink-small-requests shrink-zero shrink-zero-requests unplug-hold unplug-pagecache pc-unplug-requests idle-quiet dmesg-size-lines"
+EXPECTED="vmem-probe grow-mid online grow-mid-requests grow-big grow-big-requests shrink-small shrink-small-requests shrink-zero shrink-zero-requests hold-unplug unplug-hold unplug-pagecache pc-unplug-requests idle-quiet dmesg-size-lines"
 [ "$DRV" = ours ] && EXPECTED="$EXPECTED sysfs-attrs sysfs-qmp sysfs-stats"
 [ "$KIND" = test ] && EXPECTED="$EXPECTED vmem-kmemleak"
 for s in $EXPECTED; do
@@ -170,7 +170,7 @@ fi
 
 # step timings from the host's log, for the report
 grep -a -E '^(CONVERGE|STAT pc-) ' "$CLEAN" || true
-awk '$2 == ">" && ($3 == "DONE" || $3 == "TIMEOUT") {print "STEP", $3, $4, $5, $6}' "$CTLLOG" || true
+awk '$2 == "<" && $3 == "WAIT" {w = $4} $2 == ">" && ($3 == "DONE" || $3 == "TIMEOUT" || $3 == "STALLED") {print "STEP WAIT", w, $3, $4, $5, $6}' "$CTLLOG" || true
 
 npass=$(grep -c '^RESULT [^ ]* PASS' "$OUT/results.txt" || true)
 nfail=$(grep -c '^RESULT [^ ]* FAIL' "$OUT/results.txt" || true)

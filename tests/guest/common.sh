@@ -153,13 +153,13 @@ ctl_open() {
 }
 
 # ctl REQUEST...: send one request, wait (up to 20 min) for its reply;
-# non-zero when the host did not answer or answered ERR/TIMEOUT
+# non-zero when the host did not answer or answered ERR/TIMEOUT/STALLED
 ctl() {
 	CTL_REPLY=
 	echo "$*" >&3
 	read -t 1200 CTL_REPLY <&3 || { CTL_REPLY="ERR no reply to '$*'"; return 1; }
 	case "$CTL_REPLY" in
-	ERR*|TIMEOUT*) return 1 ;;
+	ERR*|TIMEOUT*|STALLED*) return 1 ;;
 	esac
 	return 0
 }
