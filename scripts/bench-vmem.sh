@@ -111,9 +111,9 @@ run_boot() { # run_boot intree|ours ROUND
 	tr -d '\r' <"$d/serial.log" >"$d/serial.clean.log"
 	grep -aq '^BENCH-DONE' "$d/serial.clean.log" ||
 		failure "$drv.$round: guest did not finish (QEMU rc=$rc, $d/serial.log)"
-	grep -a '^BENCHFAIL ' "$d/serial.clean.log" | while read -r line; do
-		echo "BENCH FAILURE: $drv.$round: $line" >&2
-	done
+	while read -r line; do
+		failure "$drv.$round: guest: ${line#BENCHFAIL }"
+	done < <(grep -a '^BENCHFAIL ' "$d/serial.clean.log" || true)
 	while read -r _ run st kvs; do
 		if [ "$st" != ok ]; then
 			failure "$drv.$round $run: $kvs"

@@ -12,7 +12,8 @@
 #                   independent of the virtio-pmem one above)
 #   --vmem ours DIR load DIR/virtio_mem.ko (after its in-tree dependencies)
 #                   With either, /init first starts a netlink uevent listener
-#                   running /guest/memhotplug.sh, the busybox stand-in for
+#                   (a poller without CONFIG_NET) running
+#                   /guest/memhotplug.sh, the busybox stand-in for
 #                   udev/80-guestmem-virtio-mem.rules (onlines hot-added
 #                   memory blocks as online_movable), then loads virtio_mem.
 #   --scenario FILE script installed as /scenario and run by /init; without
@@ -336,9 +337,15 @@ load_list /etc/modules.load
 [ "$(cat /etc/modset)" = ours ] && load_list /etc/pmem.mods
 # virtio-mem: the netlink listener standing in for udev and the project's
 # rule udev/80-guestmem-virtio-mem.rules must run before memory is added
+# (kernels without CONFIG_NET have no uevent socket: it polls there)
 if [ -s /etc/vmem.mods ]; then
-	uevent /guest/memhotplug.sh >/dev/null 2>&1 &
-	echo $! >/tmp/uevent.pid
+	if [ -e /proc/net/netlink ]; then
+		uevent /guest/memhotplug.sh >/dev/null 2>&1 &
+		echo "INIT: memory onlining: uevent listener"
+	else
+		/guest/memhotplug.sh --poll >/dev/null 2>&1 &
+		echo "INIT: memory onlining: polling /sys/devices/system/memory (no CONFIG_NET)"
+	fi
 	sleep 0.5
 	load_list /etc/vmem.mods
 fi

@@ -26,10 +26,11 @@ P_PLUG=0 P_UNPLUG=0 P_UALL=0 P_STATE=0
 
 uptime_s() { cut -d' ' -f1 /proc/uptime; }
 elapsed_since() { awk -v a="$1" -v b="$(uptime_s)" 'BEGIN {printf "%.2f", b - a}'; }
+# deltas: QEMU requests since the last call (from the last reply) into DELTAS
 deltas() {
 	local p u a s
 	p=$(kv plug) u=$(kv unplug) a=$(kv unplug_all) s=$(kv state)
-	echo "plug=$((p - P_PLUG)) unplug=$((u - P_UNPLUG)) unplug_all=$((a - P_UALL)) state=$((s - P_STATE))"
+	DELTAS="plug=$((p - P_PLUG)) unplug=$((u - P_UNPLUG)) unplug_all=$((a - P_UALL)) state=$((s - P_STATE))"
 	P_PLUG=$p P_UNPLUG=$u P_UALL=$a P_STATE=$s
 }
 memtotal_is() { [ $(($(memtotal_kb) - BASE_KB)) -eq $(($1 / 1024)) ]; }
@@ -41,18 +42,18 @@ resize_run() {
 	t0=$(uptime_s)
 	if ! ctl WAIT "$want" "$TO"; then
 		echo "BENCHVMEM $run fail $CTL_REPLY"
-		deltas >/dev/null
+		deltas
 		return 1
 	fi
-	local secs=$(kv set) d
-	d=$(deltas)
+	local secs=$(kv set)
+	deltas
 	gs=-1
 	wait_for $((TO * 10)) memtotal_is "$want" && gs=$(elapsed_since "$t0")
-	echo "BENCHVMEM $run ok secs=$secs guest_secs=$gs bytes=$want $d"
+	echo "BENCHVMEM $run ok secs=$secs guest_secs=$gs bytes=$want $DELTAS"
 }
 
 blocked_run() {
-	local avail hog pid t0 at d
+	local avail hog pid t0 at
 	resize_run blocked-grow "$MID" >/dev/null || { echo "BENCHVMEM blocked fail could not plug $MID"; return 1; }
 	avail=$(awk '$1 == "MemAvailable:" {print $2}' /proc/meminfo)
 	hog=$((avail / 1024 - 300))
@@ -68,11 +69,11 @@ blocked_run() {
 	t0=$(uptime_s)
 	if ! ctl WAIT 0 "$TO"; then
 		echo "BENCHVMEM blocked fail hog=${hog}M size $at at exit, $CTL_REPLY"
-		deltas >/dev/null
+		deltas
 		return 1
 	fi
-	d=$(deltas)
-	echo "BENCHVMEM blocked ok secs=$(kv wait) block_size=$at hog_mb=$hog since_set=$(kv set) $d"
+	deltas
+	echo "BENCHVMEM blocked ok secs=$(kv wait) block_size=$at hog_mb=$hog since_set=$(kv set) $DELTAS"
 }
 
 echo "BENCHINFO kernel $(uname -r), virtio-mem $(cat /etc/vmemset), big $BIG, mid $MID"
@@ -87,7 +88,7 @@ if ! ls -d /sys/bus/virtio/drivers/virtio_mem/virtio* >/dev/null 2>&1; then
 	exit 1
 fi
 ctl QUERY
-deltas >/dev/null
+deltas
 BASE_KB=$(memtotal_kb)
 resize_run plug "$BIG"
 resize_run unplug 0

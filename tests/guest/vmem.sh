@@ -329,7 +329,7 @@ scn_dmesg_sizes() {
 sysattr() { cat "$SYSD/$1" 2>/dev/null; }
 
 scn_sysfs() {
-	local bad= mode bs ur f k v
+	local bad= mode bs ur f k v pbo sb
 	if [ "$VMEMSET" != ours ]; then
 		echo "SKIP sysfs-*: $VMEMSET driver has no sysfs attributes (not counted)"
 		return
@@ -348,8 +348,13 @@ scn_sysfs() {
 	done
 	mode=$(sysattr mode)
 	bs=$(sysattr block_size)
+	# SBM sub-block: max(device block, pageblock) (4 MiB on kernels
+	# without hugetlb, where pageblock_order = MAX_PAGE_ORDER)
+	pbo=$(awk '/^Page block order:/ {print $4}' /proc/pagetypeinfo 2>/dev/null)
+	sb=$((4096 << ${pbo:-9}))
+	[ "$sb" -ge "$BLOCK" ] || sb=$BLOCK
 	case "$mode" in
-	sbm) [ "$bs" = "$BLOCK" ] || bad="$bad block_size=$bs(sbm: want $BLOCK)" ;;
+	sbm) [ "$bs" = "$sb" ] || bad="$bad block_size=$bs(sbm: want max(device block, pageblock) = $sb)" ;;
 	bbm) [ "${bs:-0}" -ge "$MB_BYTES" ] || bad="$bad block_size=$bs(bbm: want >= $MB_BYTES)" ;;
 	*) bad="$bad mode=$mode" ;;
 	esac
