@@ -15,10 +15,11 @@ reply per line:
                            polls query-memory-devices every 50 ms until the
                            device's size == BYTES, SEC seconds passed, or
                            (STALL > 0) the size did not move for STALL s;
-                           T = seconds since the last SET, W = since WAIT
+                           T = seconds since the last SET, W = since WAIT,
+                           mark=M seconds since the last MARK (-1: none)
   QUERY                 -> INFO size=S req=R COUNTS
   IDLE SEC              -> IDLE size0=S size1=S DELTAS (counts during SEC s)
-  MARK NAME             -> OK                 (only logged)
+  MARK NAME             -> OK                 (starts the mark= timer)
 
 COUNTS are the QEMU trace event totals since boot: plug=, unplug=,
 unplug_all=, state= (requests), plug_blocks=, unplug_blocks= (device blocks
@@ -100,6 +101,7 @@ class Host:
         self.log = open(args.log, "a", encoding="utf-8")
         self.t0 = time.monotonic()
         self.last_set = None
+        self.last_mark = None
         self.qmp = None
 
     def note(self, msg):
@@ -152,9 +154,10 @@ class Host:
                 time.sleep(0.05)
             now = time.monotonic()
             since_set = now - self.last_set if self.last_set else -1
-            return "%s set=%.2f wait=%.2f size=%d req=%d %s" % (
-                verdict, since_set,
-                now - start, d["size"], d["requested-size"],
+            since_mark = now - self.last_mark if self.last_mark else -1
+            return "%s set=%.2f wait=%.2f mark=%.2f size=%d req=%d %s" % (
+                verdict, since_set, now - start, since_mark,
+                d["size"], d["requested-size"],
                 fmt_counts(self.trace.update()))
         if cmd == "QUERY":
             d = self.dev()
@@ -170,6 +173,7 @@ class Host:
                 d0["size"], d1["size"],
                 " ".join("%s=%d" % (k, c1[k] - c0[k]) for k in KEYS))
         if cmd == "MARK":
+            self.last_mark = time.monotonic()
             return "OK"
         return "ERR unknown request"
 

@@ -71,7 +71,7 @@ say "vmem-scenarios: kernel $ID, virtio-mem driver $DRV, output in $OUT"
 . "$OUT/initramfs.env"
 
 if [ "$KIND" = test ]; then
-	SIZES=1G,2G,512M MEM=1536 HOLD_MB=200 WL_MB=512 TO=180 CONV_TO=240
+	SIZES=1G,2G,512M MEM=1536 HOLD_MB=128 WL_MB=384 TO=180 CONV_TO=240
 	TIMEOUT=${TIMEOUT:-1800}
 else
 	SIZES=2G,4G,1G MEM=1024 HOLD_MB=300 WL_MB=768 TO=60 CONV_TO=120

@@ -249,10 +249,17 @@ wl_loop() {
 	local i=0 per=$((WL_MB / 3))
 	while [ ! -e /tmp/wl.stop ]; do
 		dd if=/dev/zero of=/mnt/pc/f$((i % 3)) bs=1M count=$per 2>/dev/null
+		[ ! -e /tmp/wl.stop ] || break
 		cat /mnt/pc/f* >/dev/null
 		i=$((i + 1))
 		echo "$i" >/tmp/wl.rounds
 	done
+}
+
+wl_filled() {
+	local r
+	read -r r </tmp/wl.rounds 2>/dev/null || return 1
+	[ "$r" -ge 3 ]
 }
 
 scn_pagecache() {
@@ -267,14 +274,15 @@ scn_pagecache() {
 	rm -f /tmp/wl.stop /tmp/wl.rounds
 	wl_loop &
 	pid=$!
-	# one full round (all three files written) before the unplug
-	wait_for 1200 test -s /tmp/wl.rounds
+	# all three files written before the unplug
+	wait_for 1200 wl_filled
 	echo "STAT pc-before-unplug $(grep -E '^(MemFree|Shmem):' /proc/meminfo | tr -s ' \n' '  ')"
 	echo "PHASE pc-unplug-begin"
 	ctl SET 0
 	sleep 10
 	ctl QUERY
 	mid_size=$(kv size)
+	ctl MARK wl-stop
 	touch /tmp/wl.stop
 	wait "$pid"
 	rounds=$(cat /tmp/wl.rounds)
@@ -284,14 +292,14 @@ scn_pagecache() {
 	echo "PHASE pc-unplug-end"
 	step_counts
 	sysfs_vs_qmp pc-unplug
-	conv=$(kv wait)
+	conv=$(kv mark)
 	CUR=$(kv size)
 	case "$CTL_REPLY" in
 	DONE*)
-		pass unplug-pagecache "device at $((mid_size >> 20)) MiB after 10 s of unplugging under a $WL_MB MiB tmpfs workload ($rounds rounds); converged to 0 ${conv}s after it stopped (${R_SECS:-?}s since SET)"
+		pass unplug-pagecache "device at $((mid_size >> 20)) MiB after 10 s of unplugging under a $WL_MB MiB tmpfs workload ($rounds rounds); converged to 0 ${conv}s after it was told to stop ($(kv set)s since SET)"
 		echo "CONVERGE pagecache $conv $mid_size" ;;
 	*)
-		fail unplug-pagecache "device at $((mid_size >> 20)) MiB during the workload, $(( $(kv size) >> 20)) MiB $(kv wait)s after it stopped (device memory blocks: $(blocks_by_zone); $CTL_REPLY)" ;;
+		fail unplug-pagecache "device at $((mid_size >> 20)) MiB during the workload, $(( $(kv size) >> 20)) MiB ${conv}s after it was told to stop (device memory blocks: $(blocks_by_zone); $CTL_REPLY)" ;;
 	esac
 	check_requests pc-unplug "$MID" 0
 }
