@@ -127,7 +127,7 @@ else
 	emit "vmem-boot FAIL guest never reached the scenario (QEMU rc=$rc; see $SERIAL)"
 fi
 
-EXPECTED="vmem-probe grow-mid online grow-mid-requests grow-big grow-big-requests shrink-small shrink-small-requests shrink-zero shrink-zero-requests hold-unplug unplug-hold unplug-pagecache pc-unplug-requests idle-quiet dmesg-size-lines"
+EXPECTED="vmem-probe grow-mid online-movable grow-mid-requests grow-big grow-big-requests shrink-small shrink-small-requests shrink-zero shrink-zero-requests hold-unplug unplug-hold unplug-pagecache pc-unplug-requests idle-quiet dmesg-size-lines"
 [ "$DRV" = ours ] && EXPECTED="$EXPECTED sysfs-attrs sysfs-qmp sysfs-stats"
 [ "$KIND" = test ] && EXPECTED="$EXPECTED vmem-kmemleak"
 for s in $EXPECTED; do
