@@ -5,7 +5,8 @@
   bench-vmem-report.py RESULTS.jsonl
 
 Input: one JSON object per run, {"driver": "intree"|"ours", "round": n,
-"run": "plug"|"unplug"|"blocked", "secs": s, ...} plus guest_secs, bytes,
+"run": "plug"|"unplug"|"blocked", "secs": s, ...} plus guest_secs, bytes
+(target size), moved (bytes plugged or unplugged),
 block_size, hog_mb and the QEMU request counts plug, unplug, unplug_all,
 state; '#' lines are comments (copied into the report).
 
@@ -30,6 +31,20 @@ REQS = ("plug", "unplug", "unplug_all", "state")
 
 def mean(xs):
     return sum(xs) / len(xs) if xs else float("nan")
+
+
+def moved(rec, data):
+    """Bytes a plug/unplug run moved: 'moved' if the guest gave it, else
+    (older results) the target of a plug, or for an unplug to 0 the size
+    the plug run of the same boot reached."""
+    if "moved" in rec:
+        return rec["moved"]
+    if rec["run"] == "plug" or rec["bytes"]:
+        return rec["bytes"]
+    for r in data.get(("plug", rec["driver"]), []):
+        if r["round"] == rec["round"]:
+            return r["bytes"]
+    return 0
 
 
 def main():
@@ -68,7 +83,7 @@ def main():
             means[(run, drv)] = mean(secs)
             gibs = "–"
             if run in ("plug", "unplug"):
-                gibs = "%.2f" % mean([r["bytes"] / 2**30 / max(r["secs"], 1e-3) for r in rs])
+                gibs = "%.2f" % mean([moved(r, data) / 2**30 / max(r["secs"], 1e-3) for r in rs])
             gs = [r["guest_secs"] for r in rs if r.get("guest_secs", -1) >= 0]
             reqs = "/".join("%.1f" % mean([r.get(k, 0) for r in rs]) for k in REQS)
             notes = ""

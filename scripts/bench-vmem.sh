@@ -131,8 +131,13 @@ print(json.dumps(rec))' "$drv" "$round" "$run" $kvs >>"$JSONL"
 	sed -n '/^===DMESG-BEGIN===/,/^===DMESG-END===/p' "$d/serial.clean.log" |
 		grep -a -E 'BUG:|WARNING:|Oops|Call Trace:|marking device broken|Out of memory|oom-kill' \
 		>"$d/dmesg-reports.txt" || true
-	[ ! -s "$d/dmesg-reports.txt" ] ||
+	if [ -s "$d/dmesg-reports.txt" ]; then
 		warn "$drv.$round: kernel reports ($d/dmesg-reports.txt): $(head -n1 "$d/dmesg-reports.txt" | cut -c1-160)"
+		# into the report: a first line naming what warned
+		printf '# %s.%s: kernel report in the guest: %s\n' "$drv" "$round" \
+			"$(grep -a -m1 -E 'allocation failure|BUG:|WARNING:|Oops|marking device broken|oom-kill' "$d/serial.clean.log" |
+				sed 's/^\[[ 0-9.]*\] //' | cut -c1-120)" >>"$JSONL"
+	fi
 }
 
 for ((round = 1; round <= ROUNDS; round++)); do

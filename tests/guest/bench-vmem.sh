@@ -37,7 +37,12 @@ memtotal_is() { [ $(($(memtotal_kb) - BASE_KB)) -eq $(($1 / 1024)) ]; }
 
 # resize_run RUN BYTES: one timed resize of an idle guest
 resize_run() {
-	local run=$1 want=$2 t0 gs
+	local run=$1 want=$2 t0 gs cur mv
+	ctl QUERY
+	cur=$(kv size)
+	mv=$((want - cur))
+	[ "$mv" -ge 0 ] || mv=$((-mv))
+	deltas
 	ctl SET "$want" || { echo "BENCHVMEM $run fail SET: $CTL_REPLY"; return 1; }
 	t0=$(uptime_s)
 	if ! ctl WAIT "$want" "$TO"; then
@@ -49,7 +54,7 @@ resize_run() {
 	deltas
 	gs=-1
 	wait_for $((TO * 10)) memtotal_is "$want" && gs=$(elapsed_since "$t0")
-	echo "BENCHVMEM $run ok secs=$secs guest_secs=$gs bytes=$want $DELTAS"
+	echo "BENCHVMEM $run ok secs=$secs guest_secs=$gs bytes=$want moved=$mv $DELTAS"
 }
 
 blocked_run() {
