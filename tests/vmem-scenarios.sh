@@ -170,7 +170,7 @@ fi
 
 # step timings from the host's log, for the report
 grep -a -E '^(CONVERGE|STAT pc-) ' "$CLEAN" || true
-awk '$2 == "<" && $3 == "WAIT" {w = $4} $2 == ">" && ($3 == "DONE" || $3 == "TIMEOUT" || $3 == "STALLED") {print "STEP WAIT", w, $3, $4, $5, $6}' "$CTLLOG" || true
+awk '$2 == "<" && $3 == "WAIT" {w = $4} $2 == ">" && ($3 == "DONE" || $3 == "TIMEOUT" || $3 == "STALLED") {print "STEP WAIT", w, $3, $4, $5, $6, $7}' "$CTLLOG" || true
 
 npass=$(grep -c '^RESULT [^ ]* PASS' "$OUT/results.txt" || true)
 nfail=$(grep -c '^RESULT [^ ]* FAIL' "$OUT/results.txt" || true)
