@@ -8,13 +8,13 @@
 #   make lint  [KERNELS=...]                checkpatch --strict, sparse C=2, W=1
 #   make demo  [KERNEL=stock-6.12]          guided pmem tour in a QEMU guest
 #   make vm    [KERNEL=stock-6.12]          interactive guest shell
-#   make bench [BENCH=pmem|p2pmem|all]     pmem: ours vs in-tree, results/ + PNG;
-#                                           p2pmem: /dev/p2pmemN vs p2pmem/allocate vs sysmem
+#   make bench [BENCH=all|pmem|vmem|p2pmem]  ours vs in-tree / alternatives,
+#                                           results/ + PNG (all: pmem, vmem, p2pmem)
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 KERNEL ?= stock-6.12
 KERNELS ?=
-BENCH ?= pmem
+BENCH ?= all
 PROBES := include/generated/guestmem_probes.h
 
 all: modules
@@ -54,11 +54,11 @@ vm:
 	scripts/demo.sh --shell $(KERNEL)
 
 bench:
-	@case "$(BENCH)" in \
-	pmem) scripts/bench.sh ;; \
-	p2pmem) scripts/bench-p2pmem.sh ;; \
-	all) scripts/bench.sh && scripts/bench-p2pmem.sh ;; \
-	*) echo "BENCH must be pmem, p2pmem or all" >&2; exit 2 ;; \
-	esac
+	@case "$(BENCH)" in all|pmem|vmem|p2pmem) ;; *) echo "BENCH must be all, pmem, vmem or p2pmem" >&2; exit 2 ;; esac
+	@rc=0; \
+	if [ "$(BENCH)" = all ] || [ "$(BENCH)" = pmem ]; then scripts/bench.sh || rc=1; fi; \
+	if [ "$(BENCH)" = all ] || [ "$(BENCH)" = vmem ]; then scripts/bench-vmem.sh || rc=1; fi; \
+	if [ "$(BENCH)" = all ] || [ "$(BENCH)" = p2pmem ]; then scripts/bench-p2pmem.sh || rc=1; fi; \
+	exit $$rc
 
 .PHONY: all modules install clean check lint demo vm bench FORCE

@@ -5,9 +5,10 @@
 #   1. host packages (scripts/deps.sh), pmemtool, p2pcopy
 #   2. lint: checkpatch --strict, W=1 + sparse build on every kernel
 #   3. per kernel of the matrix (scripts/matrix.conf, or the given ids):
-#      stock kernels: the virtio-pmem guest scenarios with our modules;
-#      test kernels: KUnit suites, then the same scenarios, then the
-#      p2pmem_pci scenarios (KASAN, lockdep and kmemleak reports fail the run)
+#      stock kernels: the virtio-pmem, then the virtio-mem guest scenarios
+#      with our modules; test kernels: KUnit suites, then the same
+#      scenarios, then the p2pmem_pci scenarios (KASAN, lockdep and
+#      kmemleak reports fail the run)
 #
 # Every check prints one RESULT line; results are reported per kernel and
 # the last line is "N passed, N failed".  Logs: results/check-<time>/.
@@ -51,8 +52,9 @@ for id in $IDS; do
 done
 T_PROV=$((SECONDS - T0))
 make -s -C "$TOP/tools" O="$CACHE/tools" >"$RUN/tools.log" 2>&1 ||
-	die "building tools/pmemtool failed ($RUN/tools.log)"
+	die "building tools/pmemtool, vmemhold and p2pcopy failed ($RUN/tools.log)"
 export PMEMTOOL="$CACHE/tools/pmemtool" P2PCOPY="$CACHE/tools/p2pcopy"
+export VMEMHOLD="$CACHE/tools/vmemhold"
 
 t=$SECONDS
 step lint lint "$TOP/scripts/lint.sh" $IDS
@@ -70,6 +72,9 @@ for id in $IDS; do
 		step "$id" kunit "$TOP/tests/kunit.sh" "$id" "$RUN/$id/kunit"
 	fi
 	step "$id" pmem "$TOP/tests/pmem-scenarios.sh" "$id" --ours "$mods" "$RUN/$id/pmem"
+	t2=$SECONDS
+	step "$id" vmem "$TOP/tests/vmem-scenarios.sh" "$id" --ours "$mods" "$RUN/$id/vmem"
+	SECS[vmem-$id]=$((SECONDS - t2))
 	# p2pmem_pci: test kernels only (Debian 12's stock kernels have no
 	# CONFIG_PCI_P2PDMA; CI budget: one guest boot per test kernel)
 	if [ "$kind" = test ]; then
@@ -83,7 +88,8 @@ echo "Per kernel:"
 for g in lint $IDS; do
 	p=$(grep -c "^RESULT $g:[^ ]* PASS" "$ALL")
 	f=$(grep -c "^RESULT $g:[^ ]* FAIL" "$ALL")
-	printf '  %-12s %3d passed, %d failed  (%s s)\n' "$g" "$p" "$f" "${SECS[$g]:-?}"
+	printf '  %-12s %3d passed, %d failed  (%s s%s)\n' "$g" "$p" "$f" "${SECS[$g]:-?}" \
+		"${SECS[vmem-$g]:+, of which vmem ${SECS[vmem-$g]} s}"
 done
 echo "  provisioning: $T_PROV s ($(for id in $IDS; do printf '%s %s s; ' "$id" "${SECS[prov-$id]}"; done))"
 grep "^RESULT [^ ]* FAIL" "$ALL" | sed 's/^/  /'

@@ -2,27 +2,36 @@
 # SPDX-License-Identifier: GPL-2.0
 # Build a busybox initramfs for one kernel of the matrix.
 #
-#   initramfs.sh ID OUT.cpio.gz [--intree | --ours DIR] [--scenario FILE]
-#                [--mod NAME]... [--extra FILE...]
+#   initramfs.sh ID OUT.cpio.gz [--intree | --ours DIR] [--vmem intree|ours DIR]
+#                [--scenario FILE] [--mod NAME]... [--extra FILE...]
 #
 #   --intree        also load the stock kernel's virtio_pmem + nd_virtio
 #   --ours DIR      copy DIR/nd_virtio.ko and DIR/virtio_pmem.ko to /ours and
 #                   load them (nd_virtio first) after the in-tree dependencies
+#   --vmem intree   load the stock kernel's virtio_mem (virtio-mem set,
+#                   independent of the virtio-pmem one above)
+#   --vmem ours DIR load DIR/virtio_mem.ko (after its in-tree dependencies)
+#                   With either, /init first starts a netlink uevent listener
+#                   (a poller without CONFIG_NET) running
+#                   /guest/memhotplug.sh, the busybox stand-in for
+#                   udev/80-guestmem-virtio-mem.rules (onlines hot-added
+#                   memory blocks as online_movable), then loads virtio_mem.
 #   --scenario FILE script installed as /scenario and run by /init; without
 #                   it /init starts an interactive shell
 #   --mod NAME      one more in-tree module (with its dependencies)
 #   --extra FILE... binaries copied to /bin (shared libraries follow via ldd)
 #
 # Besides OUT it writes OUT's name with .env instead of .cpio.gz: KIND, KVER,
-# VMLINUZ, MODSET of the kernel the image was made for.
+# VMLINUZ, MODSET, VMEMSET of the kernel the image was made for.
 #
 # Inside the image: /etc/modules.load (ordered .ko paths), /etc/pmem.mods
 # (the virtio-pmem pair, load order), /etc/modset (none|intree|ours),
+# /etc/vmem.mods (virtio_mem.ko), /etc/vmemset (none|intree|ours),
 # tests/guest/*.sh under /guest.
 . "$(dirname "$0")/lib.sh"
 set -eu
 
-usage() { die "usage: $0 ID OUT.cpio.gz [--intree|--ours DIR] [--scenario FILE] [--mod NAME]... [--extra FILE...]"; }
+usage() { die "usage: $0 ID OUT.cpio.gz [--intree|--ours DIR] [--vmem intree|ours DIR] [--scenario FILE] [--mod NAME]... [--extra FILE...]"; }
 
 [ $# -ge 2 ] || usage
 ID=$1
@@ -30,6 +39,8 @@ OUT=$2
 shift 2
 MODSET=none
 OURS=
+VMEMSET=none
+VMEM_OURS=
 SCENARIO=
 EXTRA=()
 MORE_MODS=()
@@ -37,6 +48,13 @@ while [ $# -gt 0 ]; do
 	case "$1" in
 	--intree) MODSET=intree ;;
 	--ours) [ $# -ge 2 ] || usage; MODSET=ours; OURS=$2; shift ;;
+	--vmem)
+		[ $# -ge 2 ] || usage
+		case "$2" in
+		intree) VMEMSET=intree; shift ;;
+		ours) [ $# -ge 3 ] || usage; VMEMSET=ours; VMEM_OURS=$3; shift 2 ;;
+		*) usage ;;
+		esac ;;
 	--scenario) [ $# -ge 2 ] || usage; SCENARIO=$2; shift ;;
 	--mod) [ $# -ge 2 ] || usage; MORE_MODS+=("$2"); shift ;;
 	--extra)
@@ -179,7 +197,9 @@ copy_module() { # copy_module SRC DST.ko (decompressing)
 BASE_MODS=(virtio_pci libnvdimm nd_pmem nd_btt ext4 crc32c_generic crc32c_intel nvme)
 : >"$STAGE/etc/modules.load"
 : >"$STAGE/etc/pmem.mods"
+: >"$STAGE/etc/vmem.mods"
 echo "$MODSET" >"$STAGE/etc/modset"
+echo "$VMEMSET" >"$STAGE/etc/vmemset"
 if [ -n "$MODROOT" ]; then
 	load_moddb "$(moddep_dir)"
 	for m in "${BASE_MODS[@]}" "${MORE_MODS[@]}"; do
@@ -189,11 +209,13 @@ if [ -n "$MODROOT" ]; then
 		resolve nd_virtio 1
 		resolve virtio_pmem 1
 	fi
+	[ "$VMEMSET" = intree ] && resolve virtio_mem 1
 else
 	# own kernel: everything needed is built in; modules.builtin of the
 	# build tree tells what is there.
 	load_builtin "$KDIR/modules.builtin"
 	[ "$MODSET" = intree ] && die "--intree: kernel $ID has no in-tree module set"
+	[ "$VMEMSET" = intree ] && die "--vmem intree: kernel $ID has no in-tree virtio_mem (VIRTIO_MEM is off in the test kernels)"
 	for m in "${MORE_MODS[@]}"; do
 		[ -n "${BUILTIN[${m//-/_}]:-}" ] || warn "module $m: not built into $ID"
 	done
@@ -219,14 +241,35 @@ if [ "$MODSET" = ours ]; then
 	done
 fi
 
+if [ "$VMEMSET" = ours ]; then
+	[ -f "$VMEM_OURS/virtio_mem.ko" ] || die "--vmem ours: $VMEM_OURS/virtio_mem.ko missing"
+	vm=$(modinfo -F vermagic "$VMEM_OURS/virtio_mem.ko" | awk '{print $1}')
+	[ "$vm" = "$KVER" ] || warn "virtio_mem.ko is built for '$vm', kernel is '$KVER'"
+	for d in $(modinfo -F depends "$VMEM_OURS/virtio_mem.ko" | tr , ' '); do
+		d=${d//-/_}
+		if [ -n "$MODROOT" ]; then
+			resolve "$d" 1
+		elif [ -z "${BUILTIN[$d]:-}" ]; then
+			warn "virtio_mem.ko needs $d, which $ID does not have built in"
+		fi
+	done
+	cp "$VMEM_OURS/virtio_mem.ko" "$STAGE/ours/virtio_mem.ko"
+	echo /ours/virtio_mem.ko >>"$STAGE/etc/vmem.mods"
+fi
+
 for n in "${ORDER[@]}"; do
 	copy_module "${MPATH[$n]}" "$STAGE/lib/modules/$n.ko"
+	# the in-tree virtio_mem is loaded by /init after the onlining helper
+	if [ "$n" = virtio_mem ]; then
+		echo "/lib/modules/$n.ko" >>"$STAGE/etc/vmem.mods"
+		continue
+	fi
 	echo "/lib/modules/$n.ko" >>"$STAGE/etc/modules.load"
 	case "$n" in
 	nd_virtio|virtio_pmem) echo "/lib/modules/$n.ko" >>"$STAGE/etc/pmem.mods" ;;
 	esac
 done
-say "modules ($MODSET): ${ORDER[*]:-none}${OURS:+ + ours from $OURS}"
+say "modules ($MODSET): ${ORDER[*]:-none}${OURS:+ + ours from $OURS}; virtio-mem: $VMEMSET${VMEM_OURS:+ from $VMEM_OURS}"
 
 # --- user space ----------------------------------------------------------
 copy_with_libs() { # copy_with_libs BIN DEST
@@ -272,7 +315,7 @@ mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
 mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
-echo "INIT: kernel $(uname -r), modules: $(cat /etc/modset)"
+echo "INIT: kernel $(uname -r), modules: $(cat /etc/modset), virtio-mem: $(cat /etc/vmemset)"
 
 # load_list FILE: insmod every path of FILE in order; "File exists" is
 # fine (built in or already loaded), anything else is reported
@@ -292,6 +335,20 @@ load_list() {
 }
 load_list /etc/modules.load
 [ "$(cat /etc/modset)" = ours ] && load_list /etc/pmem.mods
+# virtio-mem: the netlink listener standing in for udev and the project's
+# rule udev/80-guestmem-virtio-mem.rules must run before memory is added
+# (kernels without CONFIG_NET have no uevent socket: it polls there)
+if [ -s /etc/vmem.mods ]; then
+	if [ -e /proc/net/netlink ]; then
+		uevent /guest/memhotplug.sh >/dev/null 2>&1 &
+		echo "INIT: memory onlining: uevent listener"
+	else
+		/guest/memhotplug.sh --poll >/dev/null 2>&1 &
+		echo "INIT: memory onlining: polling /sys/devices/system/memory (no CONFIG_NET)"
+	fi
+	sleep 0.5
+	load_list /etc/vmem.mods
+fi
 echo "INIT: modules loaded ($(wc -l </tmp/modfail) failures)"
 
 if [ -x /scenario ]; then
@@ -313,5 +370,5 @@ chmod 755 "$STAGE/init"
 mkdir -p "$(dirname "$OUT")"
 (cd "$STAGE" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0 | gzip -1) >"$OUT.tmp"
 mv "$OUT.tmp" "$OUT"
-printf 'KIND=%q\nKVER=%q\nVMLINUZ=%q\nMODSET=%q\n' "$KIND" "$KVER" "$VMLINUZ" "$MODSET" >"$ENVOUT"
+printf 'KIND=%q\nKVER=%q\nVMLINUZ=%q\nMODSET=%q\nVMEMSET=%q\n' "$KIND" "$KVER" "$VMLINUZ" "$MODSET" "$VMEMSET" >"$ENVOUT"
 say "initramfs: $OUT ($(du -k "$OUT" | cut -f1) KiB)"

@@ -5,13 +5,15 @@
 #   vm.sh --kernel VMLINUZ --initrd CPIO --log SERIAL.LOG
 #         [--rundir DIR] [--qmp SOCK]
 #         [--trace PATTERN]... [--trace-log FILE]
-#         [--pmem-img FILE] [--pmem-size 1G] [--vmem-size 0]
+#         [--pmem-img FILE] [--pmem-size 1G] [--vmem-size 0] [--mem MB]
 #         [--append "ARGS"] [--timeout SEC] [--interactive] [-- QEMU-ARGS...]
 #
-# Every boot has the same machine: q35, 1 GiB RAM, virtio-pmem on a shared
-# file backend, virtio-mem (8 GiB backend, id vm0), three NVMe with a 64 MiB
-# CMB behind a PCIe switch (serials d00d0001-3; the third one is for the
-# p2pmem tests, which bind it to p2pmem_pci).  Image files are created sparse under --rundir
+# Every boot has the same machine: q35, 1 GiB RAM (--mem MB: more boot RAM,
+# e.g. for KASAN kernels, which take 1/8 of hot-added memory as shadow
+# from the RAM already there), virtio-pmem on a shared file backend,
+# virtio-mem (8 GiB backend, id vm0), three NVMe with a 64 MiB CMB behind
+# a PCIe switch (serials d00d0001-3; the third one is for the p2pmem
+# tests, which bind it to p2pmem_pci).  Image files are created sparse under --rundir
 # (default: the log's directory).  The kernel command line gets
 # pmem_size=BYTES for the guest scenarios.
 #
@@ -24,7 +26,7 @@ set -eu
 usage() { die "usage: $0 --kernel VMLINUZ --initrd CPIO --log FILE [options] (see header)"; }
 
 KERNEL='' INITRD='' LOG='' RUNDIR='' QMP='' TRACE_LOG='' PMEM_IMG='' PMEM_SIZE=1G VMEM_SIZE=0
-APPEND='' TIMEOUT='' INTERACTIVE=0
+APPEND='' TIMEOUT='' INTERACTIVE=0 MEM_MB=1024
 TRACES=()
 EXTRA_QEMU=()
 while [ $# -gt 0 ]; do
@@ -39,6 +41,7 @@ while [ $# -gt 0 ]; do
 	--pmem-img) PMEM_IMG=$2; shift ;;
 	--pmem-size) PMEM_SIZE=$2; shift ;;
 	--vmem-size) VMEM_SIZE=$2; shift ;;
+	--mem) MEM_MB=$2; shift ;;
 	--append) APPEND="$APPEND $2"; shift ;;
 	--timeout) TIMEOUT=$2; shift ;;
 	--interactive) INTERACTIVE=1 ;;
@@ -103,7 +106,7 @@ QMP=${QMP:-$RUNDIR/qmp.sock}
 PMEM_IMG=${PMEM_IMG:-$RUNDIR/pmem.img}
 PMEM_BYTES=$(bytes "$PMEM_SIZE")
 VMEM_BYTES=$(bytes "$VMEM_SIZE")
-MEM_MB=1024
+[[ "$MEM_MB" =~ ^[1-9][0-9]*$ ]] || die "--mem: '$MEM_MB' is not a size in MiB"
 VMEM_BACKEND_MB=8192
 MAXMEM_MB=$((MEM_MB + VMEM_BACKEND_MB + (PMEM_BYTES + 1048575) / 1048576))
 

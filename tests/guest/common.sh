@@ -124,3 +124,65 @@ finish() {
 	dmesg
 	echo "===DMESG-END==="
 }
+
+# --- virtio-mem: the host channel (scripts/vmem-host.py) -------------------
+# The host answers one line per request on the second serial port; see
+# vmem-host.py for the requests.  CTL_REPLY holds the last reply.
+CTL_DEV=/dev/ttyS1
+CTL_REPLY=
+
+# ctl_open: raw tty, then HELLO until the host answers (30 tries, 2 s each);
+# a late duplicate answer is drained so replies stay in step
+ctl_open() {
+	local n=0 junk
+	[ -c "$CTL_DEV" ] || return 1
+	stty -F "$CTL_DEV" raw -echo 2>/dev/null
+	exec 3<>"$CTL_DEV"
+	while [ $n -lt 30 ]; do
+		echo HELLO >&3
+		if read -t 2 CTL_REPLY <&3; then
+			case "$CTL_REPLY" in
+			HELLO*)
+				while read -t 1 junk <&3; do :; done
+				return 0 ;;
+			esac
+		fi
+		n=$((n + 1))
+	done
+	return 1
+}
+
+# ctl REQUEST...: send one request, wait (up to 20 min) for its reply;
+# non-zero when the host did not answer or answered ERR/TIMEOUT/STALLED
+ctl() {
+	CTL_REPLY=
+	echo "$*" >&3
+	read -t 1200 CTL_REPLY <&3 || { CTL_REPLY="ERR no reply to '$*'"; return 1; }
+	case "$CTL_REPLY" in
+	ERR*|TIMEOUT*|STALLED*) return 1 ;;
+	esac
+	return 0
+}
+
+# kv KEY [TEXT]: value of KEY=... in TEXT (default: the last reply)
+kv() {
+	local w
+	for w in ${2-$CTL_REPLY}; do
+		case "$w" in
+		"$1"=*) echo "${w#*=}"; return 0 ;;
+		esac
+	done
+	return 0
+}
+
+# memtotal_kb: MemTotal from /proc/meminfo
+memtotal_kb() { awk '$1 == "MemTotal:" {print $2}' /proc/meminfo; }
+
+# vmem_sysfs_dir: our driver's attribute directory, empty if none
+vmem_sysfs_dir() {
+	local d
+	for d in /sys/bus/virtio/devices/*/virtio_mem; do
+		[ -d "$d" ] && { echo "$d"; return 0; }
+	done
+	return 0
+}

@@ -1,0 +1,56 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Busybox stand-in for udev running the project's rule
+# udev/80-guestmem-virtio-mem.rules:
+#
+#   SUBSYSTEM=="memory", ACTION=="add", ATTR{state}=="offline", ATTR{state}="online_movable"
+#
+#   memhotplug.sh           one event: the environment carries it (ACTION,
+#                           SUBSYSTEM, DEVPATH); /init runs it for every
+#                           kernel uevent through busybox's netlink listener
+#                           (`uevent /guest/memhotplug.sh`; the Debian
+#                           kernels have no CONFIG_UEVENT_HELPER, so
+#                           /proc/sys/kernel/hotplug does not exist)
+#   memhotplug.sh --poll    kernels without CONFIG_NET (our test kernels)
+#                           have no uevent netlink socket: every 0.2 s, a
+#                           memory block that was not there at the previous
+#                           scan counts as an "add" event and gets the rule
+#
+# Every block it onlines is noted in /tmp/memhotplug.log ("online BLOCK" or
+# "fail BLOCK"), which the scenarios report.
+
+# rule BLOCK-DIR: the rule's match on the state and its assignment
+rule() {
+	local st
+	read -r st <"$1/state" 2>/dev/null || return 0
+	[ "$st" = offline ] || return 0
+	if echo online_movable >"$1/state" 2>/dev/null; then
+		echo "online ${1##*/}" >>/tmp/memhotplug.log
+	else
+		echo "fail ${1##*/}" >>/tmp/memhotplug.log
+	fi
+}
+
+if [ "${1:-}" = --poll ]; then
+	seen=" "
+	first=1
+	while :; do
+		now=" "
+		for b in /sys/devices/system/memory/memory*; do
+			[ -d "$b" ] || continue
+			n=${b##*/}
+			now="$now$n "
+			case "$seen" in
+			*" $n "*) ;;
+			*) [ -n "$first" ] || rule "$b" ;;
+			esac
+		done
+		seen=$now
+		first=
+		sleep 0.2
+	done
+fi
+
+[ "$SUBSYSTEM" = memory ] && [ "$ACTION" = add ] || exit 0
+rule "/sys$DEVPATH"
+exit 0

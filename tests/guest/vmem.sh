@@ -1,0 +1,448 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Guest-side virtio-mem scenarios (run as /scenario by the initramfs /init,
+# which has already started the onlining listener and loaded virtio_mem).
+# The host half is tests/vmem-scenarios.sh with scripts/vmem-host.py on the
+# second serial port: the guest asks for sizes (SET/WAIT), the host sets
+# requested-size over QMP and answers when query-memory-devices shows the
+# size, with QEMU's trace counts.  One RESULT line per check (common.sh).
+#
+# Parameters (kernel command line, set by the host):
+#   vmem_sizes=MID,BIG,SMALL   bytes: grow 0 -> MID -> BIG, shrink -> SMALL -> 0
+#   vmem_hold_mb=N             checksummed buffer held across an unplug
+#   vmem_wl_mb=N               tmpfs page-cache workload during an unplug
+#   vmem_to=SEC                bound for one resize to reach its size
+#   vmem_conv_to=SEC           bound for the unplug to converge after the
+#                              workload stopped
+# With our driver a wait also ends early when the size has not moved for
+# max(20 s, 3 x retry_delay_ms) (stall_bound): the driver had three retries
+# without progress.  The in-tree driver retries after 50 s, doubling up to
+# 300 s, so it gets the full bound.
+. /guest/common.sh
+
+SIZES=$(cmdline_arg vmem_sizes)
+MID=${SIZES%%,*}
+BIG=${SIZES#*,}
+BIG=${BIG%%,*}
+SMALL=${SIZES##*,}
+HOLD_MB=$(cmdline_arg vmem_hold_mb)
+WL_MB=$(cmdline_arg vmem_wl_mb)
+TO=$(cmdline_arg vmem_to)
+CONV_TO=$(cmdline_arg vmem_conv_to)
+VMEMSET=$(cat /etc/vmemset)
+MEMSYS=/sys/devices/system/memory
+MB_BYTES=$((0x$(cat $MEMSYS/block_size_bytes)))
+CUR=0
+# trace counts after the previous step (vmem-host.py COUNTS)
+P_PLUG=0 P_UNPLUG=0 P_UALL=0 P_ERROR=0
+: >/tmp/sysfs-mismatch
+: >/tmp/sizes-requested
+
+# --- probe -----------------------------------------------------------------
+scn_probe() {
+	local bound
+	bound=$(ls -d /sys/bus/virtio/drivers/virtio_mem/virtio* 2>/dev/null | head -n1)
+	if [ -z "$bound" ]; then
+		fail vmem-probe "no device bound to virtio_mem (set $VMEMSET, insmod failures: $(tr '\n' ' ' </tmp/modfail))"
+		return 1
+	fi
+	DEVNAME=${bound##*/}
+	pass vmem-probe "$DEVNAME bound to virtio_mem ($VMEMSET), memory block $MB_BYTES bytes"
+}
+
+# blocks_by_zone: "online_movable=N online_kernel=N offline=N" for the
+# Linux memory blocks inside the device region
+blocks_by_zone() {
+	local b n st z mv=0 kn=0 off=0 first last
+	first=$((ADDR / MB_BYTES))
+	last=$(((ADDR + MAXSZ) / MB_BYTES))
+	for b in $MEMSYS/memory*; do
+		n=${b##*memory}
+		[ "$n" -ge "$first" ] && [ "$n" -lt "$last" ] || continue
+		st=$(cat "$b/state")
+		if [ "$st" = offline ]; then
+			off=$((off + 1))
+			continue
+		fi
+		z=$(cat "$b/valid_zones" 2>/dev/null)
+		case "$z" in
+		Movable*) mv=$((mv + 1)) ;;
+		*) kn=$((kn + 1)) ;;
+		esac
+	done
+	echo "movable=$mv kernel=$kn offline=$off"
+}
+
+# wait_memtotal BYTES: wait (up to TO) until MemTotal is BASE + BYTES
+# within TOL_KB; sets MT_DELTA (kB)
+memtotal_ok() {
+	MT_DELTA=$(($(memtotal_kb) - BASE_KB))
+	local d=$((MT_DELTA - $1 / 1024))
+	[ "$d" -le "$TOL_KB" ] && [ "$d" -ge "-$TOL_KB" ]
+}
+wait_memtotal() {
+	wait_for $((TO * 10)) memtotal_ok "$1"
+}
+
+# sysfs_vs_qmp STEP: our driver's plugged/requested size against the host's
+sysfs_vs_qmp() {
+	local d s r
+	d=$(vmem_sysfs_dir)
+	[ -n "$d" ] || return 0
+	s=$(cat "$d/plugged_size" 2>/dev/null)
+	r=$(cat "$d/requested_size" 2>/dev/null)
+	[ "$s" = "$(kv size)" ] || echo "$1: plugged_size $s, QMP size $(kv size)" >>/tmp/sysfs-mismatch
+	[ "$r" = "$(kv req)" ] || echo "$1: requested_size $r, QMP requested-size $(kv req)" >>/tmp/sysfs-mismatch
+}
+
+# step_counts: trace deltas since the last call into D_PLUG D_UNPLUG D_UALL
+# D_ERROR (and the totals into P_*)
+step_counts() {
+	local p u a e
+	p=$(kv plug) u=$(kv unplug) a=$(kv unplug_all) e=$(kv error)
+	D_PLUG=$((p - P_PLUG)) D_UNPLUG=$((u - P_UNPLUG)) D_UALL=$((a - P_UALL)) D_ERROR=$((e - P_ERROR))
+	P_PLUG=$p P_UNPLUG=$u P_UALL=$a P_ERROR=$e
+}
+
+# check_requests NAME FROM TO: bounds on the host's request counts of a
+# resize FROM -> TO bytes.  Every PLUG/UNPLUG request names at least one
+# device block and the device ACKs it (QEMU only NACKs beyond
+# requested-size, which does not move here), so a resize by N blocks takes
+# 1..N requests of its direction and none of the other; UNPLUG_ALL counts
+# as an unplug request.  No ERROR response (a malformed request) at all.
+check_requests() {
+	local name=$1 from=$2 to=$3 n
+	if [ "$to" -ge "$from" ]; then
+		n=$(((to - from) / BLOCK))
+		if [ "$D_PLUG" -ge 1 ] && [ "$D_PLUG" -le "$n" ] &&
+		   [ $((D_UNPLUG + D_UALL)) -eq 0 ] && [ "$D_ERROR" -eq 0 ]; then
+			pass "$name-requests" "$D_PLUG plug requests for $n blocks (bound 1..$n), no unplug, no ERROR response"
+		else
+			fail "$name-requests" "plug $D_PLUG (bound 1..$n), unplug $D_UNPLUG, unplug_all $D_UALL (want 0), ERROR responses $D_ERROR"
+		fi
+	else
+		n=$(((from - to) / BLOCK))
+		if [ $((D_UNPLUG + D_UALL)) -ge 1 ] && [ $((D_UNPLUG + D_UALL)) -le "$n" ] &&
+		   [ "$D_PLUG" -eq 0 ] && [ "$D_ERROR" -eq 0 ]; then
+			pass "$name-requests" "$D_UNPLUG unplug + $D_UALL unplug_all requests for $n blocks (bound 1..$n), no plug, no ERROR response"
+		else
+			fail "$name-requests" "unplug $D_UNPLUG + unplug_all $D_UALL (bound 1..$n), plug $D_PLUG (want 0), ERROR responses $D_ERROR"
+		fi
+	fi
+}
+
+# stall_bound: seconds without progress after which a wait gives up (0 = never)
+stall_bound() {
+	local d r
+	d=$(vmem_sysfs_dir)
+	r=$(cat "$d/retry_delay_ms" 2>/dev/null)
+	case "$r" in
+	''|*[!0-9]*) echo 0; return ;;
+	esac
+	r=$((3 * r / 1000 + 1))
+	[ "$r" -ge 20 ] || r=20
+	echo "$r"
+}
+
+# resize NAME BYTES [TIMEOUT]: ask the host for BYTES and wait until QMP
+# shows it; 0 when it got there.  Sets R_SECS (seconds since the SET).
+resize() {
+	local name=$1 want=$2 to=${3:-$TO}
+	R_SECS=
+	echo "$want" >>/tmp/sizes-requested
+	echo "PHASE $name-begin"
+	if ! ctl SET "$want"; then
+		fail "$name" "host refused SET $want: $CTL_REPLY"
+		return 1
+	fi
+	ctl WAIT "$want" "$to" "$(stall_bound)"
+	echo "PHASE $name-end"
+	R_SECS=$(kv set)
+	step_counts
+	sysfs_vs_qmp "$name"
+	case "$CTL_REPLY" in
+	DONE*) return 0 ;;
+	esac
+	fail "$name" "QMP size $(kv size) after $(kv wait)s, requested $want (device memory blocks: $(blocks_by_zone); $CTL_REPLY)"
+	return 1
+}
+
+# scn_resize NAME BYTES: resize + MemTotal + request bounds
+scn_resize() {
+	local name=$1 want=$2 from=$CUR
+	if ! resize "$name" "$want"; then
+		CUR=$(kv size)
+		[ -n "$CUR" ] || CUR=$from
+		# the requests still have to fit what did move
+		[ "$CUR" = "$from" ] || check_requests "$name" "$from" "$CUR"
+		[ "$CUR" != "$from" ] || fail "$name-requests" "the size did not move: $CTL_REPLY"
+		return 1
+	fi
+	CUR=$want
+	if wait_memtotal "$want"; then
+		pass "$name" "QMP size $want after ${R_SECS}s; MemTotal +$MT_DELTA kB (expected $((want / 1024)) ±$TOL_KB kB)"
+	else
+		fail "$name" "QMP size $want after ${R_SECS}s, but MemTotal +$MT_DELTA kB after ${TO}s more (expected $((want / 1024)) ±$TOL_KB kB; blocks $(blocks_by_zone))"
+	fi
+	check_requests "$name" "$from" "$want"
+}
+
+# --- onlining --------------------------------------------------------------
+# The project's policy (udev rule, emulated by /guest/memhotplug.sh): every
+# hot-added block ends up online in ZONE_MOVABLE, the only zone an unplug
+# can reliably empty.  A kernel that onlines by itself first (Debian 6.12:
+# MHP_DEFAULT_ONLINE_TYPE_ONLINE_AUTO, to ZONE_NORMAL) never shows the rule
+# an offline block: that fails here, with the zones in the detail.
+scn_online() {
+	local z on fl
+	z=$(blocks_by_zone)
+	on=$(grep -c '^online ' /tmp/memhotplug.log 2>/dev/null)
+	fl=$(grep -c '^fail ' /tmp/memhotplug.log 2>/dev/null)
+	case "$z" in
+	*" kernel=0 offline=0")
+		if [ "${fl:-0}" -eq 0 ]; then
+			pass online-movable "device blocks $z; onlined by the rule helper: ${on:-0}"
+		else
+			fail online-movable "device blocks $z; the rule helper failed on $fl blocks"
+		fi ;;
+	*) fail online-movable "device blocks $z (want all movable); onlined by the rule helper: ${on:-0}, failed: ${fl:-0}; kernel auto-online: $(cat $MEMSYS/auto_online_blocks 2>/dev/null)" ;;
+	esac
+}
+
+# --- a checksummed buffer survives an unplug -------------------------------
+scn_hold() {
+	local pid n out in0 ok=
+	if ! resize hold-grow "$MID"; then
+		fail unplug-hold "could not grow to $MID first"
+		return
+	fi
+	CUR=$MID
+	vmemhold --mb "$HOLD_MB" --region "$ADDR:$MAXSZ" >/tmp/hold.out 2>&1 &
+	pid=$!
+	wait_for 600 grep -q ready /tmp/hold.out
+	out=$(grep ready /tmp/hold.out)
+	if [ -z "$out" ]; then
+		kill "$pid" 2>/dev/null
+		fail unplug-hold "vmemhold did not start: $(cat /tmp/hold.out)"
+		return
+	fi
+	in0=$(kv in_region "$out")
+	if resize hold-unplug 0; then
+		ok=1
+		pass hold-unplug "$((MID >> 20)) MiB -> 0 with a $HOLD_MB MiB buffer in use: ${R_SECS}s"
+	fi
+	CUR=$(kv size)
+	kill -USR1 "$pid"
+	wait "$pid"
+	out=$(grep verify /tmp/hold.out)
+	if [ -z "$out" ]; then
+		fail unplug-hold "vmemhold gave no verdict: $(cat /tmp/hold.out | tr '\n' ' ')"
+	elif [ "$(kv mismatches "$out")" != 0 ] || [ "$(kv sum "$out")" != "$(kv expected "$out")" ]; then
+		fail unplug-hold "$HOLD_MB MiB buffer corrupted: $out"
+	elif [ "${in0:-0}" -eq 0 ]; then
+		fail unplug-hold "buffer intact, but none of its pages were in the device region before the unplug (test proves nothing): $out"
+	elif [ "$(kv in_region "$out")" -gt $((CUR / 4096)) ]; then
+		fail unplug-hold "device at $CUR bytes but $(kv in_region "$out") buffer pages still in the device region: $out"
+	else
+		# a stalled unplug is hold-unplug's failure, not this check's
+		pass unplug-hold "$HOLD_MB MiB buffer, $in0 of its pages in device memory, unplug to 0 $([ -n "$ok" ] && echo "done in ${R_SECS}s" || echo "stopped at $CUR bytes"), checksum intact, $(kv in_region "$out") pages left in the region"
+	fi
+}
+
+# --- unplug during a tmpfs page-cache workload -----------------------------
+wl_loop() {
+	local i=0 per=$((WL_MB / 3))
+	while [ ! -e /tmp/wl.stop ]; do
+		dd if=/dev/zero of=/mnt/pc/f$((i % 3)) bs=1M count=$per 2>/dev/null
+		[ ! -e /tmp/wl.stop ] || break
+		cat /mnt/pc/f* >/dev/null
+		i=$((i + 1))
+		echo "$i" >/tmp/wl.rounds
+	done
+}
+
+wl_filled() {
+	local r
+	read -r r </tmp/wl.rounds 2>/dev/null || return 1
+	[ "$r" -ge 3 ]
+}
+
+scn_pagecache() {
+	local pid mid_size t_stop conv rounds
+	if ! resize pc-grow "$MID"; then
+		fail unplug-pagecache "could not grow to $MID first"
+		return
+	fi
+	CUR=$MID
+	mkdir -p /mnt/pc
+	mount -t tmpfs -o size=$((WL_MB + 16))m tmpfs /mnt/pc
+	rm -f /tmp/wl.stop /tmp/wl.rounds
+	wl_loop &
+	pid=$!
+	# all three files written before the unplug
+	wait_for 1200 wl_filled
+	echo "STAT pc-before-unplug $(grep -E '^(MemFree|Shmem):' /proc/meminfo | tr -s ' \n' '  ')"
+	echo "PHASE pc-unplug-begin"
+	ctl SET 0
+	sleep 10
+	ctl QUERY
+	mid_size=$(kv size)
+	ctl MARK wl-stop
+	touch /tmp/wl.stop
+	wait "$pid"
+	rounds=$(cat /tmp/wl.rounds)
+	rm -f /mnt/pc/f*
+	umount /mnt/pc
+	ctl WAIT 0 "$CONV_TO" "$(stall_bound)"
+	echo "PHASE pc-unplug-end"
+	step_counts
+	sysfs_vs_qmp pc-unplug
+	conv=$(kv mark)
+	CUR=$(kv size)
+	case "$CTL_REPLY" in
+	DONE*)
+		pass unplug-pagecache "device at $((mid_size >> 20)) MiB after 10 s of unplugging under a $WL_MB MiB tmpfs workload ($rounds rounds); converged to 0 ${conv}s after it was told to stop ($(kv set)s since SET)"
+		echo "CONVERGE pagecache $conv $mid_size" ;;
+	*)
+		fail unplug-pagecache "device at $((mid_size >> 20)) MiB during the workload, $(( $(kv size) >> 20)) MiB ${conv}s after it was told to stop (device memory blocks: $(blocks_by_zone); $CTL_REPLY)" ;;
+	esac
+	check_requests pc-unplug "$MID" 0
+}
+
+# --- idle after convergence ------------------------------------------------
+scn_idle() {
+	ctl IDLE 5
+	if [ "$(kv size0)" != "$1" ]; then
+		fail idle-quiet "not converged to $1 (size $(kv size0)): nothing to check"
+	elif [ "$(kv size0)" = "$(kv size1)" ] && [ "$(kv plug)" = 0 ] && [ "$(kv unplug)" = 0 ] &&
+	   [ "$(kv unplug_all)" = 0 ] && [ "$(kv state)" = 0 ]; then
+		pass idle-quiet "no request in 5 s once converged (size $(kv size1))"
+	else
+		fail idle-quiet "while idle for 5 s: $CTL_REPLY"
+	fi
+}
+
+# --- dmesg lines host test suites parse (both drivers) ---------------------
+scn_dmesg_sizes() {
+	local miss= s h
+	dmesg >/tmp/dmesg.now
+	grep -q 'plugged size: 0x' /tmp/dmesg.now || miss="$miss 'plugged size: 0x'"
+	for s in $(sort -u /tmp/sizes-requested); do
+		h=$(printf '0x%x' "$s")
+		grep -q "requested size: $h\$" /tmp/dmesg.now || miss="$miss 'requested size: $h'"
+	done
+	if [ -z "$miss" ]; then
+		pass dmesg-size-lines "'plugged size: 0x…' and 'requested size: 0x…' for every requested size ($(grep -c 'requested size: 0x' /tmp/dmesg.now) lines)"
+	else
+		fail dmesg-size-lines "missing:$miss"
+	fi
+}
+
+# --- our driver's sysfs ----------------------------------------------------
+sysattr() { cat "$SYSD/$1" 2>/dev/null; }
+
+scn_sysfs() {
+	local bad= mode bs ur f k v pbo sb
+	if [ "$VMEMSET" != ours ]; then
+		echo "SKIP sysfs-*: $VMEMSET driver has no sysfs attributes (not counted)"
+		return
+	fi
+	SYSD=$(vmem_sysfs_dir)
+	if [ -z "$SYSD" ]; then
+		fail sysfs-attrs "no /sys/bus/virtio/devices/*/virtio_mem directory"
+		fail sysfs-qmp "no attributes"
+		fail sysfs-stats "no attributes"
+		return
+	fi
+	for f in mode device_block_size block_size memory_block_size region_start \
+		region_size plugged_size requested_size usable_region_size blocks \
+		last_error retry_delay_ms stats; do
+		[ -r "$SYSD/$f" ] || bad="$bad missing:$f"
+	done
+	mode=$(sysattr mode)
+	bs=$(sysattr block_size)
+	# SBM sub-block: max(device block, pageblock) (4 MiB on kernels
+	# without hugetlb, where pageblock_order = MAX_PAGE_ORDER)
+	pbo=$(awk '/^Page block order:/ {print $4}' /proc/pagetypeinfo 2>/dev/null)
+	sb=$((4096 << ${pbo:-9}))
+	[ "$sb" -ge "$BLOCK" ] || sb=$BLOCK
+	case "$mode" in
+	sbm) [ "$bs" = "$sb" ] || bad="$bad block_size=$bs(sbm: want max(device block, pageblock) = $sb)" ;;
+	bbm) [ "${bs:-0}" -ge "$MB_BYTES" ] || bad="$bad block_size=$bs(bbm: want >= $MB_BYTES)" ;;
+	*) bad="$bad mode=$mode" ;;
+	esac
+	[ "$(sysattr device_block_size)" = "$BLOCK" ] || bad="$bad device_block_size=$(sysattr device_block_size)(QMP $BLOCK)"
+	[ "$(sysattr memory_block_size)" = "$MB_BYTES" ] || bad="$bad memory_block_size=$(sysattr memory_block_size)(sysfs $MB_BYTES)"
+	[ "$(sysattr region_start)" = "$ADDR" ] || bad="$bad region_start=$(sysattr region_start)(QMP $ADDR)"
+	[ "$(sysattr region_size)" = "$MAXSZ" ] || bad="$bad region_size=$(sysattr region_size)(QMP $MAXSZ)"
+	ur=$(sysattr usable_region_size)
+	[ "${ur:-0}" -ge "$(sysattr requested_size)" ] 2>/dev/null || bad="$bad usable_region_size=$ur<requested"
+	grep -qE '^[a-z_]+ [0-9]+$' "$SYSD/blocks" 2>/dev/null || bad="$bad blocks-format"
+	case "$(sysattr retry_delay_ms)" in
+	''|*[!0-9]*) bad="$bad retry_delay_ms=$(sysattr retry_delay_ms)" ;;
+	esac
+	if [ -z "$bad" ]; then
+		pass sysfs-attrs "mode $mode, block_size $bs, region $ADDR+$MAXSZ, usable $ur, blocks: $(tr '\n' ',' <"$SYSD/blocks")"
+	else
+		fail sysfs-attrs "$bad"
+	fi
+	if [ -s /tmp/sysfs-mismatch ]; then
+		fail sysfs-qmp "$(wc -l </tmp/sysfs-mismatch) mismatches, first: $(head -n1 /tmp/sysfs-mismatch)"
+	else
+		pass sysfs-qmp "plugged_size/requested_size equal QMP size/requested-size after every step"
+	fi
+	# request counters against QEMU's trace: one driver instance since boot
+	ctl QUERY
+	bad=
+	for k in plug unplug unplug_all state; do
+		v=$(awk -v n="${k}_requests" '$1 == n {print $2}' "$SYSD/stats")
+		[ "$v" = "$(kv $k)" ] || bad="$bad ${k}_requests=${v:-missing}(QEMU $(kv $k))"
+	done
+	if [ -z "$bad" ]; then
+		pass sysfs-stats "request counters equal QEMU's trace counts ($(tr '\n' ',' <"$SYSD/stats"))"
+	else
+		fail sysfs-stats "$bad"
+	fi
+	echo "===VMEM-SYSFS-BEGIN==="
+	for f in "$SYSD"/*; do
+		[ -f "$f" ] && echo "${f##*/}: $(tr '\n' ',' <"$f")"
+	done
+	echo "===VMEM-SYSFS-END==="
+}
+
+echo "SCENARIO vmem: kernel $(uname -r), virtio-mem $VMEMSET, sizes $SIZES, hold ${HOLD_MB}M, workload ${WL_MB}M, timeouts ${TO}s/${CONV_TO}s"
+if ! ctl_open; then
+	fail vmem-host "no answer from the host on $CTL_DEV"
+	finish
+	exit 1
+fi
+ADDR=$(kv addr)
+MAXSZ=$(kv max)
+BLOCK=$(kv block)
+# MemTotal moves by exactly the pages onlined (unplugged sub-blocks of an
+# online block are taken out of the managed count too); allow one device
+# block for accounting done elsewhere in the kernel meanwhile
+TOL_KB=$((BLOCK / 1024))
+echo "VMEMINFO addr=$ADDR max=$MAXSZ block=$BLOCK memblock=$MB_BYTES $CTL_REPLY"
+if scn_probe; then
+	# baseline: the device starts with requested-size 0
+	ctl QUERY
+	if [ "$(kv size)" != 0 ]; then
+		fail vmem-baseline "device starts with $(kv size) bytes plugged (expected 0)"
+	fi
+	BASE_KB=$(memtotal_kb)
+	step_counts
+	scn_resize grow-mid "$MID" && scn_online
+	scn_resize grow-big "$BIG"
+	scn_resize shrink-small "$SMALL"
+	scn_idle "$SMALL"
+	scn_resize shrink-zero 0
+	scn_hold
+	scn_pagecache
+	scn_sysfs
+	scn_dmesg_sizes
+fi
+ctl QUERY
+echo "VMEMFINAL $CTL_REPLY"
+kmemleak_check
+finish

@@ -1,0 +1,178 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# virtio-mem scenarios, host side: boot kernel ID once with
+# tests/guest/vmem.sh and a virtio-mem driver, serve the guest's resize
+# requests over QMP (scripts/vmem-host.py on a second serial port), collect
+# the guest's RESULT lines and add host-side checks.
+#
+#   tests/vmem-scenarios.sh ID [--intree | --ours DIR] OUTDIR
+#
+#   --intree    the stock kernel's virtio_mem (default; not on test kernels)
+#   --ours DIR  DIR/virtio_mem.ko
+#
+# Guest steps (tests/guest/vmem.sh): grow 0 -> MID -> BIG, shrink -> SMALL
+# -> 0 (QMP size and MemTotal), a checksummed buffer across an unplug, an
+# unplug under a tmpfs page-cache workload and its convergence once the
+# workload stops, 5 s idle without requests, QEMU request counts per step,
+# the dmesg size lines, our driver's sysfs against QMP (--ours only; skipped
+# and not counted otherwise).  Host checks: boot, no ERROR responses in
+# QEMU's trace, kernel reports (KASAN, lockdep, kmemleak, WARN, BUG, Oops,
+# "marking device broken") anywhere in the serial log.
+#
+# Sizes: stock kernels MID,BIG,SMALL = 2G,4G,1G with 1 GiB boot RAM; test
+# kernels (KASAN, TCG: every onlined page is slow, and the shadow of
+# hot-added memory, 1/8 of it, comes from boot RAM) 1G,2G,512M with 1.5 GiB.
+#
+# Environment: TIMEOUT (QEMU seconds; default 600, 1800 for test kernels),
+# VMEMHOLD (static tools/vmemhold; built into OUTDIR/tools if unset and not
+# in the cache), ACCEL (see scripts/vm.sh).
+#
+# Prints RESULT <name> PASS|FAIL <detail> lines (also OUTDIR/results.txt)
+# and a summary; exit status 0 iff there is at least one RESULT and all of
+# them are PASS.
+. "$(dirname "$0")/../scripts/lib.sh"
+set -eu
+
+usage() { die "usage: $0 ID [--intree | --ours DIR] OUTDIR"; }
+[ $# -ge 2 ] || usage
+ID=$1
+shift
+DRV=intree
+VMEMARGS=(--vmem intree)
+case "$1" in
+--intree) shift ;;
+--ours) [ $# -ge 2 ] || usage; DRV=ours; VMEMARGS=(--vmem ours "$(realpath "$2")"); shift 2 ;;
+esac
+[ $# -eq 1 ] || usage
+OUT=$1
+mkdir -p "$OUT"
+OUT=$(realpath "$OUT")
+SERIAL=$OUT/serial.log
+TRACE=$OUT/trace.log
+CTLLOG=$OUT/ctl.log
+CTLSOCK=$OUT/ctl.sock
+T0=$(date +%s.%N)
+elapsed() { awk -v a="${1:-$T0}" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f", b - a}'; }
+
+# --- tools and initramfs ---------------------------------------------------
+VMEMHOLD=${VMEMHOLD:-}
+if [ -z "$VMEMHOLD" ]; then
+	if [ -x "$CACHE/tools/vmemhold" ] && [ "$CACHE/tools/vmemhold" -nt "$TOP/tools/vmemhold.c" ]; then
+		VMEMHOLD=$CACHE/tools/vmemhold
+	else
+		make -s -C "$TOP/tools" O="$OUT/tools" "$OUT/tools/vmemhold" >"$OUT/tools.log" 2>&1 ||
+			die "building tools/vmemhold failed ($OUT/tools.log)"
+		VMEMHOLD=$OUT/tools/vmemhold
+	fi
+fi
+say "vmem-scenarios: kernel $ID, virtio-mem driver $DRV, output in $OUT"
+"$TOP/scripts/initramfs.sh" "$ID" "$OUT/initramfs.cpio.gz" "${VMEMARGS[@]}" \
+	--scenario "$TOP/tests/guest/vmem.sh" --extra "$VMEMHOLD"
+. "$OUT/initramfs.env"
+
+if [ "$KIND" = test ]; then
+	SIZES=1G,2G,512M MEM=1536 HOLD_MB=128 WL_MB=384 TO=180 CONV_TO=240
+	TIMEOUT=${TIMEOUT:-1800}
+else
+	SIZES=2G,4G,1G MEM=1024 HOLD_MB=300 WL_MB=768 TO=60 CONV_TO=120
+	TIMEOUT=${TIMEOUT:-600}
+fi
+SIZES_B=$(echo "$SIZES" | tr , '\n' | numfmt --from=iec | paste -sd,)
+
+rm -f "$OUT/results.txt" "$CTLSOCK"
+: >"$SERIAL"
+: >"$TRACE"
+: >"$CTLLOG"
+
+# --- boot, with the host half serving the guest ------------------------------
+python3 "$TOP/scripts/vmem-host.py" --ctl "$CTLSOCK" --qmp "$OUT/qmp.sock" \
+	--trace "$TRACE" --log "$CTLLOG" &
+HOSTPID=$!
+trap 'kill $HOSTPID 2>/dev/null || true' EXIT
+say "booting (timeout ${TIMEOUT}s, ${MEM} MiB boot RAM, sizes $SIZES)"
+rc=0
+"$TOP/scripts/vm.sh" --kernel "$VMLINUZ" --initrd "$OUT/initramfs.cpio.gz" \
+	--log "$SERIAL" --rundir "$OUT" --mem "$MEM" \
+	--trace 'virtio_mem_*' --trace-log "$TRACE" --timeout "$TIMEOUT" \
+	--append "vmem_sizes=$SIZES_B vmem_hold_mb=$HOLD_MB vmem_wl_mb=$WL_MB vmem_to=$TO vmem_conv_to=$CONV_TO" \
+	-- -chardev "socket,id=ctl,path=$CTLSOCK,server=on,wait=off" -serial chardev:ctl || rc=$?
+for _ in 1 2 3 4 5 6 7 8 9 10; do
+	kill -0 $HOSTPID 2>/dev/null || break
+	sleep 0.5
+done
+kill $HOSTPID 2>/dev/null || true
+wait $HOSTPID 2>/dev/null || true
+rm -f "$OUT"/*.img "$CTLSOCK"
+TOTAL_SECS=$(elapsed)
+
+# --- results -------------------------------------------------------------------
+say "checking results"
+CLEAN=$OUT/serial.clean.log
+tr -d '\r' <"$SERIAL" >"$CLEAN"
+: >"$OUT/results.txt"
+emit() { echo "RESULT $*" | tee -a "$OUT/results.txt"; }
+
+if grep -q '^===RESULTS-END===' "$CLEAN"; then
+	sed -n '/^===RESULTS-BEGIN===/,/^===RESULTS-END===/p' "$CLEAN" |
+		grep '^RESULT ' >"$OUT/guest-results.txt" || true
+else
+	grep -ao 'RESULT [a-z0-9-]* \(PASS\|FAIL\).*' "$CLEAN" >"$OUT/guest-results.txt" || true
+fi
+# names unique next to the pmem scenarios' in make check
+sed -i 's/^RESULT kmemleak /RESULT vmem-kmemleak /' "$OUT/guest-results.txt"
+
+if grep -aq '^INIT: SCENARIO-START' "$CLEAN"; then
+	emit "vmem-boot PASS scenario reached (QEMU rc=$rc, total ${TOTAL_SECS}s)"
+else
+	emit "vmem-boot FAIL guest never reached the scenario (QEMU rc=$rc; see $SERIAL)"
+fi
+
+EXPECTED="vmem-probe grow-mid online-movable grow-mid-requests grow-big grow-big-requests shrink-small shrink-small-requests shrink-zero shrink-zero-requests hold-unplug unplug-hold unplug-pagecache pc-unplug-requests idle-quiet dmesg-size-lines"
+[ "$DRV" = ours ] && EXPECTED="$EXPECTED sysfs-attrs sysfs-qmp sysfs-stats"
+[ "$KIND" = test ] && EXPECTED="$EXPECTED vmem-kmemleak"
+for s in $EXPECTED; do
+	line=$(grep -m1 "^RESULT $s " "$OUT/guest-results.txt" || true)
+	if [ -n "$line" ]; then
+		echo "$line" | tee -a "$OUT/results.txt"
+	else
+		emit "$s FAIL no result from the guest"
+	fi
+done
+grep -v -E "^RESULT ($(echo "$EXPECTED" | tr ' ' '|')) " "$OUT/guest-results.txt" |
+	tee -a "$OUT/results.txt" || true
+grep -a '^SKIP ' "$CLEAN" || true
+
+# host-trace: QEMU answered no request with ERROR (a malformed request:
+# misaligned, outside the usable region, wrong block state)
+final=$(grep -a ' final ' "$CTLLOG" | tail -n1 || true)
+nreq=$(grep -cE 'virtio_mem_(plug|unplug|unplug_all|state)_request' "$TRACE" || true)
+nerr=$(grep -cE 'virtio_mem_send_response.*type=3\b' "$TRACE" || true)
+if [ "$nreq" -eq 0 ]; then
+	emit "vmem-host-trace FAIL no virtio-mem request in QEMU's trace log"
+elif [ "$nerr" -ne 0 ]; then
+	emit "vmem-host-trace FAIL $nerr ERROR responses among $nreq requests (see $TRACE)"
+else
+	emit "vmem-host-trace PASS $nreq requests, no ERROR response (${final#* final })"
+fi
+
+# dmesg-clean: kernel reports anywhere in the serial log (protocol lines
+# excluded), and the driver never gave up on the device
+grep -a -v -E '^(RESULT|STAT|PHASE|SCENARIO|VMEMINFO|VMEMFINAL|CONVERGE|SKIP|INIT:) ' "$CLEAN" |
+	grep -a -E 'BUG:|WARNING:|KASAN|possible circular locking|possible recursive locking|inconsistent lock state|INFO: |suspected memory leak|unreferenced object|Oops|Kernel panic|general protection fault|UBSAN|Call Trace:|marking device broken|unknown error' \
+	>"$OUT/dmesg-reports.txt" || true
+if [ -s "$OUT/dmesg-reports.txt" ]; then
+	emit "vmem-dmesg-clean FAIL $(wc -l <"$OUT/dmesg-reports.txt") report lines, first: $(head -n1 "$OUT/dmesg-reports.txt" | cut -c1-160)"
+elif ! grep -q '^===DMESG-END===' "$CLEAN"; then
+	emit "vmem-dmesg-clean FAIL guest did not dump its dmesg (hung or crashed?)"
+else
+	emit "vmem-dmesg-clean PASS no BUG/WARNING/KASAN/lockdep/kmemleak reports, device never marked broken"
+fi
+
+# step timings from the host's log, for the report
+grep -a -E '^(CONVERGE|STAT pc-) ' "$CLEAN" || true
+awk '$2 == "<" && $3 == "WAIT" {w = $4} $2 == ">" && ($3 == "DONE" || $3 == "TIMEOUT" || $3 == "STALLED") {print "STEP WAIT", w, $3, $4, $5, $6, $7}' "$CTLLOG" || true
+
+npass=$(grep -c '^RESULT [^ ]* PASS' "$OUT/results.txt" || true)
+nfail=$(grep -c '^RESULT [^ ]* FAIL' "$OUT/results.txt" || true)
+echo "SUMMARY $ID vmem $DRV: $npass passed, $nfail failed; total ${TOTAL_SECS}s; logs in $OUT"
+[ "$npass" -ge 1 ] && [ "$nfail" -eq 0 ]
