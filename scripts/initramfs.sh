@@ -14,8 +14,9 @@
 #                   With either, /init first starts a netlink uevent listener
 #                   (a poller without CONFIG_NET) running
 #                   /guest/memhotplug.sh, the busybox stand-in for
-#                   udev/80-guestmem-virtio-mem.rules (onlines hot-added
-#                   memory blocks as online_movable), then loads virtio_mem.
+#                   udev/70-guestmem-virtio-mem.rules (online_movable for
+#                   a virtio-mem device; onlines hot-added blocks left
+#                   offline as online_movable), then loads virtio_mem.
 #   --scenario FILE script installed as /scenario and run by /init; without
 #                   it /init starts an interactive shell
 #   --mod NAME      one more in-tree module (with its dependencies)
@@ -336,7 +337,7 @@ load_list() {
 load_list /etc/modules.load
 [ "$(cat /etc/modset)" = ours ] && load_list /etc/pmem.mods
 # virtio-mem: the netlink listener standing in for udev and the project's
-# rule udev/80-guestmem-virtio-mem.rules must run before memory is added
+# rules udev/70-guestmem-virtio-mem.rules must run before memory is added
 # (kernels without CONFIG_NET have no uevent socket: it polls there)
 if [ -s /etc/vmem.mods ]; then
 	if [ -e /proc/net/netlink ]; then
@@ -347,6 +348,7 @@ if [ -s /etc/vmem.mods ]; then
 		echo "INIT: memory onlining: polling /sys/devices/system/memory (no CONFIG_NET)"
 	fi
 	sleep 0.5
+	/guest/memhotplug.sh --coldplug
 	load_list /etc/vmem.mods
 fi
 echo "INIT: modules loaded ($(wc -l </tmp/modfail) failures)"

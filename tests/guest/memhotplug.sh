@@ -1,9 +1,10 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # Busybox stand-in for udev running the project's rule
-# udev/80-guestmem-virtio-mem.rules:
+# udev/70-guestmem-virtio-mem.rules:
 #
 #   SUBSYSTEM=="memory", ACTION=="add", ATTR{state}=="offline", ATTR{state}="online_movable"
+#   (and, for a virtio-mem device, "online" auto_online_blocks -> online_movable)
 #
 #   memhotplug.sh           one event: the environment carries it (ACTION,
 #                           SUBSYSTEM, DEVPATH); /init runs it for every
@@ -30,6 +31,25 @@ rule() {
 		echo "fail ${1##*/}" >>/tmp/memhotplug.log
 	fi
 }
+
+# device_rule: the rule for an added virtio-mem device, run by /init
+# before the driver is loaded (the devices were there before any listener)
+device_rule() {
+	local a=/sys/devices/system/memory/auto_online_blocks d
+	for d in /sys/bus/virtio/devices/*; do
+		[ "$(cat "$d/device" 2>/dev/null)" = 0x0018 ] || continue
+		if grep -qx online "$a" 2>/dev/null; then
+			echo online_movable >"$a" &&
+				echo "auto_online_blocks online -> online_movable" >>/tmp/memhotplug.log
+		fi
+		return 0
+	done
+}
+
+if [ "${1:-}" = --coldplug ]; then
+	device_rule
+	exit 0
+fi
 
 if [ "${1:-}" = --poll ]; then
 	seen=" "
