@@ -14,13 +14,17 @@
 /*
  * vmem_alloc_contig(): isolate and allocate [pfn, pfn + nr) of movable
  * memory.  Newer kernels take acr_flags_t instead of a migratetype.
+ * Quiet: failing on busy memory is expected and retried, and a failure
+ * report with a memory dump per retry would flood the log.
  */
 static inline int vmem_alloc_contig(unsigned long pfn, unsigned long nr)
 {
 #ifdef GUESTMEM_HAVE_ACR_FLAGS
-	return alloc_contig_range(pfn, pfn + nr, ACR_FLAGS_NONE, GFP_KERNEL);
+	return alloc_contig_range(pfn, pfn + nr, ACR_FLAGS_NONE,
+				  GFP_KERNEL | __GFP_NOWARN);
 #else
-	return alloc_contig_range(pfn, pfn + nr, MIGRATE_MOVABLE, GFP_KERNEL);
+	return alloc_contig_range(pfn, pfn + nr, MIGRATE_MOVABLE,
+				  GFP_KERNEL | __GFP_NOWARN);
 #endif
 }
 
