@@ -7,6 +7,9 @@
   qmp.py SOCK qom-set PATH PROP VALUE   VALUE is JSON if it parses, else a string
   qmp.py SOCK memdevs                   query-memory-devices, one line per device
   qmp.py SOCK wait-event NAME [SEC]     block until event NAME (default 30 s)
+  qmp.py SOCK device-del ID [SEC]       device_del ID, then block until its
+                                        DEVICE_DELETED (default 30 s): one
+                                        connection, so the event is not missed
 
 Options before SOCK: --wait SEC (wait for the socket to appear, default 10).
 Exit status: 0 on success, 1 on a QMP error, 2 on usage/connection errors.
@@ -86,6 +89,19 @@ class QMP:
         finally:
             self.sock.settimeout(None)
 
+    def device_del(self, dev_id, timeout=30.0):
+        """device_del DEV_ID; return its DEVICE_DELETED event (the guest
+        has to release the device first: hotplug in the guest)."""
+        self.cmd("device_del", id=dev_id)
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise socket.timeout()
+            ev = self.wait_event("DEVICE_DELETED", left)
+            if ev.get("data", {}).get("device") == dev_id:
+                return ev
+
     def qom_get(self, path, prop):
         return self.cmd("qom-get", path=path, property=prop)
 
@@ -140,7 +156,9 @@ def main(argv):
             return 0
         elif cmd == "wait-event" and len(rest) in (1, 2):
             out = q.wait_event(rest[0], float(rest[1]) if len(rest) == 2 else 30.0)
-        elif cmd in ("qom-get", "qom-set", "memdevs", "wait-event"):
+        elif cmd == "device-del" and len(rest) in (1, 2):
+            out = q.device_del(rest[0], float(rest[1]) if len(rest) == 2 else 30.0)
+        elif cmd in ("qom-get", "qom-set", "memdevs", "wait-event", "device-del"):
             sys.stderr.write(__doc__)
             return 2
         else:

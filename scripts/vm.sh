@@ -12,10 +12,12 @@
 # e.g. for KASAN kernels, which take 1/8 of hot-added memory as shadow
 # from the RAM already there), virtio-pmem on a shared file backend,
 # virtio-mem (8 GiB backend, id vm0), three NVMe with a 64 MiB CMB behind
-# a PCIe switch (serials d00d0001-3; the third one is for the p2pmem
-# tests, which bind it to p2pmem_pci).  Image files are created sparse under --rundir
-# (default: the log's directory).  The kernel command line gets
-# pmem_size=BYTES for the guest scenarios.
+# a PCIe switch (serials d00d0001-3, ids nvme1-3, each on its own
+# hotplug-capable xio3130 downstream port; the third one is for the p2pmem
+# tests, which bind it to p2pmem_pci and finally device_del it over QMP).
+# Image files are created sparse under --rundir (default: the log's
+# directory).  The kernel command line gets pmem_size=BYTES for the guest
+# scenarios.
 #
 # Accelerator: $ACCEL (kvm|tcg) if set; else KVM when a cached probe says a
 # guest really boots with it (kvm_works), else TCG.
@@ -153,12 +155,12 @@ CMD=(qemu-system-x86_64 -name guestmem "${ACCEL_ARGS[@]}"
 	-device xio3130-downstream,id=dn1,bus=up1,chassis=9
 	-device xio3130-downstream,id=dn2,bus=up1,chassis=10
 	-drive "file=$RUNDIR/nvme1.img,if=none,format=raw,id=nvd1"
-	-device nvme,drive=nvd1,serial=d00d0001,cmb_size_mb=64,bus=dn1
+	-device nvme,id=nvme1,drive=nvd1,serial=d00d0001,cmb_size_mb=64,bus=dn1
 	-drive "file=$RUNDIR/nvme2.img,if=none,format=raw,id=nvd2"
-	-device nvme,drive=nvd2,serial=d00d0002,cmb_size_mb=64,bus=dn2
+	-device nvme,id=nvme2,drive=nvd2,serial=d00d0002,cmb_size_mb=64,bus=dn2
 	-device xio3130-downstream,id=dn3,bus=up1,chassis=11
 	-drive "file=$RUNDIR/nvme3.img,if=none,format=raw,id=nvd3"
-	-device nvme,drive=nvd3,serial=d00d0003,cmb_size_mb=64,bus=dn3
+	-device nvme,id=nvme3,drive=nvd3,serial=d00d0003,cmb_size_mb=64,bus=dn3
 	"${TRACE_ARGS[@]}" "${EXTRA_QEMU[@]}")
 
 say "vm: accel=$ACCEL kernel=$(basename "$KERNEL") initrd=$(basename "$INITRD") pmem=$PMEM_IMG ($PMEM_SIZE)"

@@ -2,7 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 # p2pmem_pci scenarios, host side: boot kernel ID (a test kernel with
 # CONFIG_PCI_P2PDMA) once with tests/guest/p2pmem.sh, collect the guest's
-# RESULT lines, fail on missing ones and on kernel reports.
+# RESULT lines, fail on missing ones and on kernel reports.  During the
+# boot it answers the guest's QMPDEL-REQUEST with a QMP device_del (the
+# last scenario: hot-removal of a mapped controller through pciehp) and
+# reports p2pmem-qmp-device-del itself.
 #
 #   tests/p2pmem-scenarios.sh ID MODDIR OUTDIR
 #
@@ -37,12 +40,53 @@ elapsed() { awk -v a="$T0" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f", b - a}';
 TIMEOUT=${TIMEOUT:-900}
 
 SERIAL=$OUT/serial.log
-rm -f "$OUT"/nvme*.img "$OUT/results.txt"
+QMPSOCK=$OUT/qmp.sock
+QMPDEL=$OUT/qmp-del.txt
+rm -f "$OUT"/nvme*.img "$OUT/results.txt" "$QMPDEL"
+: >"$SERIAL"
+
+# --- QMP device_del on the guest's request ---------------------------------
+# The guest prints "QMPDEL-REQUEST <serial> <bdf>" while a process maps that
+# controller's /dev/p2pmemN; the host then sends device_del for the QEMU id
+# of that serial (scripts/vm.sh: d00d000N is nvmeN) and waits for its
+# DEVICE_DELETED, which QEMU only emits once the guest's pciehp has powered
+# the slot off.  The guest checks the rest (SIGBUS, node gone).
+qmpdel_watch() {
+	local req serial id t0 out
+	while :; do
+		req=$(tr -d '\r' <"$SERIAL" | grep -ao 'QMPDEL-REQUEST d00d000[1-3] ' | head -n1 || true)
+		[ -n "$req" ] && break
+		sleep 0.5
+	done
+	serial=$(echo "$req" | awk '{print $2}')
+	id=nvme${serial#d00d000}
+	t0=$(date +%s.%N)
+	if out=$("$TOP/scripts/qmp.py" "$QMPSOCK" device-del "$id" 150 2>&1); then
+		echo "RESULT p2pmem-qmp-device-del PASS device_del $id ($serial): DEVICE_DELETED after $(elapsed_since "$t0") s" >"$QMPDEL"
+	else
+		echo "RESULT p2pmem-qmp-device-del FAIL device_del $id ($serial): no DEVICE_DELETED after $(elapsed_since "$t0") s: $(echo "$out" | tr '\n' ' ' | cut -c1-160)" >"$QMPDEL"
+	fi
+}
+elapsed_since() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f", b - a}'; }
+qmpdel_watch &
+WATCHER=$!
+trap 'kill $WATCHER 2>/dev/null || true' EXIT
+
+# PCIe native hotplug for this boot only: QEMU's q35 ACPI PCI hotplug off
+# (with it, the root port's slot reports no card present and the guest's
+# pciehp powers the whole switch off), and pcie_ports=native because the
+# guest (no MMCONFIG) does not ask _OSC for hotplug control.
+# pciehp_poll_mode: pciehp polls the slot status instead of its interrupt.
 say "p2pmem-scenarios: booting $ID (timeout ${TIMEOUT}s), output in $OUT"
 rc=0
 "$TOP/scripts/vm.sh" --kernel "$VMLINUZ" --initrd "$OUT/initramfs.cpio.gz" \
-	--log "$SERIAL" --rundir "$OUT" --pmem-size 64M --timeout "$TIMEOUT" || rc=$?
+	--log "$SERIAL" --rundir "$OUT" --qmp "$QMPSOCK" --pmem-size 64M \
+	--append "pcie_ports=native pciehp.pciehp_poll_mode=1" --timeout "$TIMEOUT" \
+	-- -global ICH9-LPC.acpi-pci-hotplug-with-bridge-support=off || rc=$?
 TOTAL=$(elapsed)
+# a watcher inside qmp.py finishes by itself (QEMU is gone); else stop it
+grep -aq 'QMPDEL-REQUEST d00d000' "$SERIAL" || kill $WATCHER 2>/dev/null || true
+wait $WATCHER 2>/dev/null || true
 
 CLEAN=$OUT/serial.clean.log
 tr -d '\r' <"$SERIAL" >"$CLEAN"
@@ -65,11 +109,18 @@ fi
 # Expected results; the kernel's p2pmem/allocate file exists from 6.2 on.
 EXPECTED="p2pmem-load p2pmem-sysfs p2pmem-copy p2pmem-copy-freed p2pmem-copy-own-cmb
 	p2pmem-copy-sysmem p2pmem-private-refused p2pmem-bad-bar p2pmem-unbind-nvme p2pmem-rebind-nvme
-	p2pmem-cmb-bind p2pmem-unbind-busy p2pmem-remove p2pmem-rescan p2pmem-reload"
+	p2pmem-cmb-bind p2pmem-unbind-busy p2pmem-remove p2pmem-rescan p2pmem-reload
+	p2pmem-qmp-remove"
 if printf '%s\n6.2\n' "$KVER" | sort -V -C; then
 	echo "NOTE p2pmem-allocate not expected: $KVER has no p2pmem/allocate (6.2+)"
 else
 	EXPECTED="$EXPECTED p2pmem-allocate"
+fi
+# the host's half of the QMP removal (qmpdel_watch)
+if [ -s "$QMPDEL" ]; then
+	tee -a "$OUT/results.txt" <"$QMPDEL"
+else
+	emit "p2pmem-qmp-device-del FAIL the guest never requested it (no QMPDEL-REQUEST in the serial log)"
 fi
 for s in $EXPECTED; do
 	line=$(grep -m1 "^RESULT $s " "$OUT/guest-results.txt" || true)
@@ -84,8 +135,39 @@ grep -v -E "^RESULT ($(echo $EXPECTED | tr ' ' '|')) " "$OUT/guest-results.txt" 
 	tee -a "$OUT/results.txt" || true
 grep -h -E '^(COPY|NOTE|SCENARIO) ' "$CLEAN" || true
 
+# The one report tolerated: pciehp's own lock inversion on every hot-removal
+# (pciehp_unconfigure_device() takes pci_rescan_remove_lock under
+# ctrl->reset_lock, then drops and re-takes reset_lock around
+# pci_stop_and_remove_bus_device() with pci_rescan_remove_lock held; same
+# code in 6.1, 6.12 and 7.2).  It fires after the device (and our driver's
+# teardown) is gone; a splat naming anything else, or any p2pmem frame, is
+# kept.  Lockdep is off for the rest of the boot after it.
+known_pciehp_splat() { # filter: drop exactly that splat (console + dmesg copy)
+	awk '
+	function flush(keep) { if (n) { if (keep) for (i = 1; i <= n; i++) print buf[i]; n = 0 } }
+	/possible circular locking dependency detected/ { flush(1); inb = 1 }
+	inb { buf[++n] = $0
+		if (/<\/TASK>/ || n > 400) {
+			ok = 0; bad = 0
+			for (i = 1; i <= n; i++) {
+				if (buf[i] ~ /is trying to acquire lock/ && buf[i + 1] ~ /reset_lock.*pciehp_unconfigure_device/) ok++
+				if (buf[i] ~ /already holding lock/ && buf[i + 1] ~ /pci_rescan_remove_lock.*pciehp_unconfigure_device/) ok++
+				if (buf[i] ~ /p2pmem/) bad = 1
+			}
+			if (ok == 2 && !bad) { print "KNOWN-PCIEHP-SPLAT"; n = 0 } else flush(1)
+			inb = 0
+		}
+		next }
+	{ print }
+	END { flush(1) }'
+}
+known_pciehp_splat <"$CLEAN" >"$OUT/serial.filtered.log"
+if grep -q '^KNOWN-PCIEHP-SPLAT' "$OUT/serial.filtered.log"; then
+	echo "NOTE known pciehp lockdep report (reset_lock vs pci_rescan_remove_lock in pciehp_unconfigure_device) after the QMP removal, not counted; lockdep off from there on"
+fi
+
 # kernel reports anywhere in the serial log
-grep -a -v -E '^(RESULT|COPY|NOTE|SCENARIO|INIT:|HOLD) ' "$CLEAN" |
+grep -a -v -E '^(RESULT|COPY|NOTE|SCENARIO|INIT:|HOLD|QMPDEL-REQUEST) ' "$OUT/serial.filtered.log" |
 	grep -a -E 'BUG:|WARNING:|KASAN|possible circular locking|possible recursive locking|inconsistent lock state|INFO: |suspected memory leak|unreferenced object|Oops|Kernel panic|general protection fault|UBSAN|Call Trace:' \
 	>"$OUT/dmesg-reports.txt" || true
 if [ -s "$OUT/dmesg-reports.txt" ]; then

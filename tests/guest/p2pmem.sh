@@ -7,7 +7,8 @@
 # Machine (scripts/vm.sh): three NVMe controllers with a 64 MiB CMB behind
 # one PCIe switch, serials d00d0001 (A), d00d0002 (B), d00d0003 (C), all
 # bound to the built-in nvme driver at boot.  Data is copied from A's
-# namespace to B's.  C is rebound to p2pmem_pci for the CMB-binding mode.
+# namespace to B's.  C is rebound to p2pmem_pci for the CMB-binding mode,
+# then back to nvme, and finally removed by the host (QMP device_del).
 . /guest/common.sh
 
 KO=/bin/p2pmem_pci.ko
@@ -421,6 +422,47 @@ scn_bad_bar() {
 	echo -1 >/sys/module/p2pmem_pci/parameters/bar
 }
 
+# --- host QMP device_del of a controller while mapped (pciehp) -----------
+# Last scenario: the controller is gone for good afterwards.  Handshake:
+# the guest prints QMPDEL-REQUEST <serial> <bdf>; tests/p2pmem-scenarios.sh
+# sees it in the serial log, sends device_del for that serial's QEMU id,
+# waits for DEVICE_DELETED and reports p2pmem-qmp-device-del itself.  The
+# guest sees the slot's attention button, pciehp powers the slot off after
+# its 5 s blink and removes the device; then the mapping must give SIGBUS.
+pci_gone() { [ ! -e "$PCI/devices/$1" ]; }
+scn_qmp_del() {
+	local v=$C serial=d00d0003 dv rc t0 t1
+	# C back to the nvme driver (the CMB-binding scenarios left it unbound)
+	if [ "$(driver_of "$C")" != nvme ]; then
+		[ -n "$(driver_of "$C")" ] && echo "$C" >"$PCI/devices/$C/driver/unbind"
+		echo >"$PCI/devices/$C/driver_override"
+		sysfs_write_timed "$PCI/drivers/nvme/bind" "$C" 60
+		wait_for 300 has_p2p "$C"
+	fi
+	if ! has_p2p "$C"; then
+		echo "NOTE p2pmem-qmp-remove: $C (driver '$(driver_of "$C")') not exported by nvme, using A"
+		v=$A serial=d00d0001
+	fi
+	dv=$(p2p_of "$v")
+	[ -n "$dv" ] || { fail p2pmem-qmp-remove "no export for $v"; return; }
+	hold_start "$dv" qmpdel || { fail p2pmem-qmp-remove "holder not ready: $(cat /tmp/hold.qmpdel)"; return; }
+	t0=$(date +%s)
+	echo "QMPDEL-REQUEST $serial $v"
+	wait_for 1800 pci_gone "$v"
+	rc=$?
+	t1=$(date +%s)
+	if [ $rc != 0 ]; then
+		fail p2pmem-qmp-remove "$v still present 180 s after the QMP device_del request (hang or no pciehp)"
+	elif ! wait_for 50 no_p2p "$v" || [ -e "$dv" ]; then
+		fail p2pmem-qmp-remove "$v removed but $dv still there"
+	elif ! hold_finish qmpdel >/tmp/hold.last; then
+		fail p2pmem-qmp-remove "mapping still usable after the removal: $(cat /tmp/hold.last)"
+	else
+		pass p2pmem-qmp-remove "device_del of $serial ($v) with $dv mapped: gone after $((t1 - t0)) s, $dv removed, access got SIGBUS"
+	fi
+	kill -9 "$HOLD_PID" 2>/dev/null
+}
+
 setup
 scn_load
 scn_sysfs
@@ -433,5 +475,6 @@ scn_unbind_nvme
 scn_cmb_bind && scn_unbind_busy
 scn_remove
 scn_reload
+scn_qmp_del
 kmemleak_check
 finish
