@@ -309,6 +309,68 @@ scn_pagecache() {
 	check_requests pc-unplug "$MID" 0
 }
 
+# --- power management (our driver) -----------------------------------------
+# With memory plugged: hibernation is refused by the PM notifier; an s2idle
+# cycle (pm_test=devices: freeze, then restore) keeps the device working;
+# S3 is refused unless PERSISTENT_SUSPEND was negotiated (then allowed).
+pm_try() { # pm_try STATE: 0 if the kernel accepted the transition
+	echo "$1" >/sys/power/state 2>/dev/null
+}
+# new_dmesg: kernel messages since the last pm_mark (the ring buffer is
+# not cleared: scn_dmesg_sizes and the final dump need all of it)
+pm_mark() { PM_N=$(dmesg | wc -l); }
+new_dmesg() { dmesg | tail -n +$((PM_N + 1)); }
+
+scn_pm() {
+	local feat ps d
+	if [ "$VMEMSET" != ours ]; then
+		echo "SKIP pm: driver-specific PM policy, checked with ours only"
+		return 0
+	fi
+	if [ ! -w /sys/power/pm_test ]; then
+		fail vmem-pm "no /sys/power/pm_test on this kernel (CONFIG_PM_DEBUG)"
+		return 1
+	fi
+	resize pm-grow "$SMALL" || return 1
+	echo devices >/sys/power/pm_test
+	pm_mark
+	if pm_try disk; then
+		fail vmem-pm-hibernate "hibernation was allowed with $SMALL bytes plugged"
+	elif new_dmesg | grep -q 'virtio_mem .*hibernation is not supported'; then
+		pass vmem-pm-hibernate "hibernation refused by the driver's PM notifier"
+	else
+		fail vmem-pm-hibernate "hibernation failed without the driver's message: $(new_dmesg | tail -n 3 | tr '\n' ' ')"
+	fi
+	if pm_try freeze; then
+		pass vmem-pm-s2idle "s2idle freeze/restore cycle accepted with memory plugged"
+	else
+		fail vmem-pm-s2idle "s2idle refused: $(dmesg | tail -n 3 | tr '\n' ' ')"
+	fi
+	d=/sys/bus/virtio/devices/$DEVNAME
+	feat=$(cat "$d/features" 2>/dev/null)
+	ps=$(echo "$feat" | cut -c3)
+	if grep -qw mem /sys/power/state && grep -q deep /sys/power/mem_sleep 2>/dev/null; then
+		echo deep >/sys/power/mem_sleep
+		pm_mark
+		if pm_try mem; then
+			[ "$ps" = 1 ] && pass vmem-pm-s3 "S3 allowed: PERSISTENT_SUSPEND negotiated" ||
+				fail vmem-pm-s3 "S3 allowed with memory plugged and no PERSISTENT_SUSPEND (features $feat)"
+		elif [ "$ps" != 1 ] && new_dmesg | grep -q 'needs VIRTIO_MEM_F_PERSISTENT_SUSPEND'; then
+			pass vmem-pm-s3 "S3 refused with memory plugged: the device does not offer PERSISTENT_SUSPEND"
+		else
+			fail vmem-pm-s3 "S3 result unexpected (PERSISTENT_SUSPEND=$ps): $(new_dmesg | tail -n 3 | tr '\n' ' ')"
+		fi
+	else
+		echo "SKIP pm-s3: no deep sleep on this kernel"
+	fi
+	echo none >/sys/power/pm_test
+	# the device still answers after the restore
+	if resize pm-after 0; then
+		pass vmem-pm-after "unplug to 0 after the PM cycles in ${R_SECS}s"
+	fi
+	CUR=0
+}
+
 # --- idle after convergence ------------------------------------------------
 scn_idle() {
 	ctl IDLE 5
@@ -439,6 +501,7 @@ if scn_probe; then
 	scn_resize shrink-zero 0
 	scn_hold
 	scn_pagecache
+	scn_pm
 	scn_sysfs
 	scn_dmesg_sizes
 fi
