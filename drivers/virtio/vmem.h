@@ -43,6 +43,7 @@
  * @add_fail: add_memory_driver_managed() failures
  * @remove_fail: offline_and_remove_memory() failures
  * @retries: scheduled retries (backoff)
+ * @low_memory: unplugs deferred because the guest could not spare the memory
  */
 struct vmem_stats {
 	u64 req[4];
@@ -53,6 +54,7 @@ struct vmem_stats {
 	u64 add_fail;
 	u64 remove_fail;
 	u64 retries;
+	u64 low_memory;
 };
 
 /**

@@ -16,6 +16,8 @@
 #include <linux/mm.h>
 #include <linux/page-flags.h>
 #include <linux/rculist.h>
+#include <linux/sizes.h>
+#include <linux/vmstat.h>
 
 #include <guestmem/vmem_compat.h>
 #include "vmem.h"
@@ -265,6 +267,23 @@ void vmem_fake_online(unsigned long pfn, unsigned long nr_pages)
 	}
 }
 
+/*
+ * Unplugging N online pages lowers the system's free memory by N (used
+ * pages migrate into free memory elsewhere, free ones leave).  Refuse
+ * when that would leave less than a reserve of max(128 MiB, 1/32 of RAM):
+ * the host asking for memory the guest is using must not OOM-kill its
+ * processes.  The worker retries with backoff, and converges once memory
+ * is freed.
+ */
+static bool vmem_can_spare(unsigned long nr_pages)
+{
+	unsigned long free = global_zone_page_state(NR_FREE_PAGES);
+	unsigned long reserve = max(totalram_pages() / 32,
+				    (unsigned long)(SZ_128M >> PAGE_SHIFT));
+
+	return free > nr_pages && free - nr_pages >= reserve;
+}
+
 /**
  * vmem_fake_offline() - take an online range away from the buddy
  * @vm: device
@@ -273,7 +292,8 @@ void vmem_fake_online(unsigned long pfn, unsigned long nr_pages)
  *
  * Retried a few times in ZONE_MOVABLE (migration may fail transiently),
  * once elsewhere.  Gives up at once when the config changed: the device
- * may not want the memory any more.
+ * may not want the memory any more, and when the guest cannot spare the
+ * memory (vmem_can_spare()).
  *
  * Return: 0, -EAGAIN (config changed), -ENOMEM or -EBUSY.
  */
@@ -283,6 +303,10 @@ int vmem_fake_offline(struct vmem *vm, unsigned long pfn,
 	bool movable = is_zone_movable_page(pfn_to_page(pfn));
 	int rc = -EBUSY, tries;
 
+	if (!vmem_can_spare(nr_pages)) {
+		vmem_count(&vm->stats.low_memory);
+		return -EBUSY;
+	}
 	for (tries = 0; tries < (movable ? 5 : 1); tries++) {
 		if (atomic_read(&vm->config_changed))
 			return -EAGAIN;

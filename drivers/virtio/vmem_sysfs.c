@@ -105,10 +105,10 @@ static ssize_t stats_show(struct device *dev, struct device_attribute *attr,
 			     READ_ONCE(s->nack), READ_ONCE(s->busy),
 			     READ_ONCE(s->error));
 	len += sysfs_emit_at(buf, len,
-			     "fake_offline_failures %llu\nadd_failures %llu\nremove_failures %llu\nretries %llu\n",
+			     "fake_offline_failures %llu\nadd_failures %llu\nremove_failures %llu\nretries %llu\nlow_memory %llu\n",
 			     READ_ONCE(s->fake_offline_fail),
 			     READ_ONCE(s->add_fail), READ_ONCE(s->remove_fail),
-			     READ_ONCE(s->retries));
+			     READ_ONCE(s->retries), READ_ONCE(s->low_memory));
 	return len;
 }
 static DEVICE_ATTR_RO(stats);

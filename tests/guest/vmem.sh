@@ -250,12 +250,18 @@ scn_hold() {
 }
 
 # --- unplug during a tmpfs page-cache workload -----------------------------
+# The workload writes its three files once, then keeps reading them: a
+# constant WL_MB working set of (unswappable) tmpfs pages the unplug has to
+# migrate around.  The driver must stop short of OOM (its free-memory
+# reserve) while the files exist and converge once they are deleted.
 wl_loop() {
 	local i=0 per=$((WL_MB / 3))
 	while [ ! -e /tmp/wl.stop ]; do
-		dd if=/dev/zero of=/mnt/pc/f$((i % 3)) bs=1M count=$per 2>/dev/null
-		[ ! -e /tmp/wl.stop ] || break
-		cat /mnt/pc/f* >/dev/null
+		if [ "$i" -lt 3 ]; then
+			dd if=/dev/zero of=/mnt/pc/f$i bs=1M count=$per 2>/dev/null
+		else
+			cat /mnt/pc/f* >/dev/null
+		fi
 		i=$((i + 1))
 		echo "$i" >/tmp/wl.rounds
 	done
