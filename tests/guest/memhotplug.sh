@@ -27,6 +27,9 @@ rule() {
 	[ "$st" = offline ] || return 0
 	if echo online_movable >"$1/state" 2>/dev/null; then
 		echo "online ${1##*/}" >>/tmp/memhotplug.log
+	elif read -r st <"$1/state" 2>/dev/null && [ "$st" = online ]; then
+		# the kernel's auto-online got there between our read and write
+		echo "raced ${1##*/}" >>/tmp/memhotplug.log
 	else
 		echo "fail ${1##*/}" >>/tmp/memhotplug.log
 	fi
