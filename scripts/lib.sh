@@ -115,3 +115,24 @@ meta_dep() {
 	prefix=$(echo "$1" | sed -E 's/^(linux-[a-z]+-).*/\1/')
 	deps_of "$1" "^$prefix[0-9]" | head -n1
 }
+
+# Kernel messages that fail a guest run (KASAN, lockdep, kmemleak, oopses).
+KERNEL_REPORT_RE='BUG:|WARNING:|KASAN|possible circular locking|possible recursive locking|inconsistent lock state|INFO: |suspected memory leak|unreferenced object|Oops|Kernel panic|general protection fault|UBSAN|Call Trace:'
+
+# dmesg_clean NAME LOG CLEAN PROTO EXTRA PASS-DETAIL REPORTS: print the
+# "NAME PASS|FAIL ..." verdict for a guest's serial log.  LOG is searched
+# for KERNEL_REPORT_RE (plus EXTRA, if any) outside lines starting with
+# one of the PROTO words; matches go to REPORTS.  CLEAN must show the
+# guest's final dmesg dump (===DMESG-END===), else it hung or crashed.
+dmesg_clean() {
+	local name=$1 log=$2 clean=$3 proto=$4 extra=$5 detail=$6 reports=$7
+	grep -a -v -E "^($proto) " "$log" |
+		grep -a -E "$KERNEL_REPORT_RE${extra:+|$extra}" >"$reports" || true
+	if [ -s "$reports" ]; then
+		echo "$name FAIL $(wc -l <"$reports") report lines, first: $(head -n1 "$reports" | cut -c1-160)"
+	elif ! grep -q '^===DMESG-END===' "$clean"; then
+		echo "$name FAIL guest did not dump its dmesg (hung or crashed?)"
+	else
+		echo "$name PASS $detail"
+	fi
+}

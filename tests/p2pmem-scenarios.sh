@@ -167,16 +167,8 @@ if grep -q '^KNOWN-PCIEHP-SPLAT' "$OUT/serial.filtered.log"; then
 fi
 
 # kernel reports anywhere in the serial log
-grep -a -v -E '^(RESULT|COPY|NOTE|SCENARIO|INIT:|HOLD|QMPDEL-REQUEST) ' "$OUT/serial.filtered.log" |
-	grep -a -E 'BUG:|WARNING:|KASAN|possible circular locking|possible recursive locking|inconsistent lock state|INFO: |suspected memory leak|unreferenced object|Oops|Kernel panic|general protection fault|UBSAN|Call Trace:' \
-	>"$OUT/dmesg-reports.txt" || true
-if [ -s "$OUT/dmesg-reports.txt" ]; then
-	emit "p2pmem-dmesg-clean FAIL $(wc -l <"$OUT/dmesg-reports.txt") report lines, first: $(head -n1 "$OUT/dmesg-reports.txt" | cut -c1-160)"
-elif ! grep -q '^===DMESG-END===' "$CLEAN"; then
-	emit "p2pmem-dmesg-clean FAIL guest did not dump its dmesg (hung or crashed?)"
-else
-	emit "p2pmem-dmesg-clean PASS no BUG/WARNING/KASAN/lockdep/kmemleak reports"
-fi
+emit "$(dmesg_clean p2pmem-dmesg-clean "$OUT/serial.filtered.log" "$CLEAN" 'RESULT|COPY|NOTE|SCENARIO|INIT:|HOLD|QMPDEL-REQUEST' '' \
+	"no BUG/WARNING/KASAN/lockdep/kmemleak reports" "$OUT/dmesg-reports.txt")"
 
 npass=$(grep -c '^RESULT [^ ]* PASS' "$OUT/results.txt" || true)
 nfail=$(grep -c '^RESULT [^ ]* FAIL' "$OUT/results.txt" || true)

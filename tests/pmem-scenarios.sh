@@ -233,16 +233,8 @@ fi
 
 # dmesg-clean: kernel reports anywhere in the serial log (our own
 # protocol lines excluded)
-grep -a -v -E '^(RESULT|STAT|STATP|PATTERN|PHASE|FSYNCS|GUESTFLUSH|SCENARIO|BOOTINFO|INIT:) ' "$CLEAN" |
-	grep -a -E 'BUG:|WARNING:|KASAN|possible circular locking|possible recursive locking|inconsistent lock state|INFO: |suspected memory leak|unreferenced object|Oops|Kernel panic|general protection fault|UBSAN|Call Trace:' \
-	>"$OUT/dmesg-reports.txt" || true
-if [ -s "$OUT/dmesg-reports.txt" ]; then
-	emit "dmesg-clean FAIL $(wc -l <"$OUT/dmesg-reports.txt") report lines, first: $(head -n1 "$OUT/dmesg-reports.txt" | cut -c1-160)"
-elif ! grep -q '^===DMESG-END===' "$CLEAN"; then
-	emit "dmesg-clean FAIL guest did not dump its dmesg (hung or crashed?)"
-else
-	emit "dmesg-clean PASS no BUG/WARNING/KASAN/lockdep/kmemleak reports"
-fi
+emit "$(dmesg_clean dmesg-clean "$CLEAN" "$CLEAN" 'RESULT|STAT|STATP|PATTERN|PHASE|FSYNCS|GUESTFLUSH|SCENARIO|BOOTINFO|INIT:' '' \
+	"no BUG/WARNING/KASAN/lockdep/kmemleak reports" "$OUT/dmesg-reports.txt")"
 
 # --- summary -------------------------------------------------------------
 npass=$(grep -c '^RESULT [^ ]* PASS' "$OUT/results.txt" || true)

@@ -157,16 +157,8 @@ fi
 
 # dmesg-clean: kernel reports anywhere in the serial log (protocol lines
 # excluded), and the driver never gave up on the device
-grep -a -v -E '^(RESULT|STAT|PHASE|SCENARIO|VMEMINFO|VMEMFINAL|CONVERGE|SKIP|INIT:) ' "$CLEAN" |
-	grep -a -E 'BUG:|WARNING:|KASAN|possible circular locking|possible recursive locking|inconsistent lock state|INFO: |suspected memory leak|unreferenced object|Oops|Kernel panic|general protection fault|UBSAN|Call Trace:|marking device broken|unknown error' \
-	>"$OUT/dmesg-reports.txt" || true
-if [ -s "$OUT/dmesg-reports.txt" ]; then
-	emit "vmem-dmesg-clean FAIL $(wc -l <"$OUT/dmesg-reports.txt") report lines, first: $(head -n1 "$OUT/dmesg-reports.txt" | cut -c1-160)"
-elif ! grep -q '^===DMESG-END===' "$CLEAN"; then
-	emit "vmem-dmesg-clean FAIL guest did not dump its dmesg (hung or crashed?)"
-else
-	emit "vmem-dmesg-clean PASS no BUG/WARNING/KASAN/lockdep/kmemleak reports, device never marked broken"
-fi
+emit "$(dmesg_clean vmem-dmesg-clean "$CLEAN" "$CLEAN" 'RESULT|STAT|PHASE|SCENARIO|VMEMINFO|VMEMFINAL|CONVERGE|SKIP|INIT:' 'marking device broken|unknown error' \
+	"no BUG/WARNING/KASAN/lockdep/kmemleak reports, device never marked broken" "$OUT/dmesg-reports.txt")"
 
 # step timings from the host's log, for the report
 grep -a -E '^(CONVERGE|STAT pc-) ' "$CLEAN" || true
