@@ -8,6 +8,7 @@
 #   make lint  [KERNELS=...]                checkpatch --strict, sparse C=2, W=1
 #   make demo  [KERNEL=stock-6.12]          guided pmem tour in a QEMU guest
 #   make vm    [KERNEL=stock-6.12]          interactive guest shell
+#   make deb   [DEB_VERSION=V]          dist/guestmem-dkms_<V>_all.deb (DKMS)
 #   make bench [BENCH=all|pmem|vmem|p2pmem]  ours vs in-tree / alternatives,
 #                                           results/ + PNG (all: pmem, vmem, p2pmem)
 
@@ -41,6 +42,9 @@ clean:
 	rm -rf include/generated
 	-[ ! -f tools/Makefile ] || $(MAKE) -C tools clean
 
+deb:
+	scripts/mkdeb.sh $(if $(DEB_VERSION),--version $(DEB_VERSION))
+
 check:
 	scripts/check.sh $(KERNELS)
 
@@ -61,4 +65,4 @@ bench:
 	if [ "$(BENCH)" = all ] || [ "$(BENCH)" = p2pmem ]; then scripts/bench-p2pmem.sh || rc=1; fi; \
 	exit $$rc
 
-.PHONY: all modules install clean check lint demo vm bench FORCE
+.PHONY: all modules install clean deb check lint demo vm bench FORCE

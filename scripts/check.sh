@@ -4,7 +4,11 @@
 #
 #   1. host packages (scripts/deps.sh), pmemtool, p2pcopy
 #   2. lint: checkpatch --strict, W=1 + sparse build on every kernel
-#   3. per kernel of the matrix (scripts/matrix.conf, or the given ids):
+#   3. dkms (the pseudo-id "dkms"; part of the default set): the Debian
+#      package installed, upgraded and removed in a real Debian 12 guest
+#      with systemd and udev, booted with the stock 6.1 and 6.12 kernels
+#      (tests/dkms-scenarios.sh)
+#   4. per kernel of the matrix (scripts/matrix.conf, or the given ids):
 #      stock kernels: the virtio-pmem, then the virtio-mem guest scenarios
 #      with our modules; test kernels: KUnit suites, then the same
 #      scenarios, then the p2pmem_pci scenarios (KASAN, lockdep and
@@ -13,7 +17,12 @@
 # Every check prints one RESULT line; results are reported per kernel and
 # the last line is "N passed, N failed".  Logs: results/check-<time>/.
 . "$(dirname "$0")/lib.sh"
-IDS=${*:-$("$TOP/scripts/kernels.sh" list)}
+IDS=${*:-$("$TOP/scripts/kernels.sh" list) dkms}
+DKMS=0
+KIDS=
+for id in $IDS; do
+	if [ "$id" = dkms ]; then DKMS=1; else KIDS="$KIDS $id"; fi
+done
 RUN="$TOP/results/check-$(date +%Y%m%d-%H%M%S)"
 mkdir -p "$RUN"
 ALL="$RUN/all-results.txt"
@@ -44,8 +53,8 @@ step() {
 
 "$TOP/scripts/deps.sh" || die "dependencies"
 declare -A SECS
-say "provisioning kernels: $(echo $IDS)"
-for id in $IDS; do
+say "provisioning kernels: $(echo $KIDS)"
+for id in $KIDS; do
 	t=$SECONDS
 	"$TOP/scripts/kernels.sh" env "$id" >/dev/null || die "provisioning $id failed"
 	SECS[prov-$id]=$((SECONDS - t))
@@ -56,11 +65,19 @@ make -s -C "$TOP/tools" O="$CACHE/tools" >"$RUN/tools.log" 2>&1 ||
 export PMEMTOOL="$CACHE/tools/pmemtool" P2PCOPY="$CACHE/tools/p2pcopy"
 export VMEMHOLD="$CACHE/tools/vmemhold"
 
-t=$SECONDS
-step lint lint "$TOP/scripts/lint.sh" $IDS
-SECS[lint]=$((SECONDS - t))
+if [ -n "$KIDS" ]; then
+	t=$SECONDS
+	step lint lint "$TOP/scripts/lint.sh" $KIDS
+	SECS[lint]=$((SECONDS - t))
+fi
 
-for id in $IDS; do
+if [ "$DKMS" = 1 ]; then
+	t=$SECONDS
+	step dkms package "$TOP/tests/dkms-scenarios.sh" "$RUN/dkms"
+	SECS[dkms]=$((SECONDS - t))
+fi
+
+for id in $KIDS; do
 	t=$SECONDS
 	kind=$("$TOP/scripts/kernels.sh" env "$id" | sed -n 's/^KIND=//p')
 	mods=$("$TOP/scripts/build.sh" "$id" 2>"$RUN/$id-build.err")
@@ -85,13 +102,13 @@ done
 
 echo
 echo "Per kernel:"
-for g in lint $IDS; do
+for g in ${KIDS:+lint} $IDS; do
 	p=$(grep -c "^RESULT $g:[^ ]* PASS" "$ALL")
 	f=$(grep -c "^RESULT $g:[^ ]* FAIL" "$ALL")
 	printf '  %-12s %3d passed, %d failed  (%s s%s)\n' "$g" "$p" "$f" "${SECS[$g]:-?}" \
 		"${SECS[vmem-$g]:+, of which vmem ${SECS[vmem-$g]} s}"
 done
-echo "  provisioning: $T_PROV s ($(for id in $IDS; do printf '%s %s s; ' "$id" "${SECS[prov-$id]}"; done))"
+echo "  provisioning: $T_PROV s ($(for id in $KIDS; do printf '%s %s s; ' "$id" "${SECS[prov-$id]}"; done))"
 grep "^RESULT [^ ]* FAIL" "$ALL" | sed 's/^/  /'
 echo "Logs: $RUN ($((SECONDS - T0)) s)"
 npass=$(grep -c '^RESULT [^ ]* PASS' "$ALL")

@@ -6,6 +6,7 @@
 #         [--rundir DIR] [--qmp SOCK]
 #         [--trace PATTERN]... [--trace-log FILE]
 #         [--pmem-img FILE] [--pmem-size 1G] [--vmem-size 0] [--mem MB]
+#         [--disk IMG]
 #         [--append "ARGS"] [--timeout SEC] [--interactive] [-- QEMU-ARGS...]
 #
 # Every boot has the same machine: q35, 1 GiB RAM (--mem MB: more boot RAM,
@@ -15,6 +16,8 @@
 # a PCIe switch (serials d00d0001-3, ids nvme1-3, each on its own
 # hotplug-capable xio3130 downstream port; the third one is for the p2pmem
 # tests, which bind it to p2pmem_pci and finally device_del it over QMP).
+# --disk adds IMG as a virtio-blk disk (/dev/vda: the Debian guest of the
+# DKMS test boots from it with its own initrd).
 # Image files are created sparse under --rundir (default: the log's
 # directory).  The kernel command line gets pmem_size=BYTES for the guest
 # scenarios.
@@ -28,7 +31,7 @@ set -eu
 usage() { die "usage: $0 --kernel VMLINUZ --initrd CPIO --log FILE [options] (see header)"; }
 
 KERNEL='' INITRD='' LOG='' RUNDIR='' QMP='' TRACE_LOG='' PMEM_IMG='' PMEM_SIZE=1G VMEM_SIZE=0
-APPEND='' TIMEOUT='' INTERACTIVE=0 MEM_MB=1024
+APPEND='' TIMEOUT='' INTERACTIVE=0 MEM_MB=1024 DISK=''
 TRACES=()
 EXTRA_QEMU=()
 while [ $# -gt 0 ]; do
@@ -44,6 +47,7 @@ while [ $# -gt 0 ]; do
 	--pmem-size) PMEM_SIZE=$2; shift ;;
 	--vmem-size) VMEM_SIZE=$2; shift ;;
 	--mem) MEM_MB=$2; shift ;;
+	--disk) DISK=$2; shift ;;
 	--append) APPEND="$APPEND $2"; shift ;;
 	--timeout) TIMEOUT=$2; shift ;;
 	--interactive) INTERACTIVE=1 ;;
@@ -129,6 +133,12 @@ else
 	SERIAL=(-chardev "file,id=ser0,path=$LOG" -serial chardev:ser0)
 fi
 
+DISK_ARGS=()
+if [ -n "$DISK" ]; then
+	[ -f "$DISK" ] || die "disk image $DISK not found"
+	DISK_ARGS=(-drive "file=$DISK,if=virtio,format=raw,cache=unsafe")
+fi
+
 TRACE_ARGS=()
 if [ ${#TRACES[@]} -gt 0 ]; then
 	TRACE_LOG=${TRACE_LOG:-$RUNDIR/trace.log}
@@ -161,7 +171,7 @@ CMD=(qemu-system-x86_64 -name guestmem "${ACCEL_ARGS[@]}"
 	-device xio3130-downstream,id=dn3,bus=up1,chassis=11
 	-drive "file=$RUNDIR/nvme3.img,if=none,format=raw,id=nvd3"
 	-device nvme,id=nvme3,drive=nvd3,serial=d00d0003,cmb_size_mb=64,bus=dn3
-	"${TRACE_ARGS[@]}" "${EXTRA_QEMU[@]}")
+	"${DISK_ARGS[@]}" "${TRACE_ARGS[@]}" "${EXTRA_QEMU[@]}")
 
 say "vm: accel=$ACCEL kernel=$(basename "$KERNEL") initrd=$(basename "$INITRD") pmem=$PMEM_IMG ($PMEM_SIZE)"
 say "vm: serial log $LOG, QMP $QMP${TRACE_LOG:+, trace log $TRACE_LOG}${TIMEOUT:+, timeout ${TIMEOUT}s}"

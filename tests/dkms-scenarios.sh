@@ -1,0 +1,159 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# dkms-scenarios.sh OUT: the Debian package, installed for real.
+#
+# A Debian 12 guest image (scripts/debian-image.sh: debootstrap, systemd,
+# udev, dkms, the stock 6.1 and 6.12 kernels of the matrix) gets our .deb
+# (`make deb`); DKMS builds inside the image (chroot: native speed), the
+# guest then boots under QEMU with each stock kernel and its own Debian
+# initrd, and an agent started by systemd checks, without loading
+# anything itself, that udev loaded OUR modules (updates/dkms, our
+# MODULE_VERSION in /sys/module/*/version) for the virtio-pmem and
+# virtio-mem devices, that /dev/pmem0 mounts with DAX and that virtio-mem
+# reaches a size set over QMP, in ZONE_MOVABLE (the package's udev rule).
+#
+#   install   package V1; then 6.12's headers arrive: DKMS autoinstall;
+#             boot 6.1 and 6.12: ours, version V1
+#   upgrade   package V2 (same sources, --version V1+upgradetest): V1 gone,
+#             boot 6.1 and 6.12: version V2; the 6.12 guest purges the
+#             package itself
+#   removed   boot 6.1 and 6.12: the in-tree drivers, nothing left; the
+#             same virtio-mem plug now lands outside ZONE_MOVABLE (control
+#             for the package's udev rule)
+#   p2pdma    (when the test-6.12 kernel is built) DKMS in the image builds
+#             p2pmem_pci against that CONFIG_PCI_P2PDMA kernel tree
+#
+# Results: RESULT dkms-<phase>[-<kernel>]-<check> lines.  Each boot's
+# serial log is also checked for kernel reports (lib.sh dmesg_clean).
+. "$(dirname "$0")/../scripts/lib.sh"
+set -u
+
+[ $# -eq 1 ] || die "usage: $0 OUT"
+OUT=$(mkdir -p "$1" && realpath "$1")
+SHARE=$OUT/share
+mkdir -p "$SHARE"
+IMGTOOL=$TOP/scripts/debian-image.sh
+: >"$OUT/results.txt"
+emit() { echo "RESULT $*" | tee -a "$OUT/results.txt"; }
+T0=$SECONDS
+
+# --- image and packages ---------------------------------------------------------
+eval "$("$IMGTOOL" build)" || die "building the Debian image failed"
+[ -n "${IMG:-}" ] && [ -f "$IMG" ] || die "no Debian image"
+V1=$(sed -n 's/^PACKAGE_VERSION="\([^"]*\)"$/\1/p' "$TOP/dkms.conf")
+V2="$V1+upgradetest"
+DEB1=$("$TOP/scripts/mkdeb.sh" --out "$SHARE") || die "make deb failed"
+DEB2=$("$TOP/scripts/mkdeb.sh" --version "$V2" --out "$SHARE") || die "make deb ($V2) failed"
+cp "$TOP/tests/guest/debian-agent.sh" "$TOP/tests/guest/common.sh" \
+	"$TOP/tests/guest/guestmem-agent.service" "$TOP/tests/guest/debian-chroot.sh" "$SHARE/"
+DISK=$OUT/disk.img
+say "copying the base image ($IMG)"
+cp --sparse=always "$IMG" "$DISK"
+say "image ready after $((SECONDS - T0)) s; kernels: $KVERS"
+
+# in_image PHASE ARGS...: debian-chroot.sh inside the image, results
+# prefixed with dkms-PHASE
+in_image() {
+	local phase=$1 log="$OUT/chroot-$1.log"
+	shift
+	say "[$phase] chroot: debian-chroot.sh $*"
+	"$IMGTOOL" chroot "$DISK" --bind "$SHARE" "${BINDS[@]}" -- \
+		"$SHARE/debian-chroot.sh" "$@" >"$log" 2>&1
+	grep '^RESULT ' "$log" | sed "s/^RESULT /RESULT dkms-$phase-/" | tee -a "$OUT/results.txt"
+}
+BINDS=()
+
+# boot PHASE KVER EXPECT [APPEND]: boot the image with KVER, the agent
+# checks for EXPECT (a version or "intree")
+boot() {
+	local phase=$1 kver=$2 expect=$3 append=${4:-} short dir rc=0 hostpid
+	short=$(echo "$kver" | cut -d. -f1,2)
+	dir=$OUT/boot-$phase-$short
+	mkdir -p "$dir"
+	"$IMGTOOL" boot-files "$DISK" "$kver" "$dir" || die "no boot files for $kver"
+	: >"$dir/ctl.log"
+	python3 "$TOP/scripts/vmem-host.py" --ctl "$dir/ctl.sock" --qmp "$dir/qmp.sock" \
+		--trace "$dir/trace.log" --log "$dir/ctl.log" &
+	hostpid=$!
+	say "[$phase] boot $kver, expecting ${expect}"
+	"$TOP/scripts/vm.sh" --kernel "$dir/vmlinuz-$kver" --initrd "$dir/initrd.img-$kver" \
+		--disk "$DISK" --log "$dir/serial.log" --rundir "$dir" --timeout 600 \
+		--trace 'virtio_mem_*' --trace-log "$dir/trace.log" \
+		--append "root=/dev/vda rw quiet gm_expect=$expect $append" \
+		-- -chardev "socket,id=ctl,path=$dir/ctl.sock,server=on,wait=off" \
+		-serial chardev:ctl >"$dir/vm.log" 2>&1 || rc=$?
+	kill "$hostpid" 2>/dev/null
+	wait "$hostpid" 2>/dev/null
+	rm -f "$dir"/*.img "$dir/ctl.sock" "$dir/vmlinuz-$kver" "$dir/initrd.img-$kver"
+	tr -d '\r' <"$dir/serial.log" >"$dir/serial.clean.log"
+	local name="dkms-$phase-$short"
+	if grep -q '^===RESULTS-END===' "$dir/serial.clean.log"; then
+		sed -n '/^===RESULTS-BEGIN===/,/^===RESULTS-END===/p' "$dir/serial.clean.log" |
+			grep '^RESULT ' | sed "s/^RESULT /RESULT $name-/" | tee -a "$OUT/results.txt"
+	else
+		emit "$name-boot FAIL the agent did not finish (QEMU rc=$rc, $(grep -c . "$dir/serial.clean.log") log lines; see $dir/serial.log)"
+	fi
+	echo "RESULT $(dmesg_clean "$name-dmesg" "$dir/serial.log" "$dir/serial.clean.log" \
+		'RESULT|AGENT:|PURGE:' '' "no kernel report, booted and powered off (QEMU rc=$rc)" \
+		"$dir/reports.txt")" | tee -a "$OUT/results.txt"
+}
+
+# expect_results PHASE-PREFIX NAME...: a missing check is a failure
+expect_results() {
+	local p=$1 n
+	shift
+	for n in "$@"; do
+		grep -q "^RESULT $p-$n " "$OUT/results.txt" ||
+			emit "$p-$n FAIL no result (step crashed? see $OUT)"
+	done
+}
+
+VMEM=$((512 << 20))
+GUEST_CHECKS="mod-nd_virtio mod-virtio_pmem mod-virtio_mem devices-bound p2pmem-module pmem-dax"
+read -r K1 K2 <<<"$KVERS"
+S1=$(echo "$K1" | cut -d. -f1,2)
+S2=$(echo "$K2" | cut -d. -f1,2)
+
+# --- install ------------------------------------------------------------------------------
+in_image setup setup "$SHARE" >/dev/null
+in_image install install "$SHARE" "$DEB1" "$V1"
+expect_results dkms-install pkg-install dkms-autoinstall dkms-installed
+boot install "$K1" "$V1" "gm_vmem=$VMEM"
+boot install "$K2" "$V1" "gm_vmem=$VMEM"
+for s in $S1 $S2; do
+	expect_results "dkms-install-$s" $GUEST_CHECKS vmem-grow vmem-movable vmem-shrink
+done
+
+# --- P2PDMA kernel: DKMS builds p2pmem_pci there (no boot: the test kernel
+# has no networking for systemd) --------------------------------------------------------
+if env=$("$TOP/scripts/kernels.sh" ready test-6.12 2>/dev/null); then
+	eval "$env"
+	BINDS=(--bind "$CACHE")
+	in_image p2pdma p2pdma "$V1" "$KVER" "$KDIR"
+	BINDS=()
+	expect_results dkms-p2pdma dkms-p2pdma
+else
+	say "test-6.12 not built here: the P2PDMA DKMS build is not run (not counted)"
+fi
+
+# --- upgrade ----------------------------------------------------------------------------------
+in_image upgrade upgrade "$SHARE" "$DEB2" "$V2" "$V1"
+expect_results dkms-upgrade pkg-upgrade upgrade-old-gone dkms-upgraded
+boot upgrade "$K1" "$V2"
+boot upgrade "$K2" "$V2" "gm_purge=1"
+expect_results "dkms-upgrade-$S1" $GUEST_CHECKS
+expect_results "dkms-upgrade-$S2" $GUEST_CHECKS purge
+
+# --- removed (purged inside the 6.12 guest) ------------------------------------------------
+boot removed "$K1" intree "gm_vmem_control=$VMEM"
+boot removed "$K2" intree "gm_vmem_control=$VMEM"
+for s in $S1 $S2; do
+	expect_results "dkms-removed-$s" $GUEST_CHECKS removal-clean vmem-control
+done
+
+rm -f "$DISK"
+say "dkms scenarios: $((SECONDS - T0)) s"
+np=$(grep -c '^RESULT [^ ]* PASS' "$OUT/results.txt")
+nf=$(grep -c '^RESULT [^ ]* FAIL' "$OUT/results.txt")
+echo "dkms: $np passed, $nf failed"
+[ "$nf" -eq 0 ]

@@ -1,0 +1,214 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Test agent of the real Debian guest (tests/dkms-scenarios.sh): started by
+# systemd (guestmem-agent.service) once udev's coldplug is done, it checks
+# what the boot gave us without loading anything itself, prints RESULT
+# lines on the serial console and powers the guest off.
+#
+# Kernel command line:
+#   gm_expect=VERSION   our modules, this MODULE_VERSION, must be bound
+#   gm_expect=intree    the package is gone: the kernel's own drivers
+#   gm_vmem=BYTES       grow virtio-mem to BYTES over QMP (vmem-host.py on
+#                       ttyS1) and shrink it back to 0
+#   gm_vmem_control=BYTES  the package is gone: grow virtio-mem to BYTES and
+#                       check that no block lands in ZONE_MOVABLE (the
+#                       package's udev rule is what made the difference)
+#   gm_purge=1          finally `dpkg --purge guestmem-dkms` in this guest
+. /usr/local/lib/guestmem-test/common.sh
+
+EXPECT=$(cmdline_arg gm_expect)
+VMEM=$(cmdline_arg gm_vmem)
+VMEM_CONTROL=$(cmdline_arg gm_vmem_control)
+PURGE=$(cmdline_arg gm_purge)
+KVER=$(uname -r)
+MODS="nd_virtio virtio_pmem virtio_mem"
+
+echo "AGENT: START kernel $KVER expect ${EXPECT:-?}"
+udevadm settle -t 60 || fail udev-settle "udevadm settle timed out"
+
+# --- which driver did udev load? ---------------------------------------------
+check_module() {
+	local m=$1 file ver
+	if [ ! -d "/sys/module/$m" ]; then
+		fail "mod-$m" "not loaded after udev coldplug"
+		return
+	fi
+	file=$(modinfo -F filename "$m" 2>/dev/null)
+	ver=$(cat "/sys/module/$m/version" 2>/dev/null)
+	if [ "$EXPECT" = intree ]; then
+		case "$file" in
+		*/kernel/drivers/*)
+			if [ -z "$ver" ]; then
+				pass "mod-$m" "in-tree $file (no version)"
+			else
+				fail "mod-$m" "loaded module has version '$ver', the in-tree one has none"
+			fi ;;
+		*) fail "mod-$m" "resolves to $file, not the in-tree driver" ;;
+		esac
+		return
+	fi
+	case "$file" in
+	*/updates/dkms/*)
+		if [ "$ver" = "$EXPECT" ]; then
+			pass "mod-$m" "version $ver from $file"
+		else
+			fail "mod-$m" "loaded version '$ver', expected $EXPECT ($file)"
+		fi ;;
+	*) fail "mod-$m" "resolves to '$file', not updates/dkms (version '$ver')" ;;
+	esac
+}
+
+for m in $MODS; do
+	check_module "$m"
+done
+
+bound() { ls -d /sys/bus/virtio/drivers/"$1"/virtio* >/dev/null 2>&1; }
+if bound virtio_pmem && bound virtio_mem; then
+	pass devices-bound "virtio_pmem and virtio_mem bound to their devices"
+else
+	fail devices-bound "virtio_pmem bound: $(bound virtio_pmem && echo yes || echo no), virtio_mem: $(bound virtio_mem && echo yes || echo no)"
+fi
+
+# p2pmem_pci: only on kernels with CONFIG_PCI_P2PDMA (Debian 12's are not)
+p2p=$(modinfo -F filename p2pmem_pci 2>/dev/null)
+if grep -qs '^CONFIG_PCI_P2PDMA=y' "/boot/config-$KVER"; then
+	case "$EXPECT:$p2p" in
+	intree:) pass p2pmem-module "absent after removal" ;;
+	intree:*) fail p2pmem-module "still installed: $p2p" ;;
+	*:*/updates/dkms/*) pass p2pmem-module "$p2p" ;;
+	*) fail p2pmem-module "kernel has CONFIG_PCI_P2PDMA but p2pmem_pci is '$p2p'" ;;
+	esac
+elif [ -z "$p2p" ]; then
+	pass p2pmem-module "not built: $KVER has no CONFIG_PCI_P2PDMA, the package installed without it"
+else
+	fail p2pmem-module "installed on a kernel without CONFIG_PCI_P2PDMA: $p2p"
+fi
+
+# --- /dev/pmem0 with DAX -------------------------------------------------------
+check_pmem() {
+	local mnt=/mnt/pmem opts qdax sum
+	if ! wait_for 300 test -b /dev/pmem0; then
+		fail pmem-dax "no /dev/pmem0"
+		return
+	fi
+	mkdir -p "$mnt"
+	if ! mkfs.ext4 -F -q -b 4096 /dev/pmem0 >/tmp/mkfs.log 2>&1; then
+		fail pmem-dax "mkfs.ext4 failed: $(tail -n1 /tmp/mkfs.log)"
+		return
+	fi
+	if ! mount -o dax /dev/pmem0 "$mnt" 2>/tmp/mount.log; then
+		fail pmem-dax "mount -o dax failed: $(cat /tmp/mount.log)"
+		return
+	fi
+	opts=$(awk -v m="$mnt" '$2 == m {print $4}' /proc/mounts)
+	qdax=$(cat /sys/block/pmem0/queue/dax 2>/dev/null)
+	pattern dkms 4194304 >"$mnt/f" && sync
+	sum=$(md5 "$mnt/f")
+	umount "$mnt"
+	mount -o dax /dev/pmem0 "$mnt" 2>/dev/null
+	if ! echo ",$opts," | grep -q ',dax[,=]'; then
+		fail pmem-dax "mounted without dax: $opts"
+	elif [ "$qdax" != 1 ]; then
+		fail pmem-dax "queue/dax=$qdax"
+	elif [ "$(md5 "$mnt/f" 2>/dev/null)" != "$sum" ]; then
+		fail pmem-dax "4 MiB file differs after a remount"
+	else
+		pass pmem-dax "ext4 options $opts, queue/dax=1, 4 MiB file intact after remount"
+	fi
+	umount "$mnt" 2>/dev/null
+}
+check_pmem
+
+# --- virtio-mem to a size set over QMP, ZONE_MOVABLE by the udev rule -----------
+movable_blocks() {
+	local b n=0
+	for b in /sys/devices/system/memory/memory*; do
+		[ "$(cat "$b/state" 2>/dev/null)" = online ] || continue
+		[ "$(cat "$b/valid_zones" 2>/dev/null)" = Movable ] && n=$((n + 1))
+	done
+	echo $n
+}
+
+# (base and want are check_vmem's locals, seen here: bash scopes dynamically)
+mem_grown() { [ "$(memtotal_kb)" -ge $((base + VMEM / 1024 * 9 / 10)) ]; }
+enough_movable() { [ "$(movable_blocks)" -ge "$want" ]; }
+
+check_vmem() {
+	local base grown blk want
+	if ! ctl_open; then
+		fail vmem-grow "no answer from the host on $CTL_DEV"
+		return
+	fi
+	base=$(memtotal_kb)
+	blk=$(cat /sys/devices/system/memory/block_size_bytes)
+	want=$((VMEM / (0x$blk)))
+	if ! ctl SET "$VMEM" || ! ctl WAIT "$VMEM" 120; then
+		fail vmem-grow "host: $CTL_REPLY"
+		return
+	fi
+	wait_for 300 mem_grown
+	grown=$(memtotal_kb)
+	if [ $((grown - base)) -lt $((VMEM / 1024 * 9 / 10)) ]; then
+		fail vmem-grow "device reached $VMEM bytes but MemTotal grew by $((grown - base)) kB only"
+	else
+		pass vmem-grow "host size $(kv size) after $(kv set) s, MemTotal +$(((grown - base) / 1024)) MiB"
+	fi
+	wait_for 100 enough_movable
+	if [ "$(movable_blocks)" -ge "$want" ]; then
+		pass vmem-movable "$(movable_blocks) online blocks in ZONE_MOVABLE (udev rule; auto_online_blocks=$(cat /sys/devices/system/memory/auto_online_blocks))"
+	else
+		fail vmem-movable "$(movable_blocks) of $want blocks in ZONE_MOVABLE (auto_online_blocks=$(cat /sys/devices/system/memory/auto_online_blocks))"
+	fi
+	if ctl SET 0 && ctl WAIT 0 120; then
+		pass vmem-shrink "back to 0 in $(kv set) s, MemTotal $(($(memtotal_kb) / 1024)) MiB"
+	else
+		fail vmem-shrink "host: $CTL_REPLY"
+	fi
+}
+[ -n "$VMEM" ] && [ "$VMEM" != 0 ] && check_vmem
+
+# the same plug without the package: the kernel's default policy decides
+check_vmem_control() {
+	local n
+	if ! ctl_open || ! ctl SET "$VMEM_CONTROL" || ! ctl WAIT "$VMEM_CONTROL" 120; then
+		fail vmem-control "host: ${CTL_REPLY:-no answer on $CTL_DEV}"
+		return
+	fi
+	sleep 2
+	n=$(movable_blocks)
+	if [ "$n" -eq 0 ]; then
+		pass vmem-control "without the package's rule: $(kv size) bytes plugged, 0 blocks in ZONE_MOVABLE (auto_online_blocks=$(cat /sys/devices/system/memory/auto_online_blocks), $(grep -l offline /sys/devices/system/memory/memory*/state | wc -l) blocks offline)"
+	else
+		fail vmem-control "$n blocks in ZONE_MOVABLE without the package's rule: is the rule still installed?"
+	fi
+	ctl SET 0
+}
+[ -n "$VMEM_CONTROL" ] && check_vmem_control
+
+# --- what the package left (after removal) -----------------------------------------
+if [ "$EXPECT" = intree ]; then
+	left=$(ls -d /usr/src/guestmem-* /var/lib/dkms/guestmem /lib/udev/rules.d/70-guestmem-* \
+		/lib/modules/*/updates/dkms/virtio_pmem.ko* /lib/modules/*/updates/dkms/virtio_mem.ko* \
+		/lib/modules/*/updates/dkms/nd_virtio.ko* 2>/dev/null | tr '\n' ' ')
+	st=$(dpkg-query -W -f='${Status}' guestmem-dkms 2>/dev/null)
+	if [ -z "$left" ] && { [ -z "$st" ] || [ "$st" = "unknown ok not-installed" ]; }; then
+		pass removal-clean "no sources, DKMS tree, modules or udev rules left; dpkg: ${st:-unknown package}"
+	else
+		fail removal-clean "left: ${left:-none}; dpkg status: $st"
+	fi
+fi
+
+# --- removal inside the running guest --------------------------------------------
+if [ "$PURGE" = 1 ]; then
+	if dpkg --purge guestmem-dkms >/tmp/purge.log 2>&1; then
+		pass purge "dpkg --purge guestmem-dkms in the running guest: $(grep -c 'Deleting from: /lib/modules' /tmp/purge.log) modules deleted by dkms remove"
+	else
+		fail purge "dpkg --purge failed: $(tail -n2 /tmp/purge.log | tr '\n' ' ')"
+	fi
+	sed 's/^/PURGE: /' /tmp/purge.log
+fi
+
+finish
+echo "AGENT: DONE"
+# (the poweroff verb would first ask logind over D-Bus, which minbase lacks)
+systemctl start --no-block poweroff.target
