@@ -17,13 +17,20 @@
 # headers of the first kernel installed and, for the second, everything
 # but the linux-headers-<kver> package itself: its .deb waits in /root/debs
 # so the test can install it after our package and watch DKMS'
-# autoinstall build for a kernel that arrives later.  Cached in
+# autoinstall build for a kernel that arrives later.  Plus a kernel with
+# CONFIG_PCI_P2PDMA (stock-7.2, Debian sid: its packages need a newer
+# userland than bookworm's, so its modules, vmlinuz and config are copied
+# from the lab's unpacked image, the initrd is made by the image's
+# initramfs-tools, and /lib/modules/<kver>/build points to the lab's
+# prepared module build tree under $CACHE, which the chroot command binds
+# at the same path).  Cached in
 # $CACHE/debian/<hash of this script + the kernel .debs>/base.img; the
 # network (deb.debian.org) is only needed to build it.
 . "$(dirname "$0")/lib.sh"
 set -eu
 
 KERNEL_IDS=${DEBIAN_IMAGE_KERNELS:-stock-6.1 stock-6.12}
+P2P_ID=${DEBIAN_IMAGE_P2P_KERNEL-stock-7.2}
 SUITE=bookworm
 IMG_SIZE=4G
 # what the guest needs besides minbase: init, device manager, DKMS and its
@@ -120,12 +127,28 @@ build_base() {
 			>"$log" 2>&1 || die "installing the dependencies of $(basename "$d") failed ($log)"
 	done
 	rm -f "$root"/root/debs/*.deb
+	[ -z "$P2P_ID" ] || add_p2p_kernel "$root"
 	chroot "$root" apt-get clean
 	configure_guest "$root"
 	rm -f "$root/usr/sbin/policy-rc.d"
 	sync
 	cleanup_mounts
 	mv "$dir/base.img.tmp" "$dir/base.img"
+}
+
+# add_p2p_kernel ROOT: the P2PDMA kernel, see the header
+add_p2p_kernel() {
+	local root=$1 KIND KVER KDIR VMLINUZ MODROOT
+	eval "$("$TOP/scripts/kernels.sh" env "$P2P_ID")" || die "cannot provision $P2P_ID"
+	grep -q '^CONFIG_PCI_P2PDMA=y' "$KDIR/.config" || die "$P2P_ID has no CONFIG_PCI_P2PDMA"
+	mkdir -p "$root/lib/modules/$KVER"
+	cp -a "$MODROOT/lib/modules/$KVER/kernel" "$root/lib/modules/$KVER/"
+	cp -a "$MODROOT/lib/modules/$KVER"/modules.* "$root/lib/modules/$KVER/" 2>/dev/null || true
+	cp "$VMLINUZ" "$root/boot/vmlinuz-$KVER"
+	cp "$KDIR/.config" "$root/boot/config-$KVER"
+	ln -sfn "$KDIR" "$root/lib/modules/$KVER/build"
+	chroot "$root" depmod -a "$KVER"
+	run_logged debian-initrd-p2p chroot "$root" update-initramfs -c -k "$KVER"
 }
 
 # configure_guest ROOT: root without password, the disk in fstab, a quiet
@@ -150,6 +173,7 @@ cmd_build() {
 	for id in $KERNEL_IDS; do
 		kdebs="$kdebs $(kernel_debs "$id" | xargs -n1 basename)"
 	done
+	[ -z "$P2P_ID" ] || kdebs="$kdebs $("$TOP/scripts/kernels.sh" env "$P2P_ID" | sed -n 's/^KDIR=//p')"
 	key=$( (cat "$0"; echo "$kdebs $SUITE $INCLUDE") | sha256sum | cut -c1-12)
 	dir="$CACHE/debian/$key"
 	exec 9>"$CACHE/debian.lock"
@@ -164,6 +188,7 @@ cmd_build() {
 	exec 9>&-
 	echo "IMG=$dir/base.img"
 	echo "KVERS=\"$(for id in $KERNEL_IDS; do "$TOP/scripts/kernels.sh" env "$id" | sed -n 's/^KVER=//p'; done | xargs)\""
+	[ -z "$P2P_ID" ] || "$TOP/scripts/kernels.sh" env "$P2P_ID" | sed -n 's/^KVER=/P2P_KVER=/p'
 }
 
 cmd_chroot() {

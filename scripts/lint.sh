@@ -11,7 +11,10 @@ result() { echo "RESULT $1 $2 ${*:3}"; [ "$2" = PASS ] || fails=$((fails + 1)); 
 # checkpatch.pl of every linux-source of the matrix: newer ones know
 # newer rules (7.x asks for kzalloc_obj()), older ones must agree too.
 cd "$TOP"
-files=$(find drivers include kunit -name '*.[ch]' ! -name '*_trace.h' | sort)
+# (our sources only: not a local in-tree build's *.mod.c or the generated
+# probe header)
+files=$(find drivers include kunit -name '*.[ch]' ! -name '*_trace.h' ! -name '*.mod.c' \
+	! -path 'include/generated/*' | sort)
 traces=$(find drivers -name '*_trace.h')
 while read -r pkg suite; do
 	KSRC=$("$TOP/scripts/kernels.sh" source "$pkg" "$suite") || die "no $pkg"

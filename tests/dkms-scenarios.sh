@@ -3,7 +3,8 @@
 # dkms-scenarios.sh OUT: the Debian package, installed for real.
 #
 # A Debian 12 guest image (scripts/debian-image.sh: debootstrap, systemd,
-# udev, dkms, the stock 6.1 and 6.12 kernels of the matrix) gets our .deb
+# udev, dkms, the stock 6.1 and 6.12 kernels of the matrix, and sid's
+# stock 7.2 for CONFIG_PCI_P2PDMA) gets our .deb
 # (`make deb`); DKMS builds inside the image (chroot: native speed), the
 # guest then boots under QEMU with each stock kernel and its own Debian
 # initrd, and an agent started by systemd checks, without loading
@@ -12,16 +13,16 @@
 # virtio-mem devices, that /dev/pmem0 mounts with DAX and that virtio-mem
 # reaches a size set over QMP, in ZONE_MOVABLE (the package's udev rule).
 #
-#   install   package V1; then 6.12's headers arrive: DKMS autoinstall;
-#             boot 6.1 and 6.12: ours, version V1
+#   install   package V1 (built for 6.1 and 7.2); then 6.12's headers
+#             arrive: DKMS autoinstall; boot 6.1, 6.12 and 7.2: ours,
+#             version V1; on 7.2 also p2pmem_pci, loaded by the package's
+#             udev rule for the NVMe controllers, /dev/p2pmemN group disk
 #   upgrade   package V2 (same sources, --version V1+upgradetest): V1 gone,
 #             boot 6.1 and 6.12: version V2; the 6.12 guest purges the
 #             package itself
-#   removed   boot 6.1 and 6.12: the in-tree drivers, nothing left; the
+#   removed   boot 6.1, 6.12, 7.2: the in-tree drivers, nothing left; the
 #             same virtio-mem plug now lands outside ZONE_MOVABLE (control
 #             for the package's udev rule)
-#   p2pdma    (when the test-6.12 kernel is built) DKMS in the image builds
-#             p2pmem_pci against that CONFIG_PCI_P2PDMA kernel tree
 #
 # Results: RESULT dkms-<phase>[-<kernel>]-<check> lines.  Each boot's
 # serial log is also checked for kernel reports (lib.sh dmesg_clean).
@@ -61,7 +62,8 @@ in_image() {
 		"$SHARE/debian-chroot.sh" "$@" >"$log" 2>&1
 	grep '^RESULT ' "$log" | sed "s/^RESULT /RESULT dkms-$phase-/" | tee -a "$OUT/results.txt"
 }
-BINDS=()
+# the 7.2 kernel's build tree is the lab's, under $CACHE
+BINDS=(--bind "$CACHE")
 
 # boot PHASE KVER EXPECT [APPEND]: boot the image with KVER, the agent
 # checks for EXPECT (a version or "intree")
@@ -111,8 +113,10 @@ expect_results() {
 VMEM=$((512 << 20))
 GUEST_CHECKS="mod-nd_virtio mod-virtio_pmem mod-virtio_mem devices-bound p2pmem-module pmem-dax"
 read -r K1 K2 <<<"$KVERS"
+K3=${P2P_KVER:-}
 S1=$(echo "$K1" | cut -d. -f1,2)
 S2=$(echo "$K2" | cut -d. -f1,2)
+S3=$(echo "$K3" | cut -d. -f1,2)
 
 # --- install ------------------------------------------------------------------------------
 in_image setup setup "$SHARE" >/dev/null
@@ -124,16 +128,9 @@ for s in $S1 $S2; do
 	expect_results "dkms-install-$s" $GUEST_CHECKS vmem-grow vmem-movable vmem-shrink
 done
 
-# --- P2PDMA kernel: DKMS builds p2pmem_pci there (no boot: the test kernel
-# has no networking for systemd) --------------------------------------------------------
-if env=$("$TOP/scripts/kernels.sh" ready test-6.12 2>/dev/null); then
-	eval "$env"
-	BINDS=(--bind "$CACHE")
-	in_image p2pdma p2pdma "$V1" "$KVER" "$KDIR"
-	BINDS=()
-	expect_results dkms-p2pdma dkms-p2pdma
-else
-	say "test-6.12 not built here: the P2PDMA DKMS build is not run (not counted)"
+if [ -n "$K3" ]; then
+	boot install "$K3" "$V1" "gm_vmem=$VMEM"
+	expect_results "dkms-install-$S3" $GUEST_CHECKS p2pmem-udev vmem-grow vmem-movable vmem-shrink
 fi
 
 # --- upgrade ----------------------------------------------------------------------------------
@@ -147,8 +144,13 @@ expect_results "dkms-upgrade-$S2" $GUEST_CHECKS purge
 # --- removed (purged inside the 6.12 guest) ------------------------------------------------
 boot removed "$K1" intree "gm_vmem_control=$VMEM"
 boot removed "$K2" intree "gm_vmem_control=$VMEM"
-for s in $S1 $S2; do
-	expect_results "dkms-removed-$s" $GUEST_CHECKS removal-clean vmem-control
+[ -z "$K3" ] || boot removed "$K3" intree
+for s in $S1 $S2 $S3; do
+	if [ "$s" = "$S3" ]; then
+		expect_results "dkms-removed-$s" $GUEST_CHECKS removal-clean
+	else
+		expect_results "dkms-removed-$s" $GUEST_CHECKS removal-clean vmem-control
+	fi
 done
 
 rm -f "$DISK"

@@ -62,6 +62,29 @@ for m in $MODS; do
 	check_module "$m"
 done
 
+# check_p2pmem_nodes: udev loaded p2pmem_pci, nodes with the rule's owner
+check_p2pmem_nodes() {
+	local n=0 bad= f st
+	wait_for 300 test -e /dev/p2pmem2
+	if [ ! -d /sys/module/p2pmem_pci ]; then
+		fail p2pmem-udev "p2pmem_pci not loaded by udev"
+		return
+	fi
+	for f in /dev/p2pmem*; do
+		[ -c "$f" ] || continue
+		n=$((n + 1))
+		st=$(stat -c '%G %a' "$f")
+		[ "$st" = "disk 660" ] || bad="$bad $f:$st"
+	done
+	if [ "$n" -lt 3 ]; then
+		fail p2pmem-udev "$n /dev/p2pmem nodes for the 3 NVMe CMBs"
+	elif [ -n "$bad" ]; then
+		fail p2pmem-udev "permissions:$bad (want group disk, 0660)"
+	else
+		pass p2pmem-udev "udev loaded p2pmem_pci $(cat /sys/module/p2pmem_pci/version) for the NVMe controllers: $n nodes, group disk, mode 0660"
+	fi
+}
+
 bound() { ls -d /sys/bus/virtio/drivers/"$1"/virtio* >/dev/null 2>&1; }
 if bound virtio_pmem && bound virtio_mem; then
 	pass devices-bound "virtio_pmem and virtio_mem bound to their devices"
@@ -69,15 +92,18 @@ else
 	fail devices-bound "virtio_pmem bound: $(bound virtio_pmem && echo yes || echo no), virtio_mem: $(bound virtio_mem && echo yes || echo no)"
 fi
 
-# p2pmem_pci: only on kernels with CONFIG_PCI_P2PDMA (Debian 12's are not)
+# p2pmem_pci: only on kernels with CONFIG_PCI_P2PDMA (Debian 12's are not);
+# there the package's udev rule loads it for the NVMe controllers and its
+# /dev/p2pmemN (one per CMB: the lab has three) belong to the disk group
 p2p=$(modinfo -F filename p2pmem_pci 2>/dev/null)
 if grep -qs '^CONFIG_PCI_P2PDMA=y' "/boot/config-$KVER"; then
 	case "$EXPECT:$p2p" in
 	intree:) pass p2pmem-module "absent after removal" ;;
 	intree:*) fail p2pmem-module "still installed: $p2p" ;;
-	*:*/updates/dkms/*) pass p2pmem-module "$p2p" ;;
+	*:*/updates/dkms/*) pass p2pmem-module "$p2p (CONFIG_PCI_P2PDMA=y)" ;;
 	*) fail p2pmem-module "kernel has CONFIG_PCI_P2PDMA but p2pmem_pci is '$p2p'" ;;
 	esac
+	[ "$EXPECT" != intree ] && check_p2pmem_nodes
 elif [ -z "$p2p" ]; then
 	pass p2pmem-module "not built: $KVER has no CONFIG_PCI_P2PDMA, the package installed without it"
 else
@@ -189,7 +215,8 @@ check_vmem_control() {
 if [ "$EXPECT" = intree ]; then
 	left=$(ls -d /usr/src/guestmem-* /var/lib/dkms/guestmem /lib/udev/rules.d/70-guestmem-* \
 		/lib/modules/*/updates/dkms/virtio_pmem.ko* /lib/modules/*/updates/dkms/virtio_mem.ko* \
-		/lib/modules/*/updates/dkms/nd_virtio.ko* 2>/dev/null | tr '\n' ' ')
+		/lib/modules/*/updates/dkms/nd_virtio.ko* /lib/modules/*/updates/dkms/p2pmem_pci.ko* \
+		2>/dev/null | tr '\n' ' ')
 	st=$(dpkg-query -W -f='${Status}' guestmem-dkms 2>/dev/null)
 	if [ -z "$left" ] && { [ -z "$st" ] || [ "$st" = "unknown ok not-installed" ]; }; then
 		pass removal-clean "no sources, DKMS tree, modules or udev rules left; dpkg: ${st:-unknown package}"

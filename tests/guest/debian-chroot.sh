@@ -8,8 +8,6 @@
 #   debian-chroot.sh install SHARE DEB V  our package, then the headers of
 #                                         a kernel that arrives later
 #   debian-chroot.sh upgrade SHARE DEB V OLDV
-#   debian-chroot.sh p2pdma DEB-V KVER KDIR  DKMS build against a kernel
-#                                         with CONFIG_PCI_P2PDMA (not booted)
 set -u
 export DEBIAN_FRONTEND=noninteractive
 LIB=/usr/local/lib/guestmem-test
@@ -102,20 +100,8 @@ upgrade)
 	fi
 	check_installed dkms-upgraded "$v"
 	;;
-p2pdma)
-	v=$2 k=$3 kdir=$4
-	dkms build -m guestmem -v "$v" -k "$k" --kernelsourcedir "$kdir" >/tmp/p2p.log 2>&1
-	rc=$?
-	mods=$(ls "/var/lib/dkms/guestmem/$v/$k/x86_64/module/" 2>/dev/null | xargs)
-	case "$rc:$mods" in
-	0:*p2pmem_pci.ko*) result dkms-p2pdma PASS "$k (CONFIG_PCI_P2PDMA=y): DKMS built $mods" ;;
-	*) result dkms-p2pdma FAIL "rc=$rc, built: '$mods'; $(tail -n3 /tmp/p2p.log | tr '\n' ' ')" ;;
-	esac
-	sed 's/^/P2PDMA: /' /tmp/p2p.log
-	dkms remove -m guestmem -v "$v" -k "$k" >/dev/null 2>&1
-	;;
 *)
-	echo "usage: $0 setup|install|upgrade|p2pdma ..." >&2
+	echo "usage: $0 setup|install|upgrade ..." >&2
 	exit 2
 	;;
 esac
