@@ -49,16 +49,22 @@ cleanup_mounts() {
 }
 trap cleanup_mounts EXIT
 
+# bind_kernel_fs ROOT: the host's /proc, /sys, /dev inside ROOT
+bind_kernel_fs() {
+	local fs
+	for fs in proc sys dev dev/pts; do
+		mkdir -p "$1/$fs"
+		mount --bind "/$fs" "$1/$fs"
+		MOUNTS+=("$1/$fs")
+	done
+}
+
 # mount_image IMG MNT: loop-mount IMG and bind the kernel file systems
 mount_image() {
 	mkdir -p "$2"
 	mount -o loop "$1" "$2" || die "cannot loop-mount $1 (needs root and /dev/loop*)"
 	MOUNTS+=("$2")
-	for fs in proc sys dev dev/pts; do
-		mkdir -p "$2/$fs"
-		mount --bind "/$fs" "$2/$fs"
-		MOUNTS+=("$2/$fs")
-	done
+	bind_kernel_fs "$2"
 }
 
 # kernel_debs ID: the .debs of a stock kernel of the matrix (image, arch
@@ -77,18 +83,14 @@ kernel_debs() {
 build_base() {
 	local dir=$1 root="$1/root" id debs first=1 log d
 	rm -rf "$dir"
-	mkdir -p "$root" "$dir/debs"
+	mkdir -p "$root"
 	truncate -s "$IMG_SIZE" "$dir/base.img.tmp"
 	mkfs.ext4 -q -F -L guestmem-root "$dir/base.img.tmp"
-	mkdir -p "$root"
 	mount -o loop "$dir/base.img.tmp" "$root" || die "cannot loop-mount the new image"
 	MOUNTS+=("$root")
 	run_logged debootstrap debootstrap --variant=minbase --include="$INCLUDE" \
 		"$SUITE" "$root" "$DEBIAN_MIRROR"
-	for fs in proc sys dev dev/pts; do
-		mount --bind "/$fs" "$root/$fs"
-		MOUNTS+=("$root/$fs")
-	done
+	bind_kernel_fs "$root"
 	cat >"$root/etc/apt/sources.list" <<-EOF
 	deb $DEBIAN_MIRROR $SUITE main
 	deb $DEBIAN_MIRROR $SUITE-updates main

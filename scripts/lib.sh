@@ -136,3 +136,32 @@ dmesg_clean() {
 		echo "$name PASS $detail"
 	fi
 }
+
+# guest_results CLEAN: the guest's RESULT lines: the block it repeats at the
+# end (===RESULTS-BEGIN/END===), or, when it never got there, every RESULT
+# line found in the (carriage-return free) serial log CLEAN
+guest_results() {
+	if grep -q '^===RESULTS-END===' "$1"; then
+		sed -n '/^===RESULTS-BEGIN===/,/^===RESULTS-END===/p' "$1" | grep '^RESULT ' || true
+	else
+		grep -ao 'RESULT [a-z0-9-]* \(PASS\|FAIL\).*' "$1" || true
+	fi
+}
+
+# expect_guest_results GUEST OUT NAME...: the result of each expected NAME
+# from the file GUEST, "NAME FAIL no result from the guest" when it has
+# none, then GUEST's further results (kmemleak, unexpected ones); all
+# appended to OUT and printed
+expect_guest_results() {
+	local guest=$1 out=$2 s line
+	shift 2
+	for s in "$@"; do
+		line=$(grep -m1 "^RESULT $s " "$guest" || true)
+		if [ -n "$line" ]; then
+			echo "$line"
+		else
+			echo "RESULT $s FAIL no result from the guest"
+		fi
+	done | tee -a "$out"
+	grep -v -E "^RESULT ($(echo "$@" | tr ' ' '|')) " "$guest" | tee -a "$out" || true
+}

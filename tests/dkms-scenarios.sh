@@ -41,9 +41,9 @@ T0=$SECONDS
 # --- image and packages ---------------------------------------------------------
 eval "$("$IMGTOOL" build)" || die "building the Debian image failed"
 [ -n "${IMG:-}" ] && [ -f "$IMG" ] || die "no Debian image"
-V1=$(sed -n 's/^PACKAGE_VERSION="\([^"]*\)"$/\1/p' "$TOP/dkms.conf")
-V2="$V1+upgradetest"
 DEB1=$("$TOP/scripts/mkdeb.sh" --out "$SHARE") || die "make deb failed"
+V1=$(dpkg-deb -f "$DEB1" Version)
+V2="$V1+upgradetest"
 DEB2=$("$TOP/scripts/mkdeb.sh" --version "$V2" --out "$SHARE") || die "make deb ($V2) failed"
 cp "$TOP/tests/guest/debian-agent.sh" "$TOP/tests/guest/common.sh" \
 	"$TOP/tests/guest/guestmem-agent.service" "$TOP/tests/guest/debian-chroot.sh" "$SHARE/"
@@ -112,10 +112,9 @@ boot() {
 	rm -f "$dir/vmlinuz-$kver" "$dir/initrd.img-$kver"
 	tr -d '\r' <"$dir/serial.log" >"$dir/serial.clean.log"
 	local name="dkms-$phase-$short"
-	if grep -q '^===RESULTS-END===' "$dir/serial.clean.log"; then
-		sed -n '/^===RESULTS-BEGIN===/,/^===RESULTS-END===/p' "$dir/serial.clean.log" |
-			grep '^RESULT ' | sed "s/^RESULT /RESULT $name-/" | tee -a "$OUT/results.txt"
-	else
+	guest_results "$dir/serial.clean.log" | sed "s/^RESULT /RESULT $name-/" |
+		tee -a "$OUT/results.txt"
+	if ! grep -q '^===RESULTS-END===' "$dir/serial.clean.log"; then
 		emit "$name-boot FAIL the agent did not finish (QEMU rc=$BOOT_RC, $(grep -c . "$dir/serial.clean.log") log lines; see $dir/serial.log)"
 	fi
 	echo "RESULT $(dmesg_clean "$name-dmesg" "$dir/serial.log" "$dir/serial.clean.log" \

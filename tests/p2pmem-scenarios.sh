@@ -93,12 +93,7 @@ tr -d '\r' <"$SERIAL" >"$CLEAN"
 : >"$OUT/results.txt"
 emit() { echo "RESULT $*" | tee -a "$OUT/results.txt"; }
 
-if grep -q '^===RESULTS-END===' "$CLEAN"; then
-	sed -n '/^===RESULTS-BEGIN===/,/^===RESULTS-END===/p' "$CLEAN" |
-		grep '^RESULT ' >"$OUT/guest-results.txt" || true
-else
-	grep -ao 'RESULT [a-z0-9-]* \(PASS\|FAIL\).*' "$CLEAN" >"$OUT/guest-results.txt" || true
-fi
+guest_results "$CLEAN" >"$OUT/guest-results.txt"
 
 if grep -q 'INIT: SCENARIO-START' "$CLEAN"; then
 	emit "p2pmem-boot PASS scenario reached (QEMU rc=$rc, total ${TOTAL}s)"
@@ -122,17 +117,8 @@ if [ -s "$QMPDEL" ]; then
 else
 	emit "p2pmem-qmp-device-del FAIL the guest never requested it (no QMPDEL-REQUEST in the serial log)"
 fi
-for s in $EXPECTED; do
-	line=$(grep -m1 "^RESULT $s " "$OUT/guest-results.txt" || true)
-	if [ -n "$line" ]; then
-		echo "$line" | tee -a "$OUT/results.txt"
-	else
-		emit "$s FAIL no result from the guest"
-	fi
-done
-# further guest results (kmemleak, unexpected ones)
-grep -v -E "^RESULT ($(echo $EXPECTED | tr ' ' '|')) " "$OUT/guest-results.txt" |
-	tee -a "$OUT/results.txt" || true
+# expected results (a missing one fails), then any further ones
+expect_guest_results "$OUT/guest-results.txt" "$OUT/results.txt" $EXPECTED
 grep -h -E '^(COPY|NOTE|SCENARIO) ' "$CLEAN" || true
 
 # The one report tolerated: pciehp's own lock inversion on every hot-removal

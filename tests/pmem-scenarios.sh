@@ -113,12 +113,7 @@ emit() { echo "RESULT $*" | tee -a "$OUT/results.txt"; }
 
 # guest results: from the final block when the guest got there, else any
 # RESULT line (a kernel message may precede it on the same line)
-if grep -q '^===RESULTS-END===' "$CLEAN"; then
-	sed -n '/^===RESULTS-BEGIN===/,/^===RESULTS-END===/p' "$CLEAN" |
-		grep '^RESULT ' >"$OUT/guest-results.txt" || true
-else
-	grep -ao 'RESULT [a-z0-9-]* \(PASS\|FAIL\).*' "$CLEAN" >"$OUT/guest-results.txt" || true
-fi
+guest_results "$CLEAN" >"$OUT/guest-results.txt"
 
 # boot
 start_line=$(grep '^scenario-start ' "$MARKERS" || true)
@@ -132,17 +127,8 @@ fi
 
 # our driver adds the hung-host scenario (fault injection through debugfs)
 [ "${MODARGS[0]:-}" = --ours ] && GUEST_SCENARIOS="$GUEST_SCENARIOS hung-host"
-for s in $GUEST_SCENARIOS; do
-	line=$(grep -m1 "^RESULT $s " "$OUT/guest-results.txt" || true)
-	if [ -n "$line" ]; then
-		echo "$line" | tee -a "$OUT/results.txt"
-	else
-		emit "$s FAIL no result from the guest"
-	fi
-done
-# any further guest results (kmemleak, ...)
-grep -v -E "^RESULT ($(echo "$GUEST_SCENARIOS" | tr ' ' '|')) " "$OUT/guest-results.txt" |
-	tee -a "$OUT/results.txt" || true
+# expected results (a missing one fails), then any further ones
+expect_guest_results "$OUT/guest-results.txt" "$OUT/results.txt" $GUEST_SCENARIOS
 
 host_pattern() { { yes "vpmem-$1" || true; } | head -c "$2"; }
 md5_of() { md5sum | cut -d' ' -f1; }

@@ -112,12 +112,7 @@ tr -d '\r' <"$SERIAL" >"$CLEAN"
 : >"$OUT/results.txt"
 emit() { echo "RESULT $*" | tee -a "$OUT/results.txt"; }
 
-if grep -q '^===RESULTS-END===' "$CLEAN"; then
-	sed -n '/^===RESULTS-BEGIN===/,/^===RESULTS-END===/p' "$CLEAN" |
-		grep '^RESULT ' >"$OUT/guest-results.txt" || true
-else
-	grep -ao 'RESULT [a-z0-9-]* \(PASS\|FAIL\).*' "$CLEAN" >"$OUT/guest-results.txt" || true
-fi
+guest_results "$CLEAN" >"$OUT/guest-results.txt"
 # names unique next to the pmem scenarios' in make check
 sed -i 's/^RESULT kmemleak /RESULT vmem-kmemleak /' "$OUT/guest-results.txt"
 
@@ -130,16 +125,8 @@ fi
 EXPECTED="vmem-probe grow-mid online-movable grow-mid-requests grow-big grow-big-requests shrink-small shrink-small-requests shrink-zero shrink-zero-requests hold-unplug unplug-hold unplug-pagecache pc-unplug-requests idle-quiet dmesg-size-lines"
 [ "$DRV" = ours ] && EXPECTED="$EXPECTED sysfs-attrs sysfs-qmp sysfs-stats"
 [ "$KIND" = test ] && EXPECTED="$EXPECTED vmem-kmemleak"
-for s in $EXPECTED; do
-	line=$(grep -m1 "^RESULT $s " "$OUT/guest-results.txt" || true)
-	if [ -n "$line" ]; then
-		echo "$line" | tee -a "$OUT/results.txt"
-	else
-		emit "$s FAIL no result from the guest"
-	fi
-done
-grep -v -E "^RESULT ($(echo "$EXPECTED" | tr ' ' '|')) " "$OUT/guest-results.txt" |
-	tee -a "$OUT/results.txt" || true
+# expected results (a missing one fails), then any further ones
+expect_guest_results "$OUT/guest-results.txt" "$OUT/results.txt" $EXPECTED
 grep -a '^SKIP ' "$CLEAN" || true
 
 # host-trace: QEMU answered no request with ERROR (a malformed request:

@@ -54,7 +54,7 @@ setup)
 	systemctl enable guestmem-agent.service 2>&1
 	;;
 install)
-	share=$2 deb=$3 v=$4
+	deb=$3 v=$4
 	if dpkg -i "$deb" >/tmp/dpkg.log 2>&1; then
 		result pkg-install PASS "dpkg -i $(basename "$deb")"
 	else
@@ -86,7 +86,7 @@ install)
 	done
 	;;
 upgrade)
-	share=$2 deb=$3 v=$4 old=$5
+	deb=$3 v=$4 old=$5
 	if dpkg -i "$deb" >/tmp/dpkg.log 2>&1; then
 		result pkg-upgrade PASS "dpkg -i $(basename "$deb") over $old"
 	else
