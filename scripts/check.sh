@@ -12,7 +12,10 @@
 #      stock kernels: the virtio-pmem, then the virtio-mem guest scenarios
 #      with our modules; test kernels: KUnit suites, then the same
 #      scenarios, then the p2pmem_pci scenarios (KASAN, lockdep and
-#      kmemleak reports fail the run)
+#      kmemleak reports fail the run); on every kernel the power-cut
+#      durability oracle (tests/durability-scenarios.sh: 3 cuts with our
+#      driver, 1 with its ack_early knob that must be caught), on
+#      DUR_INTREE_KERNELS (stock-6.12) also 3 cuts with the in-tree driver
 #
 # Every check prints one RESULT line; results are reported per kernel and
 # the last line is "N passed, N failed".  Logs: results/check-<time>/.
@@ -61,9 +64,11 @@ for id in $KIDS; do
 done
 T_PROV=$((SECONDS - T0))
 make -s -C "$TOP/tools" O="$CACHE/tools" >"$RUN/tools.log" 2>&1 ||
-	die "building tools/pmemtool, vmemhold and p2pcopy failed ($RUN/tools.log)"
+	die "building tools/ (pmemtool, vmemhold, p2pcopy, durwriter, pmemfuse) failed ($RUN/tools.log)"
 export PMEMTOOL="$CACHE/tools/pmemtool" P2PCOPY="$CACHE/tools/p2pcopy"
 export VMEMHOLD="$CACHE/tools/vmemhold"
+export DURWRITER="$CACHE/tools/durwriter" PMEMFUSE="$CACHE/tools/pmemfuse"
+DUR_INTREE_KERNELS=${DUR_INTREE_KERNELS:-stock-6.12}
 
 if [ -n "$KIDS" ]; then
 	t=$SECONDS
@@ -90,6 +95,14 @@ for id in $KIDS; do
 	fi
 	step "$id" pmem "$TOP/tests/pmem-scenarios.sh" "$id" --ours "$mods" "$RUN/$id/pmem"
 	t2=$SECONDS
+	step "$id" durability "$TOP/tests/durability-scenarios.sh" "$id" --ours "$mods" \
+		"$RUN/$id/durability" --cuts 3 --ack-early-cuts 1
+	if [ "$kind" = stock ] && [[ " $DUR_INTREE_KERNELS " == *" $id "* ]]; then
+		step "$id" durability-intree "$TOP/tests/durability-scenarios.sh" "$id" --intree \
+			"$RUN/$id/durability-intree" --cuts 3
+	fi
+	SECS[dur-$id]=$((SECONDS - t2))
+	t2=$SECONDS
 	step "$id" vmem "$TOP/tests/vmem-scenarios.sh" "$id" --ours "$mods" "$RUN/$id/vmem"
 	SECS[vmem-$id]=$((SECONDS - t2))
 	# p2pmem_pci: test kernels only (Debian 12's stock kernels have no
@@ -105,8 +118,9 @@ echo "Per kernel:"
 for g in ${KIDS:+lint} $IDS; do
 	p=$(grep -c "^RESULT $g:[^ ]* PASS" "$ALL")
 	f=$(grep -c "^RESULT $g:[^ ]* FAIL" "$ALL")
-	printf '  %-12s %3d passed, %d failed  (%s s%s)\n' "$g" "$p" "$f" "${SECS[$g]:-?}" \
-		"${SECS[vmem-$g]:+, of which vmem ${SECS[vmem-$g]} s}"
+	printf '  %-12s %3d passed, %d failed  (%s s%s%s)\n' "$g" "$p" "$f" "${SECS[$g]:-?}" \
+		"${SECS[vmem-$g]:+, of which vmem ${SECS[vmem-$g]} s}" \
+		"${SECS[dur-$g]:+, durability ${SECS[dur-$g]} s}"
 done
 echo "  provisioning: $T_PROV s ($(for id in $KIDS; do printf '%s %s s; ' "$id" "${SECS[prov-$id]}"; done))"
 grep "^RESULT [^ ]* FAIL" "$ALL" | sed 's/^/  /'

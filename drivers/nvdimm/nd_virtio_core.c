@@ -155,6 +155,13 @@ static void vpmem_send_locked(struct vpmem_flusher *f, struct vpmem_after *done)
 			f->unsent = true;
 			return;
 		}
+		if (unlikely(f->ack_early)) {
+			/* debugfs: success without asking the device */
+			f->unsent = true;
+			if (!vpmem_finish_locked(f, 0, done))
+				return;
+			continue;
+		}
 		err = vpmem_submit_locked(f);
 		if (!err) {
 			f->unsent = false;

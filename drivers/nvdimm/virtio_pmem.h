@@ -63,6 +63,9 @@ enum vpmem_state {
  *	does not answer
  * @hold: fault injection (debugfs): leave answers in the used ring, as if
  *	the host did not answer, until cleared
+ * @ack_early: broken on purpose (debugfs, for the durability oracle):
+ *	complete every generation at once with success, never asking the
+ *	device, i.e. acknowledge flushes the host never made durable
  * @debugfs: this device's directory under /sys/kernel/debug/nd_virtio/
  */
 struct vpmem_flusher {
@@ -80,6 +83,7 @@ struct vpmem_flusher {
 	wait_queue_head_t idle_wq;
 	struct delayed_work watchdog;
 	bool hold;
+	bool ack_early;
 	struct dentry *debugfs;
 };
 
