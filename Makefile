@@ -9,8 +9,9 @@
 #   make demo  [KERNEL=stock-6.12]          guided pmem tour in a QEMU guest
 #   make vm    [KERNEL=stock-6.12]          interactive guest shell
 #   make deb   [DEB_VERSION=V]          dist/guestmem-dkms_<V>_all.deb (DKMS)
-#   make bench [BENCH=all|pmem|vmem|p2pmem]  ours vs in-tree / alternatives,
-#                                           results/ + PNG (all: pmem, vmem, p2pmem)
+#   make bench [BENCH=all|pmem|vmem|p2pmem|durability]  ours vs in-tree / alternatives,
+#                                           results/ + PNG (all: every one; durability:
+#                                           50 power cuts per driver)
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 KERNEL ?= stock-6.12
@@ -58,11 +59,12 @@ vm:
 	scripts/demo.sh --shell $(KERNEL)
 
 bench:
-	@case "$(BENCH)" in all|pmem|vmem|p2pmem) ;; *) echo "BENCH must be all, pmem, vmem or p2pmem" >&2; exit 2 ;; esac
+	@case "$(BENCH)" in all|pmem|vmem|p2pmem|durability) ;; *) echo "BENCH must be all, pmem, vmem, p2pmem or durability" >&2; exit 2 ;; esac
 	@rc=0; \
 	if [ "$(BENCH)" = all ] || [ "$(BENCH)" = pmem ]; then scripts/bench.sh || rc=1; fi; \
 	if [ "$(BENCH)" = all ] || [ "$(BENCH)" = vmem ]; then scripts/bench-vmem.sh || rc=1; fi; \
 	if [ "$(BENCH)" = all ] || [ "$(BENCH)" = p2pmem ]; then scripts/bench-p2pmem.sh || rc=1; fi; \
+	if [ "$(BENCH)" = all ] || [ "$(BENCH)" = durability ]; then scripts/bench-durability.sh || rc=1; fi; \
 	exit $$rc
 
 .PHONY: all modules install clean deb check lint demo vm bench FORCE

@@ -220,7 +220,7 @@ for ((k = 1; k <= NBOOTS; k++)); do
 	tr -d '\r' <"$D/serial.log" >"$D/serial.clean.log"
 	syncs=$(stat_of "$D/fuse-stats.txt" syncs)
 	tot_syncs=$((tot_syncs + ${syncs:-0}))
-	line="boot $k: $((SECONDS - tb)) s, QEMU rc $rc, fuse: syncs ${syncs:-?} written $(stat_of "$D/fuse-stats.txt" bytes_written) synced $(stat_of "$D/fuse-stats.txt" bytes_synced) discarded $(stat_of "$D/fuse-stats.txt" bytes_discarded) refused w/s $(stat_of "$D/fuse-stats.txt" refused_writes)/$(stat_of "$D/fuse-stats.txt" refused_syncs), unmounted $unmounted"
+	line="boot $k: $((SECONDS - tb)) s, QEMU rc $rc, fuse: syncs ${syncs:-?} written $(stat_of "$D/fuse-stats.txt" bytes_written) synced $(stat_of "$D/fuse-stats.txt" bytes_synced) discarded at the cut $(stat_of "$D/fuse-stats.txt" bytes_discarded), refused after it $(stat_of "$D/fuse-stats.txt" refused_writes) writes ($(stat_of "$D/fuse-stats.txt" bytes_refused) bytes) $(stat_of "$D/fuse-stats.txt" refused_syncs) syncs, unmounted $unmounted"
 
 	# kernel reports (a cut boot has no final dmesg dump: its serial log is
 	# searched as far as it got)

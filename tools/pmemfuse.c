@@ -90,7 +90,8 @@ struct pfs {
 	uint64_t reads, bytes_read;
 	uint64_t syncs, bytes_synced;
 	uint64_t refused_writes, refused_reads, refused_syncs;
-	uint64_t bytes_discarded;
+	uint64_t bytes_refused;		/* written after the cut */
+	uint64_t bytes_discarded;	/* dirty in the daemon at the cut */
 	uint64_t opens;
 	long cut_pid;
 	int cut_kill_errno;
@@ -183,6 +184,7 @@ static int format_stats(char *buf, size_t n)
 		"cut_after_s %.3f\n"
 		"bytes_discarded %" PRIu64 "\n"
 		"refused_writes %" PRIu64 "\n"
+		"bytes_refused %" PRIu64 "\n"
 		"refused_reads %" PRIu64 "\n"
 		"refused_syncs %" PRIu64 "\n",
 		P.size, P.opens, P.writes, P.bytes_written, P.reads,
@@ -190,7 +192,8 @@ static int format_stats(char *buf, size_t n)
 		P.cut, P.cut_pid, P.cut_kill_errno,
 		P.cut ? (P.t_cut.tv_sec - P.t_start.tv_sec) +
 			(P.t_cut.tv_nsec - P.t_start.tv_nsec) / 1e9 : 0.0,
-		P.bytes_discarded, P.refused_writes, P.refused_reads,
+		P.bytes_discarded, P.refused_writes, P.bytes_refused,
+		P.refused_reads,
 		P.refused_syncs);
 }
 
@@ -374,6 +377,7 @@ static int pfs_write(const char *path, const char *buf, size_t n, off_t off,
 		return -EINVAL;
 	if (P.cut) {
 		P.refused_writes++;
+		P.bytes_refused += n;
 		return -EIO;
 	}
 	if (off < 0 || (uint64_t)off + n > P.size)
@@ -490,8 +494,8 @@ static int copy_image(int from, int to, uint64_t size)
 		if (hole < 0)
 			return -errno;
 		while (data < hole) {
-			size_t n = hole - data > (off_t)COPY_MAX ?
-				   COPY_MAX : hole - data;
+			uint64_t left = hole - data;
+			size_t n = left > COPY_MAX ? COPY_MAX : left;
 
 			err = pread_all(from, P.copybuf, n, data);
 			if (!err)
