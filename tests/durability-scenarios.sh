@@ -33,8 +33,10 @@
 # DUR_DELAY_SPAN_MS (cut DELAY after both writer sets started, default
 # 500 / 2500), DURWRITER, PMEMFUSE (default: $CACHE/tools, else tools/).
 #
+# Before the boots the file system's model is checked on its own (result
+# -fuse-model, see fuse_model).
 # Prints RESULT lines (durability-raw, -ext4, -fsck, [-ack-early],
-# -dmesg-clean; durability-intree-* with --intree), a CUT line per cut and
+# -fuse-model, -dmesg-clean; durability-intree-* with --intree), a CUT line per cut and
 # a DURABILITY summary line; exit 0 iff all results PASS.  A cut boot ends
 # with QEMU killed, which scripts/vm.sh reports as rc 124 ("TIMEOUT"): that
 # is the cut, not a timeout (TIMEOUT is enforced here as well).
@@ -150,6 +152,55 @@ fuse_stop() { # fuse_stop: unmount; the daemon writes its stats and exits
 }
 
 stat_of() { awk -v k="$2" '$1 == k {print $2; exit}' "$1" 2>/dev/null; }
+
+# fuse_model: the file system itself, before any boot: through a shared
+# mapping as QEMU uses it, a page written and fsynced is durable; a page
+# written back to the daemon but not fsynced, and a page still dirty in the
+# host page cache, are not; after the cut a write and an fsync fail and
+# nothing reaches the durable image; the process named in the cut is killed
+fuse_model() {
+	local d=$OUT/fuse-model out got
+	mkdir -p "$d"
+	fuse_start "$d"
+	out=$(python3 - "$MNT/pmem.img" "$MNT/ctl" 2>&1 <<'EOF'
+import errno, mmap, os, signal, sys, time
+img, ctl = sys.argv[1], sys.argv[2]
+fd = os.open(img, os.O_RDWR)
+m = mmap.mmap(fd, 1 << 20, mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE)
+m[0:8] = b"SYNCED01"
+os.fsync(fd)                    # what QEMU's flush handler does
+m[4096:4104] = b"WRITTEN1"
+os.sync()                       # written back to the daemon, no fsync
+m[8192:8200] = b"DIRTYPC1"      # dirty in the host page cache only
+child = os.fork()
+if child == 0:
+    time.sleep(60)
+    os._exit(0)
+with open(ctl, "w") as c:
+    c.write("cut %d" % child)
+_, st = os.waitpid(child, 0)
+print("child", "SIGKILL" if os.WIFSIGNALED(st) and os.WTERMSIG(st) == signal.SIGKILL else "alive")
+for what, op in (("fsync", lambda: os.fsync(fd)),
+                 ("write", lambda: os.pwrite(fd, b"AFTERCUT", 12288))):
+    try:
+        op()
+        print(what, "succeeded")
+    except OSError as e:
+        print(what, errno.errorcode.get(e.errno, e.errno))
+EOF
+)
+	fuse_stop || true
+	got=$(for o in 0 4096 8192 12288; do dd if="$d/durable.img" bs=1 skip=$o count=8 status=none | tr -d '\0'; echo -n "|"; done)
+	echo "fuse model: $(echo $out) durable: $got syncs $(stat_of "$d/fuse-stats.txt" syncs) written $(stat_of "$d/fuse-stats.txt" bytes_written)"
+	if [ "$got" = "SYNCED01||||" ] && [ "$(echo $out)" = "child SIGKILL fsync EIO write EIO" ] &&
+		[ "$(stat_of "$d/fuse-stats.txt" syncs)" = 1 ]; then
+		MODEL="PASS fsynced page durable; written-back-unsynced, page-cache-dirty and after-cut writes not; fsync/write after the cut EIO; cut process SIGKILLed"
+	else
+		MODEL="FAIL durable image has '$got' at 0/4096/8192/12288 (want SYNCED01 only), after the cut: $(echo $out | cut -c1-120)"
+	fi
+	rm -f "$d/durable.img" "$d/volatile.img"
+}
+fuse_model
 
 # --- the boots ---------------------------------------------------------------
 RANDOM=$SEED
@@ -337,6 +388,7 @@ if [ "$BROKEN" -gt 0 ]; then
 		emit "$NAME-ack-early FAIL oracle did not catch ack_early: $(join "${br_bad[@]}")"
 	fi
 fi
+emit "$NAME-fuse-model $MODEL"
 if [ ${#bad_dmesg[@]} -gt 0 ]; then
 	emit "$NAME-dmesg-clean FAIL $(join "${bad_dmesg[@]}")"
 else
