@@ -101,8 +101,12 @@ for id in $KIDS; do
 	# fraction of a KASAN boot
 	broken=0
 	[ "$kind" = stock ] && broken=1
+	# test kernels: the last check boot (no writers) on the stock kernel
+	# of the same version
+	verify=()
+	[ "$kind" = test ] && verify=(--verify-kernel "stock-${id#test-}")
 	step "$id" durability "$TOP/tests/durability-scenarios.sh" "$id" --ours "$mods" \
-		"$RUN/$id/durability" --cuts 3 --ack-early-cuts $broken
+		"$RUN/$id/durability" --cuts 3 --ack-early-cuts $broken "${verify[@]}"
 	if [ "$kind" = stock ] && [[ " $DUR_INTREE_KERNELS " == *" $id "* ]]; then
 		step "$id" durability-intree "$TOP/tests/durability-scenarios.sh" "$id" --intree \
 			"$RUN/$id/durability-intree" --cuts 3
