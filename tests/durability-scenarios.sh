@@ -93,7 +93,8 @@ tool() { # tool NAME ENVVAR: the built helper
 DURWRITER=$(tool durwriter DURWRITER)
 PMEMFUSE=$(tool pmemfuse PMEMFUSE)
 command -v fusermount3 >/dev/null || die "fusermount3 missing (package fuse3, scripts/deps.sh)"
-[ -c /dev/fuse ] || die "/dev/fuse missing"
+[ -c /dev/fuse ] || modprobe fuse 2>/dev/null || true
+[ -c /dev/fuse ] || die "/dev/fuse missing (modprobe fuse)"
 T0=$SECONDS
 
 say "durability: kernel $ID, driver $DRIVER, $CUTS cuts + $BROKEN ack_early cuts, seed $SEED, output in $OUT"
