@@ -255,44 +255,59 @@ for ((k = 1; k <= NBOOTS; k++)); do
 		cp --sparse=always "$OUT/boot$p/chk.img" "$D/nvme1.img"
 		append="$append dur_chk_run=${RUNID[$p]} dur_chk_fs=${NFS[$p]} dur_chk_acked=$(cat "$OUT/boot$p/fs-acked.txt")"
 	fi
-	fuse_start "$D"
-	: >"$D/ack.log"
-	QPIDFILE=$D/qemu.pid
-	say "boot $k/$NBOOTS: ${append:-verify only}"
-	kernel=$WRITE_VMLINUZ initrd=$OUT/initramfs.cpio.gz
-	[ $writes = 0 ] && kernel=$VERIFY_VMLINUZ initrd=$VERIFY_INITRD
-	"$TOP/scripts/vm.sh" --kernel "$kernel" --initrd "$initrd" \
-		--log "$D/serial.log" --rundir "$D" --pmem-img "$MNT/pmem.img" --pmem-size $PMEM_SIZE \
-		--append "$append" --timeout "$TIMEOUT" \
-		-- -chardev "file,id=ack,path=$D/ack.log" -serial chardev:ack -pidfile "$QPIDFILE" \
-		>"$D/vm.log" 2>&1 &
-	VMPID=$!
-	cut=no started=no
-	if [ $writes = 1 ]; then
-		# both writer sets have a first acknowledged record (so neither
-		# check can be empty), then the random delay, then the cut
-		until grep -aq '^A r ' "$D/ack.log" && grep -aq '^A f ' "$D/ack.log"; do
-			kill -0 "$VMPID" 2>/dev/null || break
-			[ $((SECONDS - tb)) -lt "$TIMEOUT" ] || break
-			sleep 0.1
-		done
-		if grep -aq '^A r ' "$D/ack.log" && grep -aq '^A f ' "$D/ack.log"; then
-			started=yes
-			sleep "$(awk -v ms="$delay_ms" 'BEGIN {printf "%.3f", ms / 1000}')"
-			if kill -0 "$VMPID" 2>/dev/null && echo "cut $(cat "$QPIDFILE")" >"$MNT/ctl"; then
-				cut=yes
+	# one more try when the kernel died before the scenario started and
+	# before any virtio-pmem driver line (under TCG on a loaded host:
+	# "IO-APIC + timer doesn't work!" panics at 0.07 s); the first
+	# attempt's log is kept as serial.try1.log and named in the CUT line
+	retried=''
+	for try in 1 2; do
+		fuse_start "$D"
+		: >"$D/ack.log"
+		QPIDFILE=$D/qemu.pid
+		say "boot $k/$NBOOTS: ${append:-verify only}"
+		kernel=$WRITE_VMLINUZ initrd=$OUT/initramfs.cpio.gz
+		[ $writes = 0 ] && kernel=$VERIFY_VMLINUZ initrd=$VERIFY_INITRD
+		"$TOP/scripts/vm.sh" --kernel "$kernel" --initrd "$initrd" \
+			--log "$D/serial.log" --rundir "$D" --pmem-img "$MNT/pmem.img" --pmem-size $PMEM_SIZE \
+			--append "$append" --timeout "$TIMEOUT" \
+			-- -chardev "file,id=ack,path=$D/ack.log" -serial chardev:ack -pidfile "$QPIDFILE" \
+			>"$D/vm.log" 2>&1 &
+		VMPID=$!
+		cut=no started=no
+		if [ $writes = 1 ]; then
+			# both writer sets have a first acknowledged record (so neither
+			# check can be empty), then the random delay, then the cut
+			until grep -aq '^A r ' "$D/ack.log" && grep -aq '^A f ' "$D/ack.log"; do
+				kill -0 "$VMPID" 2>/dev/null || break
+				[ $((SECONDS - tb)) -lt "$TIMEOUT" ] || break
+				sleep 0.1
+			done
+			if grep -aq '^A r ' "$D/ack.log" && grep -aq '^A f ' "$D/ack.log"; then
+				started=yes
+				sleep "$(awk -v ms="$delay_ms" 'BEGIN {printf "%.3f", ms / 1000}')"
+				if kill -0 "$VMPID" 2>/dev/null && echo "cut $(cat "$QPIDFILE")" >"$MNT/ctl"; then
+					cut=yes
+				fi
 			fi
 		fi
-	fi
-	rc=0
-	wait "$VMPID" || rc=$?
-	VMPID=''
-	unmounted=yes
-	fuse_stop || unmounted=no
-	tr -d '\r' <"$D/serial.log" >"$D/serial.clean.log"
+		rc=0
+		wait "$VMPID" || rc=$?
+		VMPID=''
+		unmounted=yes
+		fuse_stop || unmounted=no
+		tr -d '\r' <"$D/serial.log" >"$D/serial.clean.log"
+		grep -aq 'INIT: SCENARIO-START' "$D/serial.clean.log" && break
+		[ $try = 2 ] && break
+		# a crash in (or after) the virtio-pmem driver's probe is not retried
+		grep -aqE 'nd_virtio|virtio_pmem' "$D/serial.clean.log" && break
+		retried=" (retried: first boot never reached the scenario: $(grep -a -m1 -E "$KERNEL_REPORT_RE" "$D/serial.clean.log" | cut -c1-100 || true))"
+		mv "$D/serial.clean.log" "$D/serial.try1.log"
+		say "boot $k: never reached the scenario, booting once more"
+		tb=$SECONDS
+	done
 	syncs=$(stat_of "$D/fuse-stats.txt" syncs)
 	tot_syncs=$((tot_syncs + ${syncs:-0}))
-	line="boot $k: $((SECONDS - tb)) s, QEMU rc $rc, fuse: syncs ${syncs:-?} written $(stat_of "$D/fuse-stats.txt" bytes_written) synced $(stat_of "$D/fuse-stats.txt" bytes_synced) discarded at the cut $(stat_of "$D/fuse-stats.txt" bytes_discarded), refused after it $(stat_of "$D/fuse-stats.txt" refused_writes) writes ($(stat_of "$D/fuse-stats.txt" bytes_refused) bytes) $(stat_of "$D/fuse-stats.txt" refused_syncs) syncs, unmounted $unmounted"
+	line="boot $k: $((SECONDS - tb)) s$retried, QEMU rc $rc, fuse: syncs ${syncs:-?} written $(stat_of "$D/fuse-stats.txt" bytes_written) synced $(stat_of "$D/fuse-stats.txt" bytes_synced) discarded at the cut $(stat_of "$D/fuse-stats.txt" bytes_discarded), refused after it $(stat_of "$D/fuse-stats.txt" refused_writes) writes ($(stat_of "$D/fuse-stats.txt" bytes_refused) bytes) $(stat_of "$D/fuse-stats.txt" refused_syncs) syncs, unmounted $unmounted"
 
 	# kernel reports (a cut boot has no final dmesg dump: its serial log is
 	# searched as far as it got)
@@ -309,7 +324,7 @@ for ((k = 1; k <= NBOOTS; k++)); do
 		nacked=$(tr ',' '\n' <"$OUT/boot$p/fs-acked.txt" | awk '{s += $1 + 1} END {print s + 0}')
 		why=
 		grep -aq 'DURCHK mounted' "$D/serial.clean.log" ||
-			why="not mounted: $(grep -ao 'DURCHK mount-failed.*' "$D/serial.clean.log" | head -n1 | cut -c1-120)"
+			why="not mounted: $(grep -ao 'DURCHK mount-failed.*' "$D/serial.clean.log" | head -n1 | cut -c1-120 || true)"
 		[ -z "$why" ] && [ -z "$fsc" ] && why="no check result from boot $k"
 		[ -z "$why" ] && [ "$fsc" != "$nacked" ] && why="guest checked $fsc records, the host has $nacked acknowledged"
 		[ -z "$why" ] && [ "$fsc" = 0 ] && why="no ext4 record acknowledged before the cut"
@@ -346,7 +361,7 @@ for ((k = 1; k <= NBOOTS; k++)); do
 		rcx=$(awk '{print $4}' <<<"$rc_line")
 		rl=$(awk '{print $6}' <<<"$rc_line")
 		why=
-		[ "$started" = yes ] || why="writers never started ($(grep -ao 'RESULT dur-setup FAIL.*' "$D/serial.clean.log" | head -n1 | cut -c1-120))"
+		[ "$started" = yes ] || why="writers never started (QEMU rc $rc; $(grep -ao 'RESULT dur-setup FAIL.*' "$D/serial.clean.log" | head -n1 | cut -c1-120 || true))"
 		[ -z "$why" ] && [ "$cut" = no ] && why="no power cut (guest gone before the delay ran out)"
 		[ -z "$why" ] && [ "$(stat_of "$D/fuse-stats.txt" cut)" != 1 ] && why="pmemfuse saw no cut"
 		[ -z "$why" ] && [ -z "$rcx" ] && why="raw check failed: $(head -n1 "$D/raw-check.txt")"
@@ -361,7 +376,7 @@ for ((k = 1; k <= NBOOTS; k++)); do
 			tot_raw_checked=$((tot_raw_checked + ${rcx:-0}))
 			tot_raw_lost=$((tot_raw_lost + ${rl:-0}))
 			[ -n "$why" ] && bad_raw+=("$what: $why")
-			[ "${rl:-0}" != 0 ] && bad_raw+=("$what: $rl of $rcx acknowledged records lost ($(grep -m1 '^LOST' "$D/raw-check.txt"))")
+			[ "${rl:-0}" != 0 ] && bad_raw+=("$what: $rl of $rcx acknowledged records lost ($(grep -m1 '^LOST' "$D/raw-check.txt" || true))")
 		fi
 		echo "CUT $k raw: checked ${rcx:-?} lost ${rl:-?}${why:+ ($why)}; $line" | tee -a "$OUT/cuts.txt"
 		# ext4: the durable file system goes to the next boot
