@@ -49,7 +49,7 @@ MODS=$("$TOP/scripts/build.sh" "$KERNEL_ID") || die "building our modules for $K
 say "durability bench: $KERNEL_ID, $CUTS cuts per driver ($DRIVERS), $BROKEN ack_early cuts, seed $SEED"
 {
 	echo "durability bench $TS: kernel $KERNEL_ID, $CUTS cuts per driver, seed $SEED,"
-	echo "cut $DUR_DELAY_MIN_MS..$((DUR_DELAY_MIN_MS + DUR_DELAY_SPAN_MS)) ms after the writers started"
+	echo "cut $DUR_DELAY_MIN_MS..$((DUR_DELAY_MIN_MS + DUR_DELAY_SPAN_MS)) ms after both writer sets acknowledged a first record"
 } >"$REPORT"
 rc=0
 for d in $DRIVERS; do
