@@ -35,7 +35,7 @@ COUNT=${DEMO_COUNT:-100}
 HOLD_S=${DEMO_HOLD:-4}
 VMEM_BIG=$((2 << 30))
 VMEM_SMALL=$((512 << 20))
-BOOT_TIMEOUT=400
+BOOT_TIMEOUT=600
 T0=$(date +%s.%N)
 elapsed() { awk -v a="${1:-$T0}" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f", b - a}'; }
 step() { say "[$(elapsed)s] $*"; }
@@ -255,7 +255,7 @@ boot() {
 	done
 	step "$name: guest ran ${BOOT_WALL[$name]} s, QEMU CPU ${BOOT_CPU[$name]} s (user+sys)"
 	if [ $rc -ne 0 ]; then
-		problem "$name: QEMU exited with status $rc ($([ $rc = 124 ] && echo "timeout ${BOOT_TIMEOUT}s, "))serial log $d/serial.log"
+		problem "$name: QEMU exited with status $rc$([ $rc = 124 ] && echo " (killed after ${BOOT_TIMEOUT} s)"); serial log $d/serial.log"
 	fi
 	if ! grep -aq "^DEMO-DONE " "$d/serial.txt"; then
 		problem "$name: the guest did not finish its part (serial log $d/serial.log)"
@@ -336,7 +336,7 @@ RATIO=
 PNG=$RUN/pmem-ratio.png
 if [ -n "$RATIO" ] && command -v gnuplot >/dev/null; then
 	gnuplot >"$RUN/gnuplot.log" 2>&1 <<EOF || { warn "gnuplot failed ($RUN/gnuplot.log)"; PNG=; }
-set terminal pngcairo size 640,300 font 'sans,9'
+set terminal pngcairo size 640,300 font 'sans,9' noenhanced
 set output '$PNG'
 set multiplot layout 1,2 title 'virtio-pmem, $THREADS writers O_DIRECT + fdatasync, $ID: ours = ${RATIO}x in-tree'
 set style fill solid 0.8 border -1
@@ -345,6 +345,7 @@ set grid ytics
 unset key
 set xrange [-0.6:1.6]
 set yrange [0:*]
+set offsets 0, 0, graph 0.15, 0
 set xtics ('in-tree' 0, 'ours' 1)
 set title 'fdatasync/s (higher is better)'
 plot '-' using 1:2:3 with boxes lc variable, '' using 1:2:(sprintf('%.0f', \$2)) with labels offset 0,0.7
@@ -354,7 +355,7 @@ e
 0 $I_SPS
 1 $O_SPS
 e
-set title 'host flush requests per fdatasync (lower is better)'
+set title 'host flushes per fdatasync (lower is better)'
 plot '-' using 1:2:3 with boxes lc variable, '' using 1:2:(sprintf('%.3f', \$2)) with labels offset 0,0.7
 0 $I_PER 1
 1 $O_PER 3
@@ -407,7 +408,7 @@ REPORT=$RUN/report.md
 	lines vmem ours
 	lines vmem intree
 	if [ -n "$I_BLK$O_BLK" ]; then
-		echo "- seconds from the holder's exit to convergence: in-tree ${I_BLK:-(not within 90 s)}, ours ${O_BLK:-(not within 150 s)} (retry after a blocked unplug: in-tree 50 s doubling to 300 s, ours 0.5 s doubling to 8 s; both at once when memory goes offline)"
+		echo "- seconds from the holder's exit to convergence: in-tree ${I_BLK:-(not within 90 s)}, ours ${O_BLK:-(not within 150 s)} (a ${HOLD_S} s block of 512 MiB; retry after a blocked unplug: in-tree 50 s doubling to 300 s, ours 0.5 s doubling to 8 s, both at once when memory goes offline; \`make bench BENCH=vmem\` blocks 2 GiB for 15 s, 3 rounds)"
 	fi
 	echo
 	if [ -n "$P2P_ID" ]; then

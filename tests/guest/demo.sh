@@ -152,12 +152,12 @@ vmem_start() {
 	report vmem "${bound##*/} bound to virtio_mem $(cat /sys/module/virtio_mem/version 2>/dev/null) (ours): region $(mib "$MAXSZ") MiB at $(printf 0x%x "$ADDR"), device block $(mib "$BLOCK") MiB, mode $(cat "$(vmem_sysfs_dir)/mode" 2>/dev/null); boot MemTotal $((BASE_KB / 1024)) MiB, QMP size $(mib "$(kv size)") MiB"
 }
 
-# blocked: from SMALL, a process takes all but ~300 MiB of the available
+# blocked: from SMALL, a process takes all but ~400 MiB of the available
 # memory, the host asks for 0; HOLD_S seconds later the process exits
 blocked() {
 	local avail hog pid at t0 fill
 	avail=$(awk '$1 == "MemAvailable:" {print $2}' /proc/meminfo)
-	hog=$((avail / 1024 - 300))
+	hog=$((avail / 1024 - 400))
 	t0=$(cut -d' ' -f1 /proc/uptime)
 	vmemhold --mb "$hog" --sparse --region "$ADDR:$MAXSZ" >/tmp/hog.out 2>&1 &
 	pid=$!
