@@ -110,6 +110,8 @@ MODS=$(ours_for "$ID") || exit 1
 P2P_ID='' P2P_NOTE=''
 if has_p2pdma "$KDIR"; then
 	P2P_ID=$ID
+elif [ $SHELL_ONLY = 1 ]; then
+	P2P_NOTE="$ID: no CONFIG_PCI_P2PDMA"
 else
 	P2P_NOTE="$ID: no CONFIG_PCI_P2PDMA"
 	for id in $("$TOP/scripts/kernels.sh" list); do
@@ -150,7 +152,7 @@ if [ $SHELL_ONLY = 1 ]; then
     virtio-mem   0 plugged; resize from the host, in another terminal:
                      make vm-resize SIZE=2G      (scripts/vm-resize.sh, QMP $RUN/qmp.sock)
                  guest: /sys/bus/virtio/devices/virtio*/virtio_mem/, MemTotal in /proc/meminfo
-    p2pmem_pci   $(if [ "$P2P_ID" = "$ID" ]; then echo "/dev/p2pmem*, /sys/class/p2pmem_guestmem/p2pmem*/ (3 NVMe CMBs); p2pcopy in /bin"; else echo "not on $ID (no CONFIG_PCI_P2PDMA)${P2P_ID:+: make vm KERNEL=$P2P_ID}"; fi)
+    p2pmem_pci   $(if [ "$P2P_ID" = "$ID" ]; then echo "/dev/p2pmem*, /sys/class/p2pmem_guestmem/p2pmem*/ (3 NVMe CMBs); p2pcopy in /bin"; else echo "not on $ID (no CONFIG_PCI_P2PDMA; sid's kernel has it: make vm KERNEL=stock-7.2)"; fi)
     tools        pmemtool, vmemhold, p2pcopy; leave with 'poweroff -f'
 
 EOF
