@@ -40,6 +40,13 @@ T0=$(date +%s.%N)
 elapsed() { awk -v a="${1:-$T0}" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f", b - a}'; }
 step() { say "[$(elapsed)s] $*"; }
 
+# the kind from matrix.conf first: "env" of a test kernel would build it
+kind=$(grep -v '^#' "$TOP/scripts/matrix.conf" | awk -v id="$ID" '$1 == id {print $2}')
+if [ "$kind" != stock ]; then
+	what="not in scripts/matrix.conf"
+	[ -z "$kind" ] || what="a '$kind' kernel"
+	die "make demo and make vm run stock Debian kernels only; '$ID' is $what (stock: $(grep -v '^#' "$TOP/scripts/matrix.conf" | awk '$2 == "stock" {printf "%s%s", n++ ? " " : "", $1}'))"
+fi
 if [ $SHELL_ONLY = 1 ]; then
 	RUN=$TOP/results/vm
 	rm -rf "$RUN"
@@ -101,7 +108,6 @@ has_p2pdma() { grep -q '^CONFIG_PCI_P2PDMA=y' "$1/.config" 2>/dev/null; }
 
 step "kernel $ID (scripts/kernels.sh: the stock Debian image, downloaded and unpacked into $CACHE the first time)"
 kenv "$ID"
-[ "$K_KIND" = stock ] || die "make demo runs stock Debian kernels only; $ID is a '$K_KIND' kernel (KERNEL=stock-6.1|stock-6.12|stock-7.2)"
 KVER=$K_KVER VMLINUZ=$K_VMLINUZ KDIR=$K_KDIR
 step "our modules for $ID"
 MODS=$(ours_for "$ID") || exit 1
@@ -123,7 +129,7 @@ else
 			P2P_ID=$id
 			break
 		fi
-		P2P_NOTE="$P2P_NOTE, $id: none"
+		P2P_NOTE="$P2P_NOTE, $id: neither"
 	done
 fi
 if [ -n "$P2P_ID" ]; then
