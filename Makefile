@@ -6,8 +6,10 @@
 #   make clean
 #   make check [KERNELS="stock-6.12 ..."]   whole test suite (README.md)
 #   make lint  [KERNELS=...]                checkpatch --strict, sparse C=2, W=1
-#   make demo  [KERNEL=stock-6.12]          guided pmem tour in a QEMU guest
+#   make demo  [KERNEL=stock-6.12]          the three drivers beside the in-tree
+#                                           ones on stock kernels, results/demo-*/
 #   make vm    [KERNEL=stock-6.12]          interactive guest shell
+#   make vm-resize SIZE=2G                  resize the vm's virtio-mem over QMP
 #   make deb   [DEB_VERSION=V]          dist/guestmem-dkms_<V>_all.deb (DKMS)
 #   make bench [BENCH=all|pmem|vmem|p2pmem|durability]  ours vs in-tree / alternatives,
 #                                           results/ + PNG (all: every one; durability:
@@ -58,6 +60,10 @@ demo:
 vm:
 	scripts/demo.sh --shell $(KERNEL)
 
+vm-resize:
+	@[ -n "$(SIZE)" ] || { echo "usage: make vm-resize SIZE=2G (the virtio-mem size of the running make vm)" >&2; exit 2; }
+	scripts/vm-resize.sh $(SIZE)
+
 bench:
 	@case "$(BENCH)" in all|pmem|vmem|p2pmem|durability) ;; *) echo "BENCH must be all, pmem, vmem, p2pmem or durability" >&2; exit 2 ;; esac
 	@rc=0; \
@@ -67,4 +73,4 @@ bench:
 	if [ "$(BENCH)" = all ] || [ "$(BENCH)" = durability ]; then scripts/bench-durability.sh || rc=1; fi; \
 	exit $$rc
 
-.PHONY: all modules install clean deb check lint demo vm bench FORCE
+.PHONY: all modules install clean deb check lint demo vm vm-resize bench FORCE

@@ -4,6 +4,7 @@
 #
 #   kernels.sh list               ids of the matrix (scripts/matrix.conf)
 #   kernels.sh env ID             provision ID, print KIND KVER KDIR VMLINUZ MODROOT
+#                                 (stock: reused from $CACHE/kenv for a day)
 #   kernels.sh ready ID           the same, failing instead of building
 #   kernels.sh source [PKG [SUITE]]  path of an unpacked linux-source
 #                                 (default: the newest of the matrix)
@@ -232,13 +233,40 @@ newest_source() {
 	unpack_source "$1"
 }
 
+# A stock kernel's environment as resolved last time, from
+# $CACHE/kenv/ID: resolving it again costs five apt-cache runs (~5 s, 25 s
+# on a loaded machine), for every script that asks.  Reused while the file
+# is younger than a day (apt_suite refreshes a private index daily), newer
+# than the suite's apt index, made from the same matrix.conf line, and its
+# kernel and build tree are still there; anything else resolves again.
+KENV_DIR=$CACHE/kenv
+cached_env() {
+	local f=$KENV_DIR/$1 line suite lists
+	line=$(matrix_line "$1")
+	[ -f "$f" ] && [ -n "$(find "$f" -mmin -1440)" ] || return 1
+	[ "$(head -n1 "$f")" = "# $line" ] || return 1
+	suite=$(echo "$line" | awk '{print $3}')
+	lists=/var/lib/apt/lists
+	[ "$suite" = system ] || lists=$CACHE/apt/$suite/lists
+	[ -z "$(find "$lists" -maxdepth 1 -name '*Packages*' -newer "$f" 2>/dev/null)" ] || return 1
+	(. "$f" && [ "$KIND" = stock ] && [ -f "$VMLINUZ" ] && [ -f "$KDIR/Makefile" ]) || return 1
+	tail -n +2 "$f"
+}
+
 case "$1" in
 list) list_ids ;;
 env)
 	[ -n "$2" ] || die "usage: $0 env ID"
+	cached_env "$2" && exit 0
 	provision "$2"
-	printf 'KIND=%q\nKVER=%q\nKDIR=%q\nVMLINUZ=%q\nMODROOT=%q\n' \
-		"$KIND" "$KVER" "$KDIR" "$VMLINUZ" "$MODROOT"
+	out=$(printf 'KIND=%q\nKVER=%q\nKDIR=%q\nVMLINUZ=%q\nMODROOT=%q\n' \
+		"$KIND" "$KVER" "$KDIR" "$VMLINUZ" "$MODROOT")
+	if [ "$KIND" = stock ]; then
+		mkdir -p "$KENV_DIR"
+		printf '# %s\n%s\n' "$(matrix_line "$2")" "$out" >"$KENV_DIR/$2.tmp.$$" &&
+			mv "$KENV_DIR/$2.tmp.$$" "$KENV_DIR/$2"
+	fi
+	echo "$out"
 	;;
 ready)
 	# kernels.sh ready ID: env, but never start a test-kernel build

@@ -20,6 +20,9 @@ reply per line:
   QUERY                 -> INFO size=S req=R COUNTS
   IDLE SEC              -> IDLE size0=S size1=S DELTAS (counts during SEC s)
   MARK NAME             -> OK                 (starts the mark= timer)
+  EVENTS NAME...        -> EVENTS NAME=N...   lines of trace event NAME in the
+                           trace log since boot (any event it holds, e.g.
+                           virtio_pmem_flush_request when traced too)
 
 COUNTS are the QEMU trace event totals since boot: plug=, unplug=,
 unplug_all=, state= (requests), plug_blocks=, unplug_blocks= (device blocks
@@ -50,6 +53,8 @@ KEYS = ("plug", "unplug", "unplug_all", "state", "plug_blocks",
 EVENT_RE = re.compile(r"(virtio_mem_[a-z_]+)\s*(.*)")
 NB_RE = re.compile(r"nb_blocks=(\d+)")
 TYPE_RE = re.compile(r"type=(\d+)")
+# an event line: "NAME args" or, with a pid/timestamp prefix, "PID@T:NAME args"
+NAME_RE = re.compile(r"^(?:\d+@[\d.]+:)?([a-z0-9_]+)")
 
 
 class Trace:
@@ -60,6 +65,7 @@ class Trace:
         self.off = 0
         self.partial = ""
         self.counts = dict.fromkeys(KEYS, 0)
+        self.events = {}
 
     def update(self):
         try:
@@ -73,6 +79,9 @@ class Trace:
         lines = data.split("\n")
         self.partial = lines.pop()
         for line in lines:
+            n = NAME_RE.match(line)
+            if n:
+                self.events[n.group(1)] = self.events.get(n.group(1), 0) + 1
             m = EVENT_RE.search(line)
             if not m:
                 continue
@@ -172,6 +181,10 @@ class Host:
             return "IDLE size0=%d size1=%d %s" % (
                 d0["size"], d1["size"],
                 " ".join("%s=%d" % (k, c1[k] - c0[k]) for k in KEYS))
+        if cmd == "EVENTS" and len(words) >= 2:
+            self.trace.update()
+            return "EVENTS " + " ".join(
+                "%s=%d" % (w, self.trace.events.get(w, 0)) for w in words[1:])
         if cmd == "MARK":
             self.last_mark = time.monotonic()
             return "OK"

@@ -186,3 +186,61 @@ vmem_sysfs_dir() {
 	done
 	return 0
 }
+
+# --- p2pmem_pci: the lab's three NVMe controllers and their exports --------
+# (tests/guest/p2pmem.sh and p2pbench.sh still carry their own copies)
+P2P_CLASS=/sys/class/p2pmem_guestmem
+
+# nvme_bdf SERIAL: PCI address of the nvme-bound controller with SERIAL
+nvme_bdf() {
+	local c
+	for c in /sys/class/nvme/nvme*; do
+		[ "$(tr -d ' ' <"$c/serial" 2>/dev/null)" = "$1" ] || continue
+		basename "$(readlink -f "$c/device")"
+		return 0
+	done
+	return 1
+}
+
+# nvme_ns BDF: /dev/nvmeXnY of the nvme-bound controller at BDF
+nvme_ns() {
+	local n
+	for n in /sys/bus/pci/devices/"$1"/nvme/nvme*/nvme*n*; do
+		[ -e "$n" ] && { echo "/dev/${n##*/}"; return 0; }
+	done
+	return 1
+}
+
+# p2pmem_dev BDF: the /dev/p2pmemN exported for the provider at BDF
+p2pmem_dev() {
+	local c
+	for c in "$P2P_CLASS"/p2pmem*; do
+		[ "$(cat "$c/provider" 2>/dev/null)" = "$1" ] && { echo "/dev/${c##*/}"; return 0; }
+	done
+	return 1
+}
+p2pmem_exported() { p2pmem_dev "$1" >/dev/null; }
+p2pmem_gone() { ! p2pmem_dev "$1" >/dev/null; }
+
+# write_timed FILE VALUE SECONDS: the write in the background; 0 if it
+# completed in time, 1 if it failed (error in /tmp/write.err), 2 if it is
+# still blocked after SECONDS (a hang)
+write_timed() {
+	local pid n=$(($3 * 10))
+	( echo "$2" >"$1" ) 2>/tmp/write.err &
+	pid=$!
+	while [ $n -gt 0 ] && kill -0 $pid 2>/dev/null; do
+		sleep 0.1
+		n=$((n - 1))
+	done
+	kill -0 $pid 2>/dev/null && return 2
+	wait $pid
+}
+
+# --- make demo: the lines scripts/demo.sh builds its report from ------------
+#   DEMO <part> <text>       one line of the human report, in order
+#   DATA <key> <value>...    a number the host tabulates
+#   PROBLEM <part> <text>    something did not work (make demo fails)
+report() { local p=$1; shift; echo "DEMO $p $*"; }
+datum() { echo "DATA $*"; }
+problem() { local p=$1; shift; echo "PROBLEM $p $*"; echo "DEMO $p PROBLEM: $*"; }
