@@ -235,18 +235,22 @@ guest_results() {
 
 # expect_guest_results GUEST OUT NAME...: the result of each expected NAME
 # from the file GUEST, "NAME FAIL no result from the guest" when it has
-# none, then GUEST's further results (kmemleak, unexpected ones); all
-# appended to OUT and printed
+# none, then GUEST's further results (kmemleak, unexpected ones); a name
+# the guest reported more than once is one FAIL (a second result must not
+# hide behind the first); all appended to OUT and printed
 expect_guest_results() {
 	local guest=$1 out=$2 s line
 	shift 2
-	for s in "$@"; do
-		line=$(grep -m1 "^RESULT $s " "$guest" || true)
-		if [ -n "$line" ]; then
-			echo "$line"
-		else
-			echo "RESULT $s FAIL no result from the guest"
-		fi
-	done | tee -a "$out"
-	grep -v -E "^RESULT ($(echo "$@" | tr ' ' '|')) " "$guest" | tee -a "$out" || true
+	{
+		for s in "$@"; do
+			grep "^RESULT $s " "$guest" || echo "RESULT $s FAIL no result from the guest"
+		done
+		grep -v -E "^RESULT ($(echo "$@" | tr ' ' '|')) " "$guest" || true
+	} | awk '{ n[$2]++; st[$2] = st[$2] (n[$2] > 1 ? "," : "") $3
+			if (n[$2] == 1) { order[++k] = $2; first[$2] = $0 } }
+		END { for (i = 1; i <= k; i++) {
+			s = order[i]
+			if (n[s] == 1) print first[s]
+			else print "RESULT " s " FAIL " n[s] " results of this name (" st[s] "), first: " substr(first[s], length(s) + 9)
+		} }' | tee -a "$out"
 }
