@@ -9,13 +9,15 @@
 #   make demo  [KERNEL=stock-6.12]          guided pmem tour in a QEMU guest
 #   make vm    [KERNEL=stock-6.12]          interactive guest shell
 #   make deb   [DEB_VERSION=V]          dist/guestmem-dkms_<V>_all.deb (DKMS)
-#   make bench [BENCH=all|pmem|vmem|p2pmem]  ours vs in-tree / alternatives,
-#                                           results/ + PNG (all: pmem, vmem, p2pmem)
+#   make bench [BENCH=all|pmem|vmem|p2pmem|longevity]  ours vs in-tree /
+#                   alternatives, results/ + PNG; longevity: 500 load/unload
+#                   cycles of every module on LONGEVITY_KERNEL (test-6.12)
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 KERNEL ?= stock-6.12
 KERNELS ?=
 BENCH ?= all
+LONGEVITY_KERNEL ?= test-6.12
 PROBES := include/generated/guestmem_probes.h
 
 all: modules
@@ -58,11 +60,14 @@ vm:
 	scripts/demo.sh --shell $(KERNEL)
 
 bench:
-	@case "$(BENCH)" in all|pmem|vmem|p2pmem) ;; *) echo "BENCH must be all, pmem, vmem or p2pmem" >&2; exit 2 ;; esac
+	@case "$(BENCH)" in all|pmem|vmem|p2pmem|longevity) ;; *) echo "BENCH must be all, pmem, vmem, p2pmem or longevity" >&2; exit 2 ;; esac
 	@rc=0; \
 	if [ "$(BENCH)" = all ] || [ "$(BENCH)" = pmem ]; then scripts/bench.sh || rc=1; fi; \
 	if [ "$(BENCH)" = all ] || [ "$(BENCH)" = vmem ]; then scripts/bench-vmem.sh || rc=1; fi; \
 	if [ "$(BENCH)" = all ] || [ "$(BENCH)" = p2pmem ]; then scripts/bench-p2pmem.sh || rc=1; fi; \
+	if [ "$(BENCH)" = all ] || [ "$(BENCH)" = longevity ]; then \
+		m=$$(scripts/build.sh $(LONGEVITY_KERNEL)) && tests/longevity.sh $(LONGEVITY_KERNEL) "$$m" \
+			results/longevity-$$(date +%Y%m%d-%H%M%S) 500 || rc=1; fi; \
 	exit $$rc
 
 .PHONY: all modules install clean deb check lint demo vm bench FORCE
