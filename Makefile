@@ -11,14 +11,16 @@
 #   make vm    [KERNEL=stock-6.12]          interactive guest shell
 #   make vm-resize SIZE=2G                  resize the vm's virtio-mem over QMP
 #   make deb   [DEB_VERSION=V]          dist/guestmem-dkms_<V>_all.deb (DKMS)
-#   make bench [BENCH=all|pmem|vmem|p2pmem|durability]  ours vs in-tree / alternatives,
-#                                           results/ + PNG (all: every one; durability:
-#                                           50 power cuts per driver)
+#   make bench [BENCH=all|pmem|vmem|p2pmem|durability|longevity]  ours vs
+#                   in-tree / alternatives, results/ + PNG (all: every one;
+#                   durability: 50 power cuts per driver; longevity: 500
+#                   load/unload cycles of every module on LONGEVITY_KERNEL)
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 KERNEL ?= stock-6.12
 KERNELS ?=
 BENCH ?= all
+LONGEVITY_KERNEL ?= test-6.12
 PROBES := include/generated/guestmem_probes.h
 
 all: modules
@@ -65,12 +67,15 @@ vm-resize:
 	scripts/vm-resize.sh $(SIZE)
 
 bench:
-	@case "$(BENCH)" in all|pmem|vmem|p2pmem|durability) ;; *) echo "BENCH must be all, pmem, vmem, p2pmem or durability" >&2; exit 2 ;; esac
+	@case "$(BENCH)" in all|pmem|vmem|p2pmem|durability|longevity) ;; *) echo "BENCH must be all, pmem, vmem, p2pmem, durability or longevity" >&2; exit 2 ;; esac
 	@rc=0; \
 	if [ "$(BENCH)" = all ] || [ "$(BENCH)" = pmem ]; then scripts/bench.sh || rc=1; fi; \
 	if [ "$(BENCH)" = all ] || [ "$(BENCH)" = vmem ]; then scripts/bench-vmem.sh || rc=1; fi; \
 	if [ "$(BENCH)" = all ] || [ "$(BENCH)" = p2pmem ]; then scripts/bench-p2pmem.sh || rc=1; fi; \
 	if [ "$(BENCH)" = all ] || [ "$(BENCH)" = durability ]; then scripts/bench-durability.sh || rc=1; fi; \
+	if [ "$(BENCH)" = all ] || [ "$(BENCH)" = longevity ]; then \
+		m=$$(scripts/build.sh $(LONGEVITY_KERNEL)) && tests/longevity.sh $(LONGEVITY_KERNEL) "$$m" \
+			results/longevity-$$(date +%Y%m%d-%H%M%S) 500 || rc=1; fi; \
 	exit $$rc
 
 .PHONY: all modules install clean deb check lint demo vm vm-resize bench FORCE

@@ -16,12 +16,16 @@
 #      durability oracle on DUR_KERNELS (tests/durability-scenarios.sh: 3
 #      cuts with our driver; on stock kernels 1 more with its ack_early
 #      knob, which must be caught), on DUR_INTREE_KERNELS (stock-6.12) also
-#      3 cuts with the in-tree driver
+#      3 cuts with the in-tree driver; on LONGEVITY_KERNEL (test-6.12)
+#      LONGEVITY_CYCLES load/unload cycles of every module
+#      (tests/longevity.sh; make bench BENCH=longevity runs 500)
 #
 # Every check prints one RESULT line; results are reported per kernel and
 # the last line is "N passed, N failed".  Logs: results/check-<time>/.
 . "$(dirname "$0")/lib.sh"
 IDS=${*:-$("$TOP/scripts/kernels.sh" list) dkms}
+LONGEVITY_KERNEL=${LONGEVITY_KERNEL:-test-6.12}
+LONGEVITY_CYCLES=${LONGEVITY_CYCLES:-5}
 DKMS=0
 KIDS=
 for id in $IDS; do
@@ -125,6 +129,10 @@ for id in $KIDS; do
 	# CONFIG_PCI_P2PDMA; CI budget: one guest boot per test kernel)
 	if [ "$kind" = test ]; then
 		step "$id" p2pmem "$TOP/tests/p2pmem-scenarios.sh" "$id" "$mods" "$RUN/$id/p2pmem"
+	fi
+	if [ "$id" = "$LONGEVITY_KERNEL" ]; then
+		step "$id" longevity "$TOP/tests/longevity.sh" "$id" "$mods" \
+			"$RUN/$id/longevity" "$LONGEVITY_CYCLES"
 	fi
 	SECS[$id]=$((SECONDS - t))
 done

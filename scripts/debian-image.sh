@@ -25,7 +25,8 @@
 # prepared module build tree under $CACHE, which the chroot command binds
 # at the same path).  Cached in
 # $CACHE/debian/<hash of this script + the kernel .debs>/base.img; the
-# network (deb.debian.org) is only needed to build it.
+# network (the machine's Debian mirror, or DEBIAN_MIRROR: lib.sh
+# debian_mirror) is only needed to build it.
 . "$(dirname "$0")/lib.sh"
 set -eu
 
@@ -81,7 +82,10 @@ kernel_debs() {
 }
 
 build_base() {
-	local dir=$1 root="$1/root" id debs first=1 log d
+	local dir=$1 root="$1/root" id debs first=1 log d mirror security
+	mirror=$(debian_mirror archive) || exit 1
+	security=$(debian_mirror security) || exit 1
+	debian_mirror_check "$mirror" "$SUITE"
 	rm -rf "$dir"
 	mkdir -p "$root"
 	truncate -s "$IMG_SIZE" "$dir/base.img.tmp"
@@ -89,13 +93,17 @@ build_base() {
 	mount -o loop "$dir/base.img.tmp" "$root" || die "cannot loop-mount the new image"
 	MOUNTS+=("$root")
 	run_logged debootstrap debootstrap --variant=minbase --include="$INCLUDE" \
-		"$SUITE" "$root" "$DEBIAN_MIRROR"
+		"$SUITE" "$root" "$mirror"
 	bind_kernel_fs "$root"
-	cat >"$root/etc/apt/sources.list" <<-EOF
-	deb $DEBIAN_MIRROR $SUITE main
-	deb $DEBIAN_MIRROR $SUITE-updates main
-	deb ${DEBIAN_MIRROR%/debian}/debian-security $SUITE-security main
-	EOF
+	{
+		echo "deb $mirror $SUITE main"
+		echo "deb $mirror $SUITE-updates main"
+		if [ -n "$security" ]; then
+			echo "deb $security $SUITE-security main"
+		else
+			say "no Debian security mirror in the machine's apt sources (DEBIAN_SECURITY_MIRROR): the image has none"
+		fi
+	} >"$root/etc/apt/sources.list"
 	cp /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
 	# no daemon starts inside the chroot
 	printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"
@@ -176,6 +184,9 @@ cmd_build() {
 		kdebs="$kdebs $(kernel_debs "$id" | xargs -n1 basename)"
 	done
 	[ -z "$P2P_ID" ] || kdebs="$kdebs $("$TOP/scripts/kernels.sh" env "$P2P_ID" | sed -n 's/^KDIR=//p')"
+	# Not keyed by the mirror: every mirror serves the same signed suite
+	# (debootstrap and apt check it against the Debian keyring), and the
+	# test needs no network once the image is built.
 	key=$( (cat "$0"; echo "$kdebs $SUITE $INCLUDE") | sha256sum | cut -c1-12)
 	dir="$CACHE/debian/$key"
 	exec 9>"$CACHE/debian.lock"

@@ -124,8 +124,10 @@ unpack_source() {
 	[ -n "$ver" ] || die "$pkg not found in $APT_SUITE"
 	SRCVER=$ver
 	SRC="$CACHE/src/$pkg-$ver"
-	exec 8>"$CACHE/src/.lock-$pkg"
-	flock 8
+	# the lock's directory first: on a cold cache it does not exist yet
+	mkdir -p "$CACHE/src"
+	exec 8>"$CACHE/src/.lock-$pkg" || die "cannot open the lock $CACHE/src/.lock-$pkg"
+	flock 8 || die "cannot lock $CACHE/src/.lock-$pkg"
 	if [ ! -e "$SRC/.done" ]; then
 		apt_download "$pkg"
 		rm -rf "$SRC" "$CACHE/src/tmp-$pkg"
@@ -176,7 +178,7 @@ build_test_kernel() {
 	# One build per tree: a second caller waits for it instead of
 	# wiping it and starting over.
 	mkdir -p "$CACHE/test"
-	exec 7>"$out.lock"
+	exec 7>"$out.lock" || die "cannot open the lock $out.lock"
 	[ -e "$out/.done" ] || [ "${NO_BUILD:-0}" = 1 ] || flock 7
 	if [ ! -e "$out/.done" ]; then
 		[ "${NO_BUILD:-0}" = 1 ] && die "test kernel $2 is not built (yet): scripts/kernels.sh env $ID builds it"

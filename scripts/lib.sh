@@ -38,10 +38,86 @@ run_logged() {
 # Apt configurations.  "system" is the machine's own sources (Debian 12);
 # any other suite (sid) goes through a private configuration under
 # $CACHE/apt/SUITE, passed with -o Dir::..., so /etc/apt is never touched.
+# Its mirror is the machine's own (debian_mirror), or DEBIAN_MIRROR.
 APT_SUITE=system
 APT_OPTS=()
-DEBIAN_MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 DEBIAN_KEYRING=${DEBIAN_KEYRING:-/usr/share/keyrings/debian-archive-keyring.gpg}
+# network waits (seconds) of the private configurations and the mirror
+# check: a dead mirror fails in seconds, not after apt's default 120 s
+# per attempt and retries (debootstrap's wget: 900 s and 20 tries)
+APT_NET_TIMEOUT=${APT_NET_TIMEOUT:-20}
+APT_NET_OPTS=(-o "Acquire::http::Timeout=$APT_NET_TIMEOUT"
+	-o "Acquire::https::Timeout=$APT_NET_TIMEOUT" -o "Acquire::ftp::Timeout=$APT_NET_TIMEOUT")
+
+# apt_source_entries: "URI SUITE COMPONENT..." for every enabled "deb"
+# entry of the machine's apt sources, in apt's order (sources.list, then
+# the *.list and *.sources files of sources.list.d by name); one-line and
+# deb822 formats, comments and [options] dropped, URIs without a final /.
+apt_source_entries() {
+	local list='' parts='' f
+	eval "$(apt-config shell list Dir::Etc::sourcelist/f parts Dir::Etc::sourceparts/d)"
+	{
+		[ -f "$list" ] && echo "$list"
+		[ -d "$parts" ] && find "$parts" -maxdepth 1 -type f \( -name '*.list' -o -name '*.sources' \) |
+			LC_ALL=C sort
+	} | while read -r f; do
+		case "$f" in
+		*.sources) awk -f "$TOP/scripts/deb822-entries.awk" "$f" ;;
+		*) sed -E 's/#.*//; s/\[[^]]*\]//' "$f" |
+			awk '$1 == "deb" && NF >= 3 {sub("/+$", "", $2); $1 = ""; print substr($0, 2)}' ;;
+		esac
+	done
+}
+
+# debian_mirror [archive|security]: the Debian archive (or its security
+# archive) URL of the machine's apt sources: the first entry for a Debian
+# suite (the host's codename, a Debian codename or alias, with -updates
+# or -backports; -security for the security archive) with component main.
+# DEBIAN_MIRROR / DEBIAN_SECURITY_MIRROR override it.  No archive mirror
+# is an error saying how to set one; no security mirror prints nothing
+# (DEBIAN_SECURITY_MIRROR=none asks for none).
+debian_mirror() {
+	local kind=${1:-archive} names re url
+	case "$kind" in
+	archive) url=${DEBIAN_MIRROR:-} ;;
+	security) url=${DEBIAN_SECURITY_MIRROR:-} ;;
+	*) die "debian_mirror: unknown kind $kind" ;;
+	esac
+	if [ -n "$url" ]; then
+		[ "$url" = none ] || echo "${url%/}"
+		return 0
+	fi
+	names=$( (. /etc/os-release 2>/dev/null && echo "${VERSION_CODENAME:-}"
+		cut -d, -f3 /usr/share/distro-info/debian.csv 2>/dev/null | tail -n +2
+		echo sid unstable testing stable oldstable oldoldstable experimental) |
+		tr -s ' \n' '|' | sed 's/^|//; s/|$//')
+	if [ "$kind" = archive ]; then
+		re="^($names)(-updates|-backports|-proposed-updates)?\$"
+	else
+		re="^($names)(-security|/updates)\$"
+	fi
+	url=$(apt_source_entries | awk -v re="$re" '
+		$2 ~ re { for (i = 3; i <= NF; i++) if ($i == "main") { print $1; exit } }')
+	if [ -z "$url" ] && [ "$kind" = archive ]; then
+		die "no Debian archive in the machine's apt sources ($(apt-config shell l Dir::Etc::sourcelist/f p Dir::Etc::sourceparts/d | sed "s/^[lp]=//" | tr '\n' ' ')): set DEBIAN_MIRROR, e.g. DEBIAN_MIRROR=http://<your mirror>/debian"
+	fi
+	[ -z "$url" ] || echo "$url"
+}
+
+# debian_mirror_check URL SUITE: fail within seconds, with a message that
+# says how to choose another mirror, unless URL serves SUITE's InRelease.
+debian_mirror_check() {
+	local tmp log="$CACHE/logs/mirror-check.log" from="the machine's apt sources"
+	[ -z "${DEBIAN_MIRROR:-}" ] || from=DEBIAN_MIRROR
+	tmp=$(mktemp)
+	if /usr/lib/apt/apt-helper "${APT_NET_OPTS[@]}" -o Acquire::Retries=0 \
+		download-file "$1/dists/$2/InRelease" "$tmp" >"$log" 2>&1; then
+		rm -f "$tmp"
+		return 0
+	fi
+	rm -f "$tmp"
+	die "the Debian mirror $1 (from $from) does not serve $2 ($(grep -m1 '^E:' "$log" | cut -c4-140)); set DEBIAN_MIRROR=http://<reachable mirror>/debian (log: $log)"
+}
 
 # apt_update: refresh the index of the selected suite.
 apt_update() {
@@ -52,26 +128,35 @@ apt_update() {
 # apt_suite SUITE: select the configuration the apt_* helpers use.  A
 # private index is created on first use and refreshed once a day.
 apt_suite() {
-	local d="$CACHE/apt/$1"
+	local d="$CACHE/apt/$1" mirror want
 	APT_SUITE=$1
 	APT_OPTS=()
 	[ "$1" = system ] && return 0
 	APT_OPTS=(-o "Dir::Etc::SourceList=$d/sources.list"
 		-o Dir::Etc::SourceParts=/dev/null -o "Dir::State::Lists=$d/lists"
 		-o "Dir::Cache=$d/cache" -o "Dir::State::Status=$d/status"
-		-o APT::Sandbox::User=root)
+		-o APT::Sandbox::User=root "${APT_NET_OPTS[@]}")
+	mirror=$(debian_mirror archive) || exit 1
 	# deb-src too: tools the host's release has too old (sparse) are
-	# built from the suite's source package (scripts/sparse.sh).
-	if ! grep -q '^deb-src' "$d/sources.list" 2>/dev/null; then
+	# built from the suite's source package (scripts/sparse.sh).  A
+	# configuration of another mirror (or without deb-src) is rewritten.
+	want=$(printf 'deb [signed-by=%s] %s %s main\ndeb-src [signed-by=%s] %s %s main' \
+		"$DEBIAN_KEYRING" "$mirror" "$1" "$DEBIAN_KEYRING" "$mirror" "$1")
+	if [ "$(cat "$d/sources.list" 2>/dev/null)" != "$want" ]; then
 		mkdir -p "$d/lists/partial" "$d/cache/archives/partial"
 		: >"$d/status"
-		printf 'deb [signed-by=%s] %s %s main\ndeb-src [signed-by=%s] %s %s main\n' \
-			"$DEBIAN_KEYRING" "$DEBIAN_MIRROR" "$1" \
-			"$DEBIAN_KEYRING" "$DEBIAN_MIRROR" "$1" >"$d/sources.list"
-		rm -f "$d/lists/"*Packages* "$d/lists/"*Sources*
+		echo "$want" >"$d/sources.list.tmp"
+		mv "$d/sources.list.tmp" "$d/sources.list"
+		rm -f "$d/lists/"*Packages* "$d/lists/"*Sources* "$d/lists/"*Release*
 	fi
 	[ -n "$(find "$d/lists" -name '*Sources*' -mmin -1440 2>/dev/null)" ] && return 0
-	apt_update || warn "apt-get update for $1 failed (log: $CACHE/logs/apt-update-$1.log)"
+	# no index yet: an unreachable mirror is an error; a stale one is kept
+	if [ -z "$(find "$d/lists" -name '*Sources*' 2>/dev/null)" ]; then
+		debian_mirror_check "$mirror" "$1"
+		apt_update || die "apt-get update for $1 from $mirror failed (log: $CACHE/logs/apt-update-$1.log)"
+	elif ! (debian_mirror_check "$mirror" "$1") || ! apt_update; then
+		warn "refreshing the $1 index from $mirror failed: using the one of $(date -r "$(find "$d/lists" -name '*Sources*' | head -n1)" +%F)"
+	fi
 }
 
 # apt_candidate PKG: the version apt would download.
@@ -150,18 +235,22 @@ guest_results() {
 
 # expect_guest_results GUEST OUT NAME...: the result of each expected NAME
 # from the file GUEST, "NAME FAIL no result from the guest" when it has
-# none, then GUEST's further results (kmemleak, unexpected ones); all
-# appended to OUT and printed
+# none, then GUEST's further results (kmemleak, unexpected ones); a name
+# the guest reported more than once is one FAIL (a second result must not
+# hide behind the first); all appended to OUT and printed
 expect_guest_results() {
 	local guest=$1 out=$2 s line
 	shift 2
-	for s in "$@"; do
-		line=$(grep -m1 "^RESULT $s " "$guest" || true)
-		if [ -n "$line" ]; then
-			echo "$line"
-		else
-			echo "RESULT $s FAIL no result from the guest"
-		fi
-	done | tee -a "$out"
-	grep -v -E "^RESULT ($(echo "$@" | tr ' ' '|')) " "$guest" | tee -a "$out" || true
+	{
+		for s in "$@"; do
+			grep "^RESULT $s " "$guest" || echo "RESULT $s FAIL no result from the guest"
+		done
+		grep -v -E "^RESULT ($(echo "$@" | tr ' ' '|')) " "$guest" || true
+	} | awk '{ n[$2]++; st[$2] = st[$2] (n[$2] > 1 ? "," : "") $3
+			if (n[$2] == 1) { order[++k] = $2; first[$2] = $0 } }
+		END { for (i = 1; i <= k; i++) {
+			s = order[i]
+			if (n[s] == 1) print first[s]
+			else print "RESULT " s " FAIL " n[s] " results of this name (" st[s] "), first: " substr(first[s], length(s) + 9)
+		} }' | tee -a "$out"
 }

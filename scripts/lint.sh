@@ -1,12 +1,17 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# lint.sh [ID...]: checkpatch --strict on the kernel sources, then a W=1 +
-# sparse (C=2) build against every kernel of the matrix (or the given
-# ones); any warning fails.  Prints RESULT lines; exit 0 iff all pass.
+# lint.sh [ID...]: no Debian mirror named in the tree (lint-mirrors.sh,
+# tests/apt-mirror.sh), checkpatch --strict on the kernel sources, then a
+# W=1 + sparse (C=2) build against every kernel of the matrix (or the
+# given ones); any warning fails.  Prints RESULT lines; exit 0 iff all pass.
 . "$(dirname "$0")/lib.sh"
 IDS=${*:-$("$TOP/scripts/kernels.sh" list)}
 fails=0
 result() { echo "RESULT $1 $2 ${*:3}"; [ "$2" = PASS ] || fails=$((fails + 1)); }
+
+# no Debian mirror named in the tree; the mirror rule itself (host only)
+"$TOP/scripts/lint-mirrors.sh" || fails=$((fails + 1))
+"$TOP/tests/apt-mirror.sh" || fails=$((fails + 1))
 
 # checkpatch.pl of every linux-source of the matrix: newer ones know
 # newer rules (7.x asks for kzalloc_obj()), older ones must agree too.

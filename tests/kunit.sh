@@ -8,7 +8,11 @@
 # KUnit modules (vpmem_kunit.ko; virtio_mem.ko, then vmem_kunit.ko; on
 # P2PDMA kernels p2pmem_pci.ko, then p2pmem_kunit.ko), takes each suite's
 # KTAP from debugfs and parses it with the kernel's own `kunit.py parse`.
-# Prints RESULT lines; exit 0 iff all pass and at least one suite ran.
+# Every expected suite (SUITES below; p2pmem's on CONFIG_PCI_P2PDMA
+# kernels) must have run and passed with no test skipped; the list must
+# be the suites kunit/*.c defines (kunit-suites); the guest's load results
+# are expected too (scripts/lib.sh expect_guest_results).
+# Prints RESULT lines; exit 0 iff all pass.
 . "$(dirname "$0")/../scripts/lib.sh"
 set -eu
 [ $# -eq 2 ] || die "usage: $0 ID OUTDIR"
@@ -16,6 +20,17 @@ ID=$1
 OUT=$2
 mkdir -p "$OUT"
 OUT=$(realpath "$OUT")
+
+# the suites of kunit/*.c, per kernel
+SUITES="vpmem_coalesce vpmem_logic vmem_protocol vmem_geometry vmem_sb vmem_select"
+SUITE_SRCS="vpmem_kunit.c vmem_kunit.c"
+LOADS="kunit-load-virtio_mem kunit-load-vpmem_kunit kunit-load-vmem_kunit"
+KDIR=$("$TOP/scripts/kernels.sh" ready "$ID" | sed -n 's/^KDIR=//p')
+if grep -qx CONFIG_PCI_P2PDMA=y "$KDIR/.config"; then
+	SUITES="$SUITES p2pmem_cmb p2pmem_logic"
+	SUITE_SRCS="$SUITE_SRCS p2pmem_kunit.c"
+	LOADS="$LOADS kunit-load-p2pmem_pci kunit-load-p2pmem_kunit"
+fi
 
 MODS=$("$TOP/scripts/build.sh" "$ID")
 [ -f "$MODS/vpmem_kunit.ko" ] || die "$ID has no KUnit: no vpmem_kunit.ko in $MODS"
@@ -38,28 +53,44 @@ rc=0
 	--append "kunit.enable=1 kunit.autorun=1" >&2 || rc=$?
 tr -d '\r' <"$OUT/serial.log" >"$OUT/serial.txt"
 
-results=()
-suites=0
-# One KTAP document per suite, parsed by kunit.py (exit 1 on failure).
-for s in $(sed -n 's/^===KTAP-BEGIN \(.*\)===$/\1/p' "$OUT/serial.txt" | sort -u); do
-	suites=$((suites + 1))
+: >"$OUT/results.txt"
+emit() { echo "RESULT $*" | tee -a "$OUT/results.txt"; }
+
+# the list above is what kunit/*.c defines (a new suite must be listed)
+defined=$(cd "$TOP/kunit" && awk '/struct kunit_suite [a-z0-9_]+ = \{/ {on = 1}
+	on && match($0, /\.name = "[^"]+"/) {print substr($0, RSTART + 9, RLENGTH - 10); on = 0}' \
+	$SUITE_SRCS | sort | xargs)
+if [ "$defined" = "$(echo "$SUITES" | tr ' ' '\n' | sort | xargs)" ]; then
+	emit "kunit-suites PASS expecting the $(echo "$SUITES" | wc -w) suites kunit/ defines for this kernel: $SUITES"
+else
+	emit "kunit-suites FAIL kunit/ defines '$defined', expected '$SUITES' (update SUITES in tests/kunit.sh)"
+fi
+# One KTAP document per suite, parsed by kunit.py (exit 1 on failure); a
+# suite that did not run, ran no test or skipped one fails.
+ran=$(sed -n 's/^===KTAP-BEGIN \(.*\)===$/\1/p' "$OUT/serial.txt" | sort -u)
+for s in $SUITES $(echo "$ran" | grep -vxF -f <(echo "$SUITES" | tr ' ' '\n') || true); do
+	if ! echo "$ran" | grep -qxF "$s"; then
+		emit "kunit-$s FAIL the suite did not run (no KTAP in debugfs; QEMU rc=$rc, log $OUT/serial.log)"
+		continue
+	fi
 	awk -v s="$s" '$0 == "===KTAP-BEGIN " s "===" {on = 1; next}
 		/^===KTAP-END===/ {on = 0} on' "$OUT/serial.txt" >"$OUT/$s.ktap"
-	if python3 "$KUNIT_PY" parse "$OUT/$s.ktap" >"$OUT/$s.parse" 2>&1; then
-		results+=("RESULT kunit-$s PASS $(grep -o 'Ran [0-9]* tests.*' "$OUT/$s.parse" | tail -n1)")
+	summary=$(python3 "$KUNIT_PY" parse "$OUT/$s.ktap" >"$OUT/$s.parse" 2>&1 &&
+		grep -o 'Ran [0-9]* tests.*' "$OUT/$s.parse" | tail -n1) || summary=
+	if [ -z "$summary" ]; then
+		emit "kunit-$s FAIL $(grep -E 'FAILED|Ran [0-9]* tests' "$OUT/$s.parse" | tr '\n' ' ' | cut -c1-200)"
+	elif echo "$summary" | grep -qE '^Ran 0 tests|skipped: [1-9]'; then
+		emit "kunit-$s FAIL $summary (a suite that runs nothing or skips is not a pass)"
 	else
-		results+=("RESULT kunit-$s FAIL $(grep -E 'FAILED|Ran [0-9]* tests' "$OUT/$s.parse" | tr '\n' ' ' | cut -c1-200)")
+		emit "kunit-$s PASS $summary"
 	fi
 done
-[ "$suites" -gt 0 ] || results+=("RESULT kunit-suites FAIL no KTAP found (QEMU rc=$rc, log $OUT/serial.log)")
-# Guest-side results (module load, kmemleak).
-while read -r line; do
-	results+=("$line")
-done < <(awk '/^===RESULTS-BEGIN===/ {on = 1; next} /^===RESULTS-END===/ {on = 0} on && /^RESULT /' "$OUT/serial.txt")
+# Guest-side results (module loads, kmemleak).
+guest_results "$OUT/serial.txt" >"$OUT/guest-results.txt"
+expect_guest_results "$OUT/guest-results.txt" "$OUT/results.txt" $LOADS kmemleak
 if grep -qE 'BUG:|WARNING:|KASAN|possible circular locking|possible recursive locking|INFO: task .* blocked|Call Trace:' "$OUT/serial.txt"; then
-	results+=("RESULT kunit-dmesg-clean FAIL kernel report in $OUT/serial.log: $(grep -m1 -E 'BUG:|WARNING:|KASAN|possible .* locking|INFO: task|Call Trace:' "$OUT/serial.txt" | cut -c1-160)")
+	emit "kunit-dmesg-clean FAIL kernel report in $OUT/serial.log: $(grep -m1 -E 'BUG:|WARNING:|KASAN|possible .* locking|INFO: task|Call Trace:' "$OUT/serial.txt" | cut -c1-160)"
 else
-	results+=("RESULT kunit-dmesg-clean PASS no BUG/WARNING/KASAN/lockdep report")
+	emit "kunit-dmesg-clean PASS no BUG/WARNING/KASAN/lockdep report"
 fi
-printf '%s\n' "${results[@]}" | tee "$OUT/results.txt"
-! grep -q ' FAIL' "$OUT/results.txt"
+! grep -q '^RESULT [^ ]* FAIL' "$OUT/results.txt"

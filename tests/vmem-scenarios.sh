@@ -123,7 +123,13 @@ else
 fi
 
 EXPECTED="vmem-probe grow-mid online-movable grow-mid-requests grow-big grow-big-requests shrink-small shrink-small-requests shrink-zero shrink-zero-requests hold-unplug unplug-hold unplug-pagecache pc-unplug-requests idle-quiet dmesg-size-lines"
-[ "$DRV" = ours ] && EXPECTED="$EXPECTED sysfs-attrs sysfs-qmp sysfs-stats"
+[ "$DRV" = ours ] && EXPECTED="$EXPECTED sysfs-attrs sysfs-qmp sysfs-stats vmem-pm-hibernate vmem-pm-after"
+# s2idle and S3 exist where the kernel has CONFIG_SUSPEND (the stock
+# kernels; the test kernels have hibernation only)
+if [ "$DRV" = ours ] && "$TOP/scripts/kernels.sh" ready "$ID" | sed -n 's/^KDIR=//p' |
+	xargs -I{} grep -qx CONFIG_SUSPEND=y {}/.config; then
+	EXPECTED="$EXPECTED vmem-pm-s2idle vmem-pm-s3"
+fi
 [ "$KIND" = test ] && EXPECTED="$EXPECTED vmem-kmemleak"
 # expected results (a missing one fails), then any further ones
 expect_guest_results "$OUT/guest-results.txt" "$OUT/results.txt" $EXPECTED
