@@ -10,9 +10,10 @@
 #      (tests/dkms-scenarios.sh)
 #   4. per kernel of the matrix (scripts/matrix.conf, or the given ids):
 #      stock kernels: the virtio-pmem, then the virtio-mem guest scenarios
-#      with our modules; test kernels: KUnit suites, then the same
-#      scenarios, then the p2pmem_pci scenarios (KASAN, lockdep and
-#      kmemleak reports fail the run)
+#      (and the virtio-mem scale scenario: a small guest asked for 32 GiB
+#      must stop at its reserve) with our modules; test kernels: KUnit
+#      suites, then the same scenarios, then the p2pmem_pci scenarios
+#      (KASAN, lockdep and kmemleak reports fail the run)
 #
 # Every check prints one RESULT line; results are reported per kernel and
 # the last line is "N passed, N failed".  Logs: results/check-<time>/.
@@ -92,6 +93,9 @@ for id in $KIDS; do
 	t2=$SECONDS
 	step "$id" vmem "$TOP/tests/vmem-scenarios.sh" "$id" --ours "$mods" "$RUN/$id/vmem"
 	SECS[vmem-$id]=$((SECONDS - t2))
+	t2=$SECONDS
+	step "$id" vscale "$TOP/tests/vmem-scale-scenarios.sh" "$id" --ours "$mods" "$RUN/$id/vscale"
+	SECS[vscale-$id]=$((SECONDS - t2))
 	# p2pmem_pci: test kernels only (Debian 12's stock kernels have no
 	# CONFIG_PCI_P2PDMA; CI budget: one guest boot per test kernel)
 	if [ "$kind" = test ]; then
@@ -105,8 +109,9 @@ echo "Per kernel:"
 for g in ${KIDS:+lint} $IDS; do
 	p=$(grep -c "^RESULT $g:[^ ]* PASS" "$ALL")
 	f=$(grep -c "^RESULT $g:[^ ]* FAIL" "$ALL")
-	printf '  %-12s %3d passed, %d failed  (%s s%s)\n' "$g" "$p" "$f" "${SECS[$g]:-?}" \
-		"${SECS[vmem-$g]:+, of which vmem ${SECS[vmem-$g]} s}"
+	printf '  %-12s %3d passed, %d failed  (%s s%s%s)\n' "$g" "$p" "$f" "${SECS[$g]:-?}" \
+		"${SECS[vmem-$g]:+, of which vmem ${SECS[vmem-$g]} s}" \
+		"${SECS[vscale-$g]:+, vmem-scale ${SECS[vscale-$g]} s}"
 done
 echo "  provisioning: $T_PROV s ($(for id in $KIDS; do printf '%s %s s; ' "$id" "${SECS[prov-$id]}"; done))"
 grep "^RESULT [^ ]* FAIL" "$ALL" | sed 's/^/  /'
