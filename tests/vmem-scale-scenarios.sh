@@ -65,7 +65,7 @@ say "vmem-scale: kernel $ID, virtio-mem driver $DRV, output in $OUT"
 # ~20 GiB).  Test kernels: every block also takes 1/8 of itself as KASAN
 # shadow, and KASAN + kmemleak need more boot memory: 1 GiB boot, stops
 # after a few GiB.
-REGION_MB=49152 REQ=$((32 << 30)) BALLAST_MB=48 HOLD_MB=256
+REGION_MB=49152 REQ=$((32 << 30)) BALLAST_MB=48 HOLD_MB=64
 if [ "$KIND" = test ]; then
 	MEM=1024 TO=240
 	TIMEOUT=${TIMEOUT:-900}

@@ -27,8 +27,11 @@
  *
  * Otherwise plugging stops with -ENOMEM (the worker retries with its
  * backoff, so freed memory lets it go on), the stop is reported once, and
- * sysfs shows the reserve and the state.  The state clears when a later
- * block fits again or when the request no longer asks for more memory.
+ * sysfs shows the reserve and the state.  Plugging resumes when a block
+ * fits with a quarter of the reserve to spare (free memory fluctuates by
+ * a few MiB: short-lived processes, per-cpu lists; without the margin it
+ * would start and stop, warning each time), and the state clears when the
+ * request no longer asks for more memory.
  * page_ext (page_owner=on and the like) is not estimated: the headroom
  * covers it for small guests.
  */
@@ -53,6 +56,8 @@ MODULE_PARM_DESC(plug_reserve,
 /* Kernel headroom: at least this much, and RAM >> VMEM_HEADROOM_SHIFT. */
 #define VMEM_HEADROOM_MIN	SZ_64M
 #define VMEM_HEADROOM_SHIFT	8
+/* Resume after a stop only with reserve >> VMEM_RESUME_SHIFT more free. */
+#define VMEM_RESUME_SHIFT	2
 /* Per memory block metadata besides the memmap (generous estimate). */
 #define VMEM_BLOCK_META		SZ_64K
 
@@ -148,7 +153,7 @@ static void vmem_reserve_stop(struct vmem *vm, u64 size, u64 cost, u64 free,
  * when plugging stops, logs when it resumes.
  *
  * Return: true if the unmovable zones stay at or above the reserve after
- * paying for @size.
+ * paying for @size (once stopped: with a quarter of the reserve to spare).
  */
 bool vmem_reserve_allows(struct vmem *vm, u64 size)
 {
@@ -161,7 +166,9 @@ bool vmem_reserve_allows(struct vmem *vm, u64 size)
 	cost = vmem_add_cost(vm, size);
 	free = PFN_PHYS((u64)u.free);
 	reserve = PFN_PHYS((u64)u.kept) + vmem_headroom(size);
-	if (free >= cost + reserve) {
+	/* once stopped, resume only with room to spare: no start-stop */
+	if (free >= cost + reserve +
+		    (vm->reserve_stopped ? reserve >> VMEM_RESUME_SHIFT : 0)) {
 		if (vm->reserve_stopped) {
 			WRITE_ONCE(vm->reserve_stopped, false);
 			dev_info(vmem_dev(vm),

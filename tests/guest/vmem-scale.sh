@@ -93,14 +93,14 @@ scn_stop() {
 	ctl QUERY
 	STOP=$(kv size)
 	echo "STAT vscale-stop secs=$secs size=$STOP free_unmovable_kb=$free unmovable_reserve=$res"
-	# the driver keeps retrying with its backoff (0.5, 1, 2, 4 s): no more
-	sleep 8
+	# the driver keeps retrying with its backoff (0.5, 1, 2 s): no more
+	sleep 5
 	ctl QUERY
 	s1=$(kv size)
 	if [ "$STOP" -ge "$REQ" ] || [ "$STOP" -le 0 ]; then
 		fail vscale-stop "stopped at $STOP bytes of $REQ requested: not short of it"
 	elif [ "$s1" != "$STOP" ] || ! stopped_is 1; then
-		fail vscale-stop "stopped at $STOP, but 8 s later QMP size $s1, plug_stopped $(sysattr plug_stopped)"
+		fail vscale-stop "stopped at $STOP, but 5 s later QMP size $s1, plug_stopped $(sysattr plug_stopped)"
 	elif [ "$(sysattr requested_size)" != "$REQ" ]; then
 		fail vscale-stop "requested_size $(sysattr requested_size), host requested $REQ"
 	elif ! agree "$STOP"; then
@@ -108,7 +108,7 @@ scn_stop() {
 	elif [ "$((free * 1024))" -lt "$((res - 16 * 1048576))" ]; then
 		fail vscale-stop "stopped at $((STOP >> 20)) MiB with $free kB free unmovable memory, below the reserve $res bytes"
 	else
-		pass vscale-stop "stopped at $((STOP >> 20)) MiB of $((REQ >> 20)) MiB after ${secs}s, still there 8 s later; $AGREE; free unmovable $((free >> 10)) MiB, reserve $((res >> 20)) MiB"
+		pass vscale-stop "stopped at $((STOP >> 20)) MiB of $((REQ >> 20)) MiB after ${secs}s, still there 5 s later; $AGREE; free unmovable $((free >> 10)) MiB, reserve $((res >> 20)) MiB"
 	fi
 }
 
