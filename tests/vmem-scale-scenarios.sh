@@ -62,15 +62,18 @@ say "vmem-scale: kernel $ID, virtio-mem driver $DRV, output in $OUT"
 . "$OUT/initramfs.env"
 
 # Sizes: stock: 512 MiB boot, 48 GiB region, 32 GiB request (stops at
-# ~20 GiB).  Test kernels: every block also takes 1/8 of itself as KASAN
-# shadow, and KASAN + kmemleak need more boot memory: 1 GiB boot, stops
-# after a few GiB.
-REGION_MB=49152 REQ=$((32 << 30)) BALLAST_MB=48 HOLD_MB=64
+# ~15 GiB).  Test kernels: every block also takes 1/8 of itself as KASAN
+# shadow (19 MiB per 128 MiB block), and KASAN + kmemleak need more boot
+# memory: 768 MiB boot, stops after ~2 GiB.  No kmemleak scan here: the
+# plug path's reserve allocates nothing, the vmem scenarios scan the
+# driver's allocations, and a scan walks the memmap of all hot-added
+# memory (minutes under KASAN and TCG).
+REGION_MB=49152 REQ=$((32 << 30)) BALLAST_MB=48
 if [ "$KIND" = test ]; then
-	MEM=1024 TO=240
+	MEM=768 TO=240 HOLD_MB=32
 	TIMEOUT=${TIMEOUT:-900}
 else
-	MEM=512 TO=90
+	MEM=512 TO=90 HOLD_MB=64
 	TIMEOUT=${TIMEOUT:-300}
 fi
 GUARD=${VSCALE_GUARD:-1}
@@ -108,7 +111,6 @@ tr -d '\r' <"$SERIAL" >"$CLEAN"
 emit() { echo "RESULT $*" | tee -a "$OUT/results.txt"; }
 
 guest_results "$CLEAN" >"$OUT/guest-results.txt"
-sed -i 's/^RESULT kmemleak /RESULT vscale-kmemleak /' "$OUT/guest-results.txt"
 
 if grep -aq '^INIT: SCENARIO-START' "$CLEAN"; then
 	emit "vscale-boot PASS scenario reached (QEMU rc=$rc, total ${TOTAL_SECS}s)"
@@ -132,7 +134,6 @@ if [ "$DRV" = ours ]; then
 else
 	EXPECTED="vscale-probe vscale-intree"
 fi
-[ "$KIND" = test ] && EXPECTED="$EXPECTED vscale-kmemleak"
 expect_guest_results "$OUT/guest-results.txt" "$OUT/results.txt" $EXPECTED
 
 nreq=$(grep -cE 'virtio_mem_(plug|unplug|unplug_all|state)_request' "$TRACE" || true)

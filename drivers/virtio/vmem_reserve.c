@@ -138,10 +138,12 @@ static void vmem_reserve_stop(struct vmem *vm, u64 size, u64 cost, u64 free,
 		return;
 	WRITE_ONCE(vm->reserve_stopped, true);
 	dev_warn(vmem_dev(vm),
-		 "stopped plugging at %llu MiB of %llu MiB requested: adding %llu MiB more needs %llu MiB of unmovable memory (its memmap), %llu MiB is free and %llu MiB must stay free for the kernel; freeing kernel memory, booting with more memory or a lower requested size lets it go on (retrying)\n",
+		 "stopped plugging at %llu MiB of %llu MiB requested: adding %llu MiB more needs %llu MiB of unmovable memory (%s), %llu MiB is free and %llu MiB must stay free for the kernel; freeing kernel memory, booting with more memory or a lower requested size lets it go on (retrying)\n",
 		 READ_ONCE(vm->cfg.plugged_size) >> 20,
 		 READ_ONCE(vm->cfg.requested_size) >> 20, size >> 20,
-		 DIV_ROUND_UP_ULL(cost, SZ_1M), free >> 20, reserve >> 20);
+		 DIV_ROUND_UP_ULL(cost, SZ_1M),
+		 vmem_shadow_size(size) ? "memmap, KASAN shadow" : "its memmap",
+		 free >> 20, reserve >> 20);
 }
 
 /**

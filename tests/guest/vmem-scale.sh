@@ -230,5 +230,4 @@ for f in "$SYSD"/*; do
 	[ -f "$f" ] && echo "${f##*/}: $(tr '\n' ',' <"$f")"
 done
 echo "===VMEM-SYSFS-END==="
-kmemleak_check
 finish
