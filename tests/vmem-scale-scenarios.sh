@@ -21,7 +21,7 @@
 #
 # Environment: VSCALE_GUARD=0 turns our driver's reserve off
 # (plug_reserve=N) to show that the checks fail without it; TIMEOUT (QEMU
-# seconds; default 300); VMEMHOLD, ACCEL as for tests/vmem-scenarios.sh.
+# seconds; default 300, 1200 on test kernels); VMEMHOLD, ACCEL as for tests/vmem-scenarios.sh.
 . "$(dirname "$0")/../scripts/lib.sh"
 set -eu
 
@@ -71,7 +71,7 @@ say "vmem-scale: kernel $ID, virtio-mem driver $DRV, output in $OUT"
 REGION_MB=49152 REQ=$((32 << 30)) BALLAST_MB=48
 if [ "$KIND" = test ]; then
 	MEM=768 TO=240 HOLD_MB=32
-	TIMEOUT=${TIMEOUT:-900}
+	TIMEOUT=${TIMEOUT:-1200}
 else
 	MEM=512 TO=90 HOLD_MB=64
 	TIMEOUT=${TIMEOUT:-300}

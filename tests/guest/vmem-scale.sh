@@ -126,7 +126,7 @@ scn_alive() {
 	local pid out
 	vmemhold --mb "$HOLD_MB" --region "$ADDR:$MAXSZ" >/tmp/hold.out 2>&1 &
 	pid=$!
-	wait_for 1200 grep -q ready /tmp/hold.out
+	wait_for 1200 grep -qs ready /tmp/hold.out
 	kill -USR1 "$pid" 2>/dev/null
 	wait "$pid"
 	out=$(grep verify /tmp/hold.out)
