@@ -142,7 +142,7 @@ static void vmem_reserve_stop(struct vmem *vm, u64 size, u64 cost, u64 free,
 		 READ_ONCE(vm->cfg.plugged_size) >> 20,
 		 READ_ONCE(vm->cfg.requested_size) >> 20, size >> 20,
 		 DIV_ROUND_UP_ULL(cost, SZ_1M),
-		 vmem_shadow_size(size) ? "memmap, KASAN shadow" : "its memmap",
+		 vmem_shadow_size(size) ? "memmap and sanitizer shadow" : "its memmap",
 		 free >> 20, reserve >> 20);
 }
 
