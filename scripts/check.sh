@@ -10,15 +10,17 @@
 #      (tests/dkms-scenarios.sh)
 #   4. per kernel of the matrix (scripts/matrix.conf, or the given ids):
 #      stock kernels: the virtio-pmem, then the virtio-mem guest scenarios
-#      with our modules; test kernels: KUnit suites, then the same
-#      scenarios, then the p2pmem_pci scenarios (KASAN, lockdep and
-#      kmemleak reports fail the run); the power-cut
-#      durability oracle on DUR_KERNELS (tests/durability-scenarios.sh: 3
-#      cuts with our driver; on stock kernels 1 more with its ack_early
-#      knob, which must be caught), on DUR_INTREE_KERNELS (stock-6.12) also
-#      3 cuts with the in-tree driver; on LONGEVITY_KERNEL (test-6.12)
-#      LONGEVITY_CYCLES load/unload cycles of every module
-#      (tests/longevity.sh; make bench BENCH=longevity runs 500)
+#      (and on VSCALE_KERNELS the virtio-mem scale scenario: a small guest
+#      asked for 32 GiB must stop at its reserve) with our modules; test
+#      kernels: KUnit suites, then the same scenarios, then the p2pmem_pci
+#      scenarios (KASAN, lockdep and kmemleak reports fail the run); the
+#      power-cut durability oracle on DUR_KERNELS
+#      (tests/durability-scenarios.sh: 3 cuts with our driver; on stock
+#      kernels 1 more with its ack_early knob, which must be caught), on
+#      DUR_INTREE_KERNELS (stock-6.12) also 3 cuts with the in-tree driver;
+#      on LONGEVITY_KERNEL (test-6.12) LONGEVITY_CYCLES load/unload cycles
+#      of every module (tests/longevity.sh; make bench BENCH=longevity runs
+#      500)
 #
 # Every check prints one RESULT line; results are reported per kernel and
 # the last line is "N passed, N failed".  Logs: results/check-<time>/.
@@ -78,6 +80,10 @@ DUR_INTREE_KERNELS=${DUR_INTREE_KERNELS:-stock-6.12}
 # 6.12 and 7.2) and stock-6.12 (with the ack_early cut and the in-tree
 # comparison); stock 6.1 and 7.2 would repeat test-6.1 and test-7.2
 DUR_KERNELS=${DUR_KERNELS:-stock-6.12 test-6.1 test-6.12 test-7.2}
+# the virtio-mem scale scenario: every stock kernel (the zones and memmap
+# costs of 6.1, 6.12, 7.2) and one KASAN kernel (the shadow cost); test-6.1
+# and test-7.2 would repeat test-6.12's KASAN case at minutes per boot
+VSCALE_KERNELS=${VSCALE_KERNELS:-stock-6.1 stock-6.12 stock-7.2 test-6.12}
 
 if [ -n "$KIDS" ]; then
 	t=$SECONDS
@@ -125,6 +131,12 @@ for id in $KIDS; do
 	t2=$SECONDS
 	step "$id" vmem "$TOP/tests/vmem-scenarios.sh" "$id" --ours "$mods" "$RUN/$id/vmem"
 	SECS[vmem-$id]=$((SECONDS - t2))
+	if [[ " $VSCALE_KERNELS " == *" $id "* ]]; then
+		t2=$SECONDS
+		step "$id" vscale "$TOP/tests/vmem-scale-scenarios.sh" "$id" --ours "$mods" \
+			"$RUN/$id/vscale"
+		SECS[vscale-$id]=$((SECONDS - t2))
+	fi
 	# p2pmem_pci: test kernels only (Debian 12's stock kernels have no
 	# CONFIG_PCI_P2PDMA; CI budget: one guest boot per test kernel)
 	if [ "$kind" = test ]; then
@@ -142,9 +154,10 @@ echo "Per kernel:"
 for g in ${KIDS:+lint} $IDS; do
 	p=$(grep -c "^RESULT $g:[^ ]* PASS" "$ALL")
 	f=$(grep -c "^RESULT $g:[^ ]* FAIL" "$ALL")
-	printf '  %-12s %3d passed, %d failed  (%s s%s%s)\n' "$g" "$p" "$f" "${SECS[$g]:-?}" \
+	printf '  %-12s %3d passed, %d failed  (%s s%s%s%s)\n' "$g" "$p" "$f" "${SECS[$g]:-?}" \
 		"${SECS[vmem-$g]:+, of which vmem ${SECS[vmem-$g]} s}" \
-		"${SECS[dur-$g]:+, durability ${SECS[dur-$g]} s}"
+		"${SECS[dur-$g]:+, durability ${SECS[dur-$g]} s}" \
+		"${SECS[vscale-$g]:+, vmem-scale ${SECS[vscale-$g]} s}"
 done
 echo "  provisioning: $T_PROV s ($(for id in $KIDS; do printf '%s %s s; ' "$id" "${SECS[prov-$id]}"; done))"
 grep "^RESULT [^ ]* FAIL" "$ALL" | sed 's/^/  /'

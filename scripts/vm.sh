@@ -6,6 +6,7 @@
 #         [--rundir DIR] [--qmp SOCK]
 #         [--trace PATTERN]... [--trace-log FILE]
 #         [--pmem-img FILE] [--pmem-size 1G] [--vmem-size 0] [--mem MB]
+#         [--vmem-region MB]
 #         [--disk IMG]
 #         [--append "ARGS"] [--timeout SEC] [--interactive] [-- QEMU-ARGS...]
 #
@@ -16,6 +17,8 @@
 # a PCIe switch (serials d00d0001-3, ids nvme1-3, each on its own
 # hotplug-capable xio3130 downstream port; the third one is for the p2pmem
 # tests, which bind it to p2pmem_pci and finally device_del it over QMP).
+# --vmem-region MB: a larger virtio-mem backend (reserve=off: the host
+# only backs what the guest touches, so the region may exceed host RAM).
 # --disk adds IMG as a virtio-blk disk (/dev/vda: the Debian guest of the
 # DKMS test boots from it with its own initrd).
 # Image files are created sparse under --rundir (default: the log's
@@ -31,7 +34,7 @@ set -eu
 usage() { die "usage: $0 --kernel VMLINUZ --initrd CPIO --log FILE [options] (see header)"; }
 
 KERNEL='' INITRD='' LOG='' RUNDIR='' QMP='' TRACE_LOG='' PMEM_IMG='' PMEM_SIZE=1G VMEM_SIZE=0
-APPEND='' TIMEOUT='' INTERACTIVE=0 MEM_MB=1024 DISK=''
+APPEND='' TIMEOUT='' INTERACTIVE=0 MEM_MB=1024 DISK='' VMEM_REGION_MB=''
 TRACES=()
 EXTRA_QEMU=()
 while [ $# -gt 0 ]; do
@@ -47,6 +50,7 @@ while [ $# -gt 0 ]; do
 	--pmem-size) PMEM_SIZE=$2; shift ;;
 	--vmem-size) VMEM_SIZE=$2; shift ;;
 	--mem) MEM_MB=$2; shift ;;
+	--vmem-region) VMEM_REGION_MB=$2; shift ;;
 	--disk) DISK=$2; shift ;;
 	--append) APPEND="$APPEND $2"; shift ;;
 	--timeout) TIMEOUT=$2; shift ;;
@@ -114,6 +118,12 @@ PMEM_BYTES=$(bytes "$PMEM_SIZE")
 VMEM_BYTES=$(bytes "$VMEM_SIZE")
 [[ "$MEM_MB" =~ ^[1-9][0-9]*$ ]] || die "--mem: '$MEM_MB' is not a size in MiB"
 VMEM_BACKEND_MB=8192
+VMEM_BACKEND_OPTS=
+if [ -n "$VMEM_REGION_MB" ]; then
+	[[ "$VMEM_REGION_MB" =~ ^[1-9][0-9]*$ ]] || die "--vmem-region: '$VMEM_REGION_MB' is not a size in MiB"
+	VMEM_BACKEND_MB=$VMEM_REGION_MB
+	VMEM_BACKEND_OPTS=,reserve=off
+fi
 MAXMEM_MB=$((MEM_MB + VMEM_BACKEND_MB + (PMEM_BYTES + 1048575) / 1048576))
 
 if [ ! -e "$PMEM_IMG" ]; then
@@ -158,7 +168,7 @@ CMD=(qemu-system-x86_64 -name guestmem "${ACCEL_ARGS[@]}"
 	-qmp "unix:$QMP,server=on,wait=off"
 	-object "memory-backend-file,id=pmem0,share=on,mem-path=$PMEM_IMG,size=$PMEM_BYTES"
 	-device virtio-pmem-pci,memdev=pmem0,id=vpmem0
-	-object "memory-backend-ram,id=vmem0,size=${VMEM_BACKEND_MB}M"
+	-object "memory-backend-ram,id=vmem0,size=${VMEM_BACKEND_MB}M$VMEM_BACKEND_OPTS"
 	-device "virtio-mem-pci,id=vm0,memdev=vmem0,requested-size=$VMEM_BYTES,block-size=2M"
 	-device pcie-root-port,id=rp1,chassis=1,slot=1
 	-device x3130-upstream,id=up1,bus=rp1

@@ -9,6 +9,7 @@
  *   vmem_sbm.c      Sub Block Mode plug/unplug
  *   vmem_bbm.c      Big Block Mode plug/unplug
  *   vmem_sysfs.c    sysfs attributes (Documentation/ABI/...)
+ *   vmem_reserve.c  the unmovable-memory reserve of the plug path
  *   vmem_logic.c    device-independent logic (KUnit)
  *
  * Locking: @hotplug_mutex protects block states against the memory
@@ -90,6 +91,7 @@ struct vmem_stats {
  * @last_err: result of the last worker run
  * @retry_ms: current backoff (0: none scheduled)
  * @errors_in_row: ERROR replies since the config last changed
+ * @reserve_stopped: plugging stopped at the unmovable-memory reserve
  * @stats: counters
  * @memory_notifier: memory hotplug notifier
  * @pm_notifier: refuses hibernation
@@ -137,6 +139,7 @@ struct vmem {
 	int last_err;
 	unsigned int retry_ms;
 	unsigned int errors_in_row;
+	bool reserve_stopped;
 	struct vmem_stats stats;
 
 	struct notifier_block memory_notifier;
@@ -220,6 +223,12 @@ void vmem_bbm_online_page(struct vmem *vm, struct page *page,
 void vmem_bbm_notify(struct vmem *vm, unsigned long action,
 		     unsigned long idx, unsigned long pfn,
 		     unsigned long nr_pages);
+
+/* vmem_reserve.c */
+bool vmem_reserve_allows(struct vmem *vm, u64 size);
+void vmem_reserve_settled(struct vmem *vm);
+extern struct device_attribute dev_attr_unmovable_reserve;
+extern struct device_attribute dev_attr_plug_stopped;
 
 /* vmem_debugfs.c */
 bool vmem_take_injected(struct vmem *vm, u16 *resp);

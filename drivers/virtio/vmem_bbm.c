@@ -49,8 +49,9 @@ static int vmem_bbm_plug_and_add(struct vmem *vm, unsigned long idx)
  * @vm: device
  * @diff: bytes wanted
  *
- * Return: 0, -ENOSPC when nothing more can be plugged now, or the error
- * of a request or of adding memory.
+ * Return: 0, -ENOSPC when nothing more can be plugged now, -ENOMEM when
+ * the unmovable-memory reserve stopped it (vmem_reserve_allows()), or the
+ * error of a request or of adding memory.
  */
 int vmem_bbm_plug(struct vmem *vm, u64 diff)
 {
@@ -65,6 +66,8 @@ int vmem_bbm_plug(struct vmem *vm, u64 diff)
 			continue;
 		if (!vmem_could_add(vm, vm->geo.block_size))
 			return -ENOSPC;
+		if (!vmem_reserve_allows(vm, vm->geo.block_size))
+			return -ENOMEM;
 		rc = vmem_bbm_plug_and_add(vm, idx);
 		if (rc)
 			return rc;

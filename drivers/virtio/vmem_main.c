@@ -132,6 +132,8 @@ static int vmem_step(struct vmem *vm)
 		return rc;
 	plugged = READ_ONCE(vm->cfg.plugged_size);
 	requested = READ_ONCE(vm->cfg.requested_size);
+	if (requested <= plugged)
+		vmem_reserve_settled(vm);
 	if (requested > plugged)
 		return vm->geo.sbm ? vmem_sbm_plug(vm, requested - plugged) :
 				     vmem_bbm_plug(vm, requested - plugged);

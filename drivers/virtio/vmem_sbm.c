@@ -153,10 +153,12 @@ static int vmem_sbm_plug_and_add(struct vmem *vm, unsigned long idx,
  * @diff: bytes wanted
  *
  * Fills partially plugged blocks first, then adds unused blocks from the
- * lowest address, as long as offline memory stays under the threshold.
+ * lowest address, as long as offline memory stays under the threshold and
+ * the guest can afford the block (vmem_reserve_allows()).
  *
- * Return: 0 when done, -ENOSPC when nothing more can be plugged now, or
- * the error of a request or of adding memory.
+ * Return: 0 when done, -ENOSPC when nothing more can be plugged now,
+ * -ENOMEM when the unmovable-memory reserve stopped it, or the error of a
+ * request or of adding memory.
  */
 int vmem_sbm_plug(struct vmem *vm, u64 diff)
 {
@@ -184,6 +186,8 @@ int vmem_sbm_plug(struct vmem *vm, u64 diff)
 			continue;
 		if (!vmem_could_add(vm, vm->geo.block_size))
 			return -ENOSPC;
+		if (!vmem_reserve_allows(vm, vm->geo.block_size))
+			return -ENOMEM;
 		rc = vmem_sbm_plug_and_add(vm, idx, &nb_sb);
 		if (rc)
 			return rc;

@@ -128,6 +128,8 @@ static struct attribute *vmem_attrs[] = {
 	&dev_attr_last_error.attr,
 	&dev_attr_blocks.attr,
 	&dev_attr_stats.attr,
+	&dev_attr_unmovable_reserve.attr,
+	&dev_attr_plug_stopped.attr,
 	NULL,
 };
 

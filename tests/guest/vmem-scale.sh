@@ -1,0 +1,233 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Guest side of the virtio-mem scale scenario (host: tests/vmem-scale-scenarios.sh,
+# scripts/vmem-host.py on the second serial port).  The guest boots small
+# and the host is asked, in one step, for many times the boot size: every
+# hot-added memory block takes its memmap (and on KASAN kernels its shadow)
+# from boot memory, so a driver without a reserve kills the guest
+# ("System is deadlocked on memory").  Our driver must stop short and stay
+# usable:
+#   vscale-stop       plug_stopped becomes 1 within the bound; the device
+#                     size is below the request and stays there while the
+#                     driver retries; QMP size, our plugged_size and MemTotal
+#                     agree; free unmovable memory is still at the reserve
+#   vscale-warn-once  exactly one "stopped plugging" warning
+#   vscale-alive      a process allocates and verifies a buffer, the host
+#                     channel still answers
+#   vscale-resume     a ballast file in boot memory is deleted: plugging
+#                     resumes (the size grows) and stops again (second
+#                     warning, "plugging resumes" logged)
+#   vscale-lower      a request one memory block below the stop point
+#                     converges; the stopped state clears
+# With the in-tree driver (outcome recording, not in make check) only
+# vscale-intree: the size reached, if the guest survives at all.
+# PROGRESS lines (every second while growing) show how far a guest got
+# before it died.
+#
+# Parameters (kernel command line, set by the host):
+#   vscale_req=BYTES       the one-step request
+#   vscale_ballast_mb=N    boot-memory ballast freed for vscale-resume
+#   vscale_hold_mb=N       buffer of vscale-alive
+#   vscale_to=SEC          bound for stopping (or, in-tree, for the request)
+#   vscale_guard=0         turn our reserve off (plug_reserve=N) to show
+#                          that the checks fail without it
+. /guest/common.sh
+
+REQ=$(cmdline_arg vscale_req)
+BALLAST_MB=$(cmdline_arg vscale_ballast_mb)
+HOLD_MB=$(cmdline_arg vscale_hold_mb)
+TO=$(cmdline_arg vscale_to)
+GUARD=$(cmdline_arg vscale_guard)
+VMEMSET=$(cat /etc/vmemset)
+MB_BYTES=$((0x$(cat /sys/devices/system/memory/block_size_bytes)))
+WARN='stopped plugging at'
+
+now() { cut -d' ' -f1 /proc/uptime; }
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN {printf "%.1f", b - a}'; }
+sysattr() { cat "$SYSD/$1" 2>/dev/null; }
+nwarn() { dmesg | grep -c "$WARN"; }
+
+# free_unmovable_kb: free pages of the zones that hold kernel memory
+free_unmovable_kb() {
+	awk '$1 == "Node" {z = $4} $1 == "pages" && $2 == "free" && z ~ /^(DMA|DMA32|Normal)$/ {s += $3}
+	     END {print s * 4}' /proc/zoneinfo
+}
+
+progress() {
+	while :; do
+		echo "PROGRESS t=$(now) memtotal_kb=$(memtotal_kb) free_unmovable_kb=$(free_unmovable_kb)"
+		sleep 1
+	done
+}
+
+memtotal_is() { # memtotal_is BYTES: MemTotal = BASE + BYTES within TOL_KB
+	MT_DELTA=$(($(memtotal_kb) - BASE_KB))
+	local d=$((MT_DELTA - $1 / 1024))
+	[ "$d" -le "$TOL_KB" ] && [ "$d" -ge "-$TOL_KB" ]
+}
+
+stopped_is() { [ "$(sysattr plug_stopped)" = "$1" ]; }
+plugged_above() { [ "$(sysattr plugged_size)" -gt "$1" ] 2>/dev/null; }
+
+# agree NAME BYTES: QMP size, our plugged_size and MemTotal all at BYTES
+agree() {
+	local s=$(sysattr plugged_size)
+	AGREE="QMP $(kv size), plugged_size $s, MemTotal +$MT_DELTA kB"
+	[ "$(kv size)" = "$1" ] && [ "$s" = "$1" ] && wait_for 50 memtotal_is "$1"
+	AGREE="QMP $(kv size), plugged_size $s, MemTotal +$MT_DELTA kB"
+	[ "$(kv size)" = "$1" ] && [ "$s" = "$1" ] && memtotal_is "$1"
+}
+
+scn_stop() {
+	local t0 secs s1 free res
+	t0=$(now)
+	ctl SET "$REQ" || { fail vscale-stop "host refused SET $REQ: $CTL_REPLY"; return 1; }
+	if ! wait_for $((TO * 10)) stopped_is 1; then
+		ctl QUERY
+		fail vscale-stop "plug_stopped not 1 after ${TO}s: QMP size $(kv size) of $REQ, last_error $(sysattr last_error)"
+		return 1
+	fi
+	secs=$(since "$t0")
+	free=$(free_unmovable_kb)
+	res=$(sysattr unmovable_reserve)
+	ctl QUERY
+	STOP=$(kv size)
+	echo "STAT vscale-stop secs=$secs size=$STOP free_unmovable_kb=$free unmovable_reserve=$res"
+	# the driver keeps retrying with its backoff (0.5, 1, 2 s): no more
+	sleep 5
+	ctl QUERY
+	s1=$(kv size)
+	if [ "$STOP" -ge "$REQ" ] || [ "$STOP" -le 0 ]; then
+		fail vscale-stop "stopped at $STOP bytes of $REQ requested: not short of it"
+	elif [ "$s1" != "$STOP" ] || ! stopped_is 1; then
+		fail vscale-stop "stopped at $STOP, but 5 s later QMP size $s1, plug_stopped $(sysattr plug_stopped)"
+	elif [ "$(sysattr requested_size)" != "$REQ" ]; then
+		fail vscale-stop "requested_size $(sysattr requested_size), host requested $REQ"
+	elif ! agree "$STOP"; then
+		fail vscale-stop "stopped, sizes disagree: $AGREE"
+	elif [ "$((free * 1024))" -lt "$((res - 16 * 1048576))" ]; then
+		fail vscale-stop "stopped at $((STOP >> 20)) MiB with $free kB free unmovable memory, below the reserve $res bytes"
+	else
+		pass vscale-stop "stopped at $((STOP >> 20)) MiB of $((REQ >> 20)) MiB after ${secs}s, still there 5 s later; $AGREE; free unmovable $((free >> 10)) MiB, reserve $((res >> 20)) MiB"
+	fi
+}
+
+scn_warn_once() {
+	local n
+	n=$(nwarn)
+	if [ "$n" = 1 ]; then
+		pass vscale-warn-once "one warning: $(dmesg | grep "$WARN" | sed 's/^\[[^]]*\] //' | cut -c1-400)"
+	else
+		fail vscale-warn-once "$n '$WARN' warnings (want 1)"
+	fi
+}
+
+scn_alive() {
+	local pid out
+	vmemhold --mb "$HOLD_MB" --region "$ADDR:$MAXSZ" >/tmp/hold.out 2>&1 &
+	pid=$!
+	wait_for 1200 grep -qs ready /tmp/hold.out
+	kill -USR1 "$pid" 2>/dev/null
+	wait "$pid"
+	out=$(grep verify /tmp/hold.out)
+	if [ -z "$out" ] || [ "$(kv mismatches "$out")" != 0 ]; then
+		fail vscale-alive "a $HOLD_MB MiB buffer could not be allocated and verified: $(tr '\n' ' ' </tmp/hold.out)"
+	elif ! ctl QUERY; then
+		fail vscale-alive "buffer ok, but the host channel did not answer: $CTL_REPLY"
+	else
+		pass vscale-alive "a $HOLD_MB MiB buffer allocated and verified ($(kv in_region "$out") of its pages in device memory); host channel answers"
+	fi
+}
+
+scn_resume() {
+	local t0 secs s2
+	t0=$(now)
+	rm -f /ballast
+	if ! wait_for 300 plugged_above "$STOP"; then
+		fail vscale-resume "the $BALLAST_MB MiB ballast was freed, but the size stayed at $(sysattr plugged_size) for 30 s"
+		return
+	fi
+	if ! wait_for $((TO * 10)) stopped_is 1; then
+		fail vscale-resume "plugging resumed but did not stop again within ${TO}s (plugged $(sysattr plugged_size))"
+		return
+	fi
+	secs=$(since "$t0")
+	ctl QUERY
+	s2=$(kv size)
+	if [ "$(nwarn)" != 2 ] || ! dmesg | grep -q 'plugging resumes'; then
+		fail vscale-resume "grew to $s2 after the ballast was freed, but $(nwarn) warnings (want 2) and $(dmesg | grep -c 'plugging resumes') resume messages"
+	elif ! agree "$s2"; then
+		fail vscale-resume "grew, stopped again, sizes disagree: $AGREE"
+	else
+		pass vscale-resume "freeing $BALLAST_MB MiB of boot memory let it grow from $((STOP >> 20)) MiB: stopped again at $((s2 >> 20)) MiB ${secs}s later; $AGREE"
+		STOP=$s2
+	fi
+}
+
+# one memory block below the stop point: an unplug of online memory costs
+# ~1 s per block under TCG
+scn_lower() {
+	local low
+	low=$((STOP - MB_BYTES))
+	ctl SET "$low"
+	if ! ctl WAIT "$low" "$TO" 20; then
+		fail vscale-lower "lowered to $low: $CTL_REPLY"
+		return
+	fi
+	if ! stopped_is 0; then
+		fail vscale-lower "converged to $low, but plug_stopped is $(sysattr plug_stopped)"
+	elif ! agree "$low"; then
+		fail vscale-lower "converged, sizes disagree: $AGREE"
+	else
+		pass vscale-lower "request lowered to $((low >> 20)) MiB: converged in $(kv set)s, plug_stopped 0; $AGREE"
+	fi
+}
+
+scn_intree() {
+	local t0
+	t0=$(now)
+	ctl SET "$REQ"
+	ctl WAIT "$REQ" "$TO" 20
+	pass vscale-intree "in-tree driver: QMP size $(kv size) of $REQ after $(since "$t0")s ($CTL_REPLY); MemTotal $(memtotal_kb) kB"
+}
+
+echo "SCENARIO vmem-scale: kernel $(uname -r), virtio-mem $VMEMSET, request $REQ, ballast ${BALLAST_MB}M, guard ${GUARD:-1}, cmdline $(cat /proc/cmdline)"
+if ! ctl_open; then
+	fail vscale-host "no answer from the host on $CTL_DEV"
+	finish
+	exit 1
+fi
+ADDR=$(kv addr)
+MAXSZ=$(kv max)
+BLOCK=$(kv block)
+TOL_KB=$((BLOCK / 1024))
+bound=$(ls -d /sys/bus/virtio/drivers/virtio_mem/virtio* 2>/dev/null | head -n1)
+if [ -z "$bound" ]; then
+	fail vscale-probe "no device bound to virtio_mem ($VMEMSET; insmod failures: $(tr '\n' ' ' </tmp/modfail))"
+	finish
+	exit 1
+fi
+pass vscale-probe "${bound##*/} bound ($VMEMSET), region $ADDR+$MAXSZ, memory block $MB_BYTES, boot MemTotal $(memtotal_kb) kB"
+SYSD=$(vmem_sysfs_dir)
+[ "$GUARD" = 0 ] && echo N >/sys/module/virtio_mem/parameters/plug_reserve
+BASE_KB=$(memtotal_kb)
+dd if=/dev/zero of=/ballast bs=1M count="$BALLAST_MB" 2>/dev/null
+progress &
+PROG=$!
+if [ "$VMEMSET" = ours ]; then
+	scn_stop
+	kill "$PROG"
+	scn_warn_once
+	scn_alive
+	scn_resume
+	scn_lower
+else
+	scn_intree
+	kill "$PROG"
+fi
+echo "===VMEM-SYSFS-BEGIN==="
+for f in "$SYSD"/*; do
+	[ -f "$f" ] && echo "${f##*/}: $(tr '\n' ',' <"$f")"
+done
+echo "===VMEM-SYSFS-END==="
+finish

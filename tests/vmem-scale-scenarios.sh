@@ -1,0 +1,156 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# virtio-mem scale scenario, host side: a guest booted small (512 MiB on
+# stock kernels) with a 48 GiB virtio-mem region (memory-backend-ram,
+# reserve=off: the host backs only what the guest touches, i.e. little
+# more than the memmaps) is asked for 32 GiB in one step over QMP.  Each
+# hot-added 128 MiB block takes a 2 MiB memmap (plus 16 MiB of KASAN
+# shadow on the test kernels) from boot memory; without a reserve the
+# guest panics ("System is deadlocked on memory").  Guest steps and checks:
+# tests/guest/vmem-scale.sh.
+#
+#   tests/vmem-scale-scenarios.sh ID [--intree | --ours DIR] OUTDIR
+#
+#   --intree    the stock kernel's virtio_mem: records its outcome (the
+#               size reached, or the panic); not part of make check
+#   --ours DIR  DIR/virtio_mem.ko (make check)
+#
+# Host checks: boot, the guest did not panic (vscale-survive, with the
+# MemTotal of the last PROGRESS line when it did), no ERROR responses in
+# QEMU's trace, kernel reports in the serial log.
+#
+# Environment: VSCALE_GUARD=0 turns our driver's reserve off
+# (plug_reserve=N) to show that the checks fail without it; TIMEOUT (QEMU
+# seconds; default 300, 1200 on test kernels); VMEMHOLD, ACCEL as for tests/vmem-scenarios.sh.
+. "$(dirname "$0")/../scripts/lib.sh"
+set -eu
+
+usage() { die "usage: $0 ID [--intree | --ours DIR] OUTDIR"; }
+[ $# -ge 2 ] || usage
+ID=$1
+shift
+DRV=intree
+VMEMARGS=(--vmem intree)
+case "$1" in
+--intree) shift ;;
+--ours) [ $# -ge 2 ] || usage; DRV=ours; VMEMARGS=(--vmem ours "$(realpath "$2")"); shift 2 ;;
+esac
+[ $# -eq 1 ] || usage
+OUT=$1
+mkdir -p "$OUT"
+OUT=$(realpath "$OUT")
+SERIAL=$OUT/serial.log
+TRACE=$OUT/trace.log
+CTLLOG=$OUT/ctl.log
+CTLSOCK=$OUT/ctl.sock
+T0=$(date +%s.%N)
+elapsed() { awk -v a="${1:-$T0}" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f", b - a}'; }
+
+VMEMHOLD=${VMEMHOLD:-}
+if [ -z "$VMEMHOLD" ]; then
+	if [ -x "$CACHE/tools/vmemhold" ] && [ "$CACHE/tools/vmemhold" -nt "$TOP/tools/vmemhold.c" ]; then
+		VMEMHOLD=$CACHE/tools/vmemhold
+	else
+		make -s -C "$TOP/tools" O="$OUT/tools" "$OUT/tools/vmemhold" >"$OUT/tools.log" 2>&1 ||
+			die "building tools/vmemhold failed ($OUT/tools.log)"
+		VMEMHOLD=$OUT/tools/vmemhold
+	fi
+fi
+say "vmem-scale: kernel $ID, virtio-mem driver $DRV, output in $OUT"
+"$TOP/scripts/initramfs.sh" "$ID" "$OUT/initramfs.cpio.gz" "${VMEMARGS[@]}" \
+	--scenario "$TOP/tests/guest/vmem-scale.sh" --extra "$VMEMHOLD"
+. "$OUT/initramfs.env"
+
+# Sizes: stock: 512 MiB boot, 48 GiB region, 32 GiB request (stops at
+# ~15 GiB).  Test kernels: every block also takes 1/8 of itself as KASAN
+# shadow (19 MiB per 128 MiB block), and KASAN + kmemleak need more boot
+# memory: 768 MiB boot, stops after ~2 GiB.  No kmemleak scan here: the
+# plug path's reserve allocates nothing, the vmem scenarios scan the
+# driver's allocations, and a scan walks the memmap of all hot-added
+# memory (minutes under KASAN and TCG).
+REGION_MB=49152 REQ=$((32 << 30)) BALLAST_MB=48
+if [ "$KIND" = test ]; then
+	MEM=768 TO=240 HOLD_MB=32
+	TIMEOUT=${TIMEOUT:-1200}
+else
+	MEM=512 TO=90 HOLD_MB=64
+	TIMEOUT=${TIMEOUT:-300}
+fi
+GUARD=${VSCALE_GUARD:-1}
+
+rm -f "$OUT/results.txt" "$CTLSOCK"
+: >"$SERIAL"
+: >"$TRACE"
+: >"$CTLLOG"
+
+python3 "$TOP/scripts/vmem-host.py" --ctl "$CTLSOCK" --qmp "$OUT/qmp.sock" \
+	--trace "$TRACE" --log "$CTLLOG" &
+HOSTPID=$!
+trap 'kill $HOSTPID 2>/dev/null || true' EXIT
+say "booting (timeout ${TIMEOUT}s, ${MEM} MiB boot RAM, region $REGION_MB MiB, request $REQ, guard $GUARD)"
+rc=0
+"$TOP/scripts/vm.sh" --kernel "$VMLINUZ" --initrd "$OUT/initramfs.cpio.gz" \
+	--log "$SERIAL" --rundir "$OUT" --mem "$MEM" --vmem-region "$REGION_MB" \
+	--trace 'virtio_mem_*' --trace-log "$TRACE" --timeout "$TIMEOUT" \
+	--append "memhp_default_state=online_movable memory_hotplug.memmap_on_memory=1" \
+	--append "vscale_req=$REQ vscale_ballast_mb=$BALLAST_MB vscale_hold_mb=$HOLD_MB vscale_to=$TO vscale_guard=$GUARD" \
+	-- -chardev "socket,id=ctl,path=$CTLSOCK,server=on,wait=off" -serial chardev:ctl || rc=$?
+for _ in 1 2 3 4 5 6 7 8 9 10; do
+	kill -0 $HOSTPID 2>/dev/null || break
+	sleep 0.5
+done
+kill $HOSTPID 2>/dev/null || true
+wait $HOSTPID 2>/dev/null || true
+rm -f "$OUT"/*.img "$CTLSOCK"
+TOTAL_SECS=$(elapsed)
+
+say "checking results"
+CLEAN=$OUT/serial.clean.log
+tr -d '\r' <"$SERIAL" >"$CLEAN"
+: >"$OUT/results.txt"
+emit() { echo "RESULT $*" | tee -a "$OUT/results.txt"; }
+
+guest_results "$CLEAN" >"$OUT/guest-results.txt"
+
+if grep -aq '^INIT: SCENARIO-START' "$CLEAN"; then
+	emit "vscale-boot PASS scenario reached (QEMU rc=$rc, total ${TOTAL_SECS}s)"
+else
+	emit "vscale-boot FAIL guest never reached the scenario (QEMU rc=$rc; see $SERIAL)"
+fi
+
+# vscale-survive: the guest lived through the request
+last=$(grep -a '^PROGRESS ' "$CLEAN" | tail -n1)
+panic=$(grep -a -m1 'Kernel panic' "$CLEAN" | cut -c1-160 || true)
+if [ -n "$panic" ]; then
+	emit "vscale-survive FAIL guest died at MemTotal $(echo "$last" | sed -n 's/.*memtotal_kb=\([0-9]*\).*/\1/p') kB (last progress: ${last#PROGRESS }): $panic"
+elif ! grep -aq '^===DMESG-END===' "$CLEAN"; then
+	emit "vscale-survive FAIL guest did not finish (QEMU rc=$rc; last progress: ${last#PROGRESS })"
+else
+	emit "vscale-survive PASS guest alive to the end (last progress while growing: ${last#PROGRESS })"
+fi
+
+if [ "$DRV" = ours ]; then
+	EXPECTED="vscale-probe vscale-stop vscale-warn-once vscale-alive vscale-resume vscale-lower"
+else
+	EXPECTED="vscale-probe vscale-intree"
+fi
+expect_guest_results "$OUT/guest-results.txt" "$OUT/results.txt" $EXPECTED
+
+nreq=$(grep -cE 'virtio_mem_(plug|unplug|unplug_all|state)_request' "$TRACE" || true)
+nerr=$(grep -cE 'virtio_mem_send_response.*type=3\b' "$TRACE" || true)
+if [ "$nreq" -eq 0 ]; then
+	emit "vscale-host-trace FAIL no virtio-mem request in QEMU's trace log"
+elif [ "$nerr" -ne 0 ]; then
+	emit "vscale-host-trace FAIL $nerr ERROR responses among $nreq requests (see $TRACE)"
+else
+	emit "vscale-host-trace PASS $nreq requests, no ERROR response"
+fi
+
+emit "$(dmesg_clean vscale-dmesg-clean "$CLEAN" "$CLEAN" 'RESULT|STAT|PROGRESS|SCENARIO|SKIP|INIT:' 'marking device broken|unknown error' \
+	"no BUG/WARNING/KASAN/lockdep/kmemleak reports, device never marked broken" "$OUT/dmesg-reports.txt")"
+
+grep -a '^STAT vscale' "$CLEAN" || true
+npass=$(grep -c '^RESULT [^ ]* PASS' "$OUT/results.txt" || true)
+nfail=$(grep -c '^RESULT [^ ]* FAIL' "$OUT/results.txt" || true)
+echo "SUMMARY $ID vmem-scale $DRV: $npass passed, $nfail failed; total ${TOTAL_SECS}s; logs in $OUT"
+[ "$npass" -ge 1 ] && [ "$nfail" -eq 0 ]
