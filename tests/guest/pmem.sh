@@ -365,8 +365,9 @@ scn_hung_host() {
 # virtio_break_device(); "config_changed" plays the device's configuration
 # change notification.  Every case: a clear kernel message, the expected
 # errno for the flush, no busy loop (kworker + irq CPU time over the fault
-# window at most a quarter of one CPU), unbind within 5 s where the device
-# is given up, and the data acknowledged before the case intact.
+# window at most a quarter of one CPU), unbind returns (10 s hang bound)
+# where the device is given up, and the data acknowledged before the case
+# intact.
 F_DBG=
 F_SD=
 F_VDEV=
@@ -429,13 +430,16 @@ unhang() {
 # acked_write / acked_check: data written and acknowledged before a case
 acked_write() { pmemtool pattern --path $DEV --offset 928M --len 1M --seed "$1" --write >/dev/null 2>&1; }
 acked_check() { pmemtool pattern --path $DEV --offset 928M --len 1M --seed "$1" --check >/dev/null 2>&1; }
-# unbind_timed: unbind the device; prints seconds, fails past 5 s
+# unbind_timed: unbind the device; prints seconds, fails past 10 s (a
+# hang detector: the driver bounds its own part to 2 s, the teardown of a
+# 1 GiB region took up to 5.1 s on a KASAN test kernel with the host at
+# load 15)
 unbind_timed() {
 	local t0
 	rm -f /tmp/unbind.done
 	t0=$(now)
 	(echo "$F_VDEV" >$F_DRV/unbind; touch /tmp/unbind.done) &
-	if ! wait_for 50 test -e /tmp/unbind.done; then
+	if ! wait_for 100 test -e /tmp/unbind.done; then
 		echo "stuck"
 		# let a hung removal finish, whatever it waits for
 		echo 0 >"$F_DBG/hold_completions" 2>/dev/null
@@ -564,7 +568,7 @@ scn_fault_noreply() {
 
 # broken queue / NEEDS_RESET with a caller waiting and flush_timeout_ms=0:
 # only noticing the breakage can release it; EIO within 1 s, state broken,
-# new callers refused, unbind within 5 s
+# new callers refused, unbind returns
 scn_fault_broken() { # scn_fault_broken NAME how MSG
 	local name=$1 how=$2 msg=$3 bad= cpu el t0 u st rc
 	case_begin
