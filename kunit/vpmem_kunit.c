@@ -305,6 +305,55 @@ static void vpmem_resp_decoding(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, vpmem_resp_to_errno(0, 3), -EIO);
 }
 
+/* Every used length and a few ret values a hostile device may return. */
+static void vpmem_resp_verdicts(struct kunit *test)
+{
+	unsigned int len;
+
+	for (len = 0; len < VPMEM_RESP_LEN; len++) {
+		/* Whatever ret says: the device did not write all of it. */
+		KUNIT_EXPECT_EQ(test, vpmem_resp_check(0, len), VPMEM_RESP_SHORT);
+		KUNIT_EXPECT_EQ(test, vpmem_resp_check(1, len), VPMEM_RESP_SHORT);
+		KUNIT_EXPECT_EQ(test, vpmem_resp_check(U32_MAX, len),
+				VPMEM_RESP_SHORT);
+	}
+	KUNIT_EXPECT_EQ(test, vpmem_resp_check(0, 4), VPMEM_RESP_OK);
+	KUNIT_EXPECT_EQ(test, vpmem_resp_check(0, 5), VPMEM_RESP_OK_LONG);
+	KUNIT_EXPECT_EQ(test, vpmem_resp_check(0, U32_MAX), VPMEM_RESP_OK_LONG);
+	KUNIT_EXPECT_EQ(test, vpmem_resp_check(0xdeadbeef, 4), VPMEM_RESP_FAILED);
+	KUNIT_EXPECT_EQ(test, vpmem_resp_check(1, U32_MAX), VPMEM_RESP_FAILED);
+	/* A long answer is accepted, a failed one never. */
+	KUNIT_EXPECT_EQ(test, vpmem_resp_to_errno(0, 4096), 0);
+	KUNIT_EXPECT_EQ(test, vpmem_resp_to_errno(0xdeadbeef, 4096), -EIO);
+}
+
+/* ---- watchdog timing ---- */
+
+static void vpmem_watchdog_periods(struct kunit *test)
+{
+	/* Never 0: a broken queue must be noticed even with 0/0. */
+	KUNIT_EXPECT_EQ(test, vpmem_watchdog_period_ms(0, 0), VPMEM_POLL_MS);
+	KUNIT_EXPECT_EQ(test, vpmem_watchdog_period_ms(10000, 60000),
+			VPMEM_POLL_MS);
+	KUNIT_EXPECT_EQ(test, vpmem_watchdog_period_ms(100, 0), 100U);
+	KUNIT_EXPECT_EQ(test, vpmem_watchdog_period_ms(0, 50), 50U);
+	KUNIT_EXPECT_EQ(test, vpmem_watchdog_period_ms(100, 50), 50U);
+	KUNIT_EXPECT_LE(test, vpmem_watchdog_period_ms(0, 0), 1000U);
+}
+
+static void vpmem_abandon_ages(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, vpmem_abandon_after_ms(0, false), 0U);
+	KUNIT_EXPECT_EQ(test, vpmem_abandon_after_ms(60000, false), 60000U);
+	/* Removal never waits for ever, nor longer than the timeout. */
+	KUNIT_EXPECT_EQ(test, vpmem_abandon_after_ms(0, true),
+			VPMEM_REMOVE_WAIT_MS);
+	KUNIT_EXPECT_EQ(test, vpmem_abandon_after_ms(60000, true),
+			VPMEM_REMOVE_WAIT_MS);
+	KUNIT_EXPECT_EQ(test, vpmem_abandon_after_ms(500, true), 500U);
+	KUNIT_EXPECT_LT(test, VPMEM_REMOVE_WAIT_MS, 5000U);
+}
+
 /* ---- feature and range validation ---- */
 
 static void vpmem_feature_validation(struct kunit *test)
@@ -392,6 +441,9 @@ static struct kunit_suite vpmem_coalesce_suite = {
 
 static struct kunit_case vpmem_logic_cases[] = {
 	KUNIT_CASE(vpmem_resp_decoding),
+	KUNIT_CASE(vpmem_resp_verdicts),
+	KUNIT_CASE(vpmem_watchdog_periods),
+	KUNIT_CASE(vpmem_abandon_ages),
 	KUNIT_CASE(vpmem_feature_validation),
 	KUNIT_CASE(vpmem_range_validation),
 	KUNIT_CASE(vpmem_histogram_buckets),

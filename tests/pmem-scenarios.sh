@@ -125,8 +125,10 @@ else
 	emit "boot FAIL guest never reached the scenario (QEMU rc=$rc; see $SERIAL)"
 fi
 
-# our driver adds the hung-host scenario (fault injection through debugfs)
-[ "${MODARGS[0]:-}" = --ours ] && GUEST_SCENARIOS="$GUEST_SCENARIOS hung-host"
+# our driver adds the hung-host scenario and the queue-level faults
+# (fault injection through debugfs)
+FAULT_SCENARIOS="fault-short-reply fault-bad-ret fault-unknown-token fault-dup-completion fault-no-reply fault-break fault-needs-reset fault-remove-silent fault-freeze-stuck fault-freeze-racing"
+[ "${MODARGS[0]:-}" = --ours ] && GUEST_SCENARIOS="$GUEST_SCENARIOS hung-host $FAULT_SCENARIOS"
 # expected results (a missing one fails), then any further ones
 expect_guest_results "$OUT/guest-results.txt" "$OUT/results.txt" $GUEST_SCENARIOS
 
@@ -185,7 +187,7 @@ for b in $(awk '$1 ~ /-begin$/ {print $1}' "$MARKERS"); do
 	[ -n "$(marker_late "$p-end")" ] && note=" (end marker sampled after QEMU exited)"
 	echo "HOSTFLUSH $p $((ne - nb))$note"
 done
-grep -h -E '^(FSYNCS|GUESTFLUSH|STAT|STATP) ' "$CLEAN" || true
+grep -h -E '^(FSYNCS|GUESTFLUSH|STAT|STATP|FAULTTIME) ' "$CLEAN" || true
 
 # host-flush-trace: QEMU saw flush requests during the guest's fsync
 req=$(grep -c virtio_pmem_flush_request "$TRACE" || true)
@@ -219,7 +221,7 @@ fi
 
 # dmesg-clean: kernel reports anywhere in the serial log (our own
 # protocol lines excluded)
-emit "$(dmesg_clean dmesg-clean "$CLEAN" "$CLEAN" 'RESULT|STAT|STATP|PATTERN|PHASE|FSYNCS|GUESTFLUSH|SCENARIO|BOOTINFO|INIT:' '' \
+emit "$(dmesg_clean dmesg-clean "$CLEAN" "$CLEAN" 'RESULT|STAT|STATP|PATTERN|PHASE|FSYNCS|GUESTFLUSH|SCENARIO|BOOTINFO|INIT:|FAULT [a-z-]+:|FAULTTIME' '' \
 	"no BUG/WARNING/KASAN/lockdep/kmemleak reports" "$OUT/dmesg-reports.txt")"
 
 # --- summary -------------------------------------------------------------

@@ -13,7 +13,12 @@
  * cannot fail for lack of memory.  A request the host does not answer
  * is reported every flush_warn_ms and, after flush_timeout_ms, failed
  * with -EIO for all its callers instead of leaving them in D state for
- * ever; later flushes fail fast until the host answers it.
+ * ever; later flushes fail fast until the host answers it.  A broken
+ * virtqueue or a device asking for a reset (NEEDS_RESET) fails every
+ * caller at once: noticed in the completion path, by the watchdog while
+ * a request is in flight, and after a configuration change notification.
+ * The device status is only read in process context (it may sleep on
+ * some transports), never under the flusher lock.
  */
 #include <linux/module.h>
 #include <linux/scatterlist.h>
@@ -73,6 +78,61 @@ static void vpmem_mark_broken(struct vpmem_flusher *f, const char *why)
 		f->state = VPMEM_BROKEN;
 }
 
+/*
+ * The device can no longer answer (broken virtqueue, NEEDS_RESET): fail
+ * the request in flight and everyone queued now, refuse later callers.
+ */
+static void vpmem_break_locked(struct vpmem_flusher *f, const char *why,
+			       struct vpmem_after *done)
+{
+	unsigned int waiting = f->co.cur_callers + f->co.next_callers;
+
+	if (f->state == VPMEM_DEAD || f->state == VPMEM_BROKEN)
+		return;
+	dev_err(&f->vdev->dev, "%s: failing %u waiting callers and later flushes with -EIO\n",
+		why, waiting);
+	f->state = VPMEM_BROKEN;
+	if (f->co.inflight && !f->unsent)
+		f->stats.errors++;
+	vpmem_co_fail_all(&f->co, -EIO, &done->bios);
+	done->wake = VPMEM_WAKE_ALL;
+	f->unsent = false;
+}
+
+/*
+ * Does the device ask for a reset?  get_status() may sleep (virtio-ccw
+ * revision 2 and later do channel I/O): process context, no lock held.
+ */
+static bool vpmem_device_needs_reset(struct vpmem_flusher *f)
+{
+	u8 status;
+
+	might_sleep();
+	status = vpmem_inject_status(f, f->vdev->config->get_status(f->vdev));
+	return status & VIRTIO_CONFIG_S_NEEDS_RESET;
+}
+
+/*
+ * Process context: fail everything if the device needs a reset or its
+ * queue broke.  Called by the watchdog, after a configuration change,
+ * before each synchronous flush and at removal.
+ */
+static void vpmem_check_device(struct vpmem_flusher *f)
+{
+	bool reset = vpmem_device_needs_reset(f);
+	struct vpmem_after done;
+	unsigned long flags;
+
+	vpmem_after_init(&done);
+	spin_lock_irqsave(&f->lock, flags);
+	if (reset)
+		vpmem_break_locked(f, "virtio pmem device needs a reset", &done);
+	else if (f->vq && virtqueue_is_broken(f->vq))
+		vpmem_break_locked(f, "virtqueue broken", &done);
+	spin_unlock_irqrestore(&f->lock, flags);
+	vpmem_after_run(f, &done);
+}
+
 /* Put the request on the virtqueue and notify the device. */
 static int vpmem_submit_locked(struct vpmem_flusher *f)
 {
@@ -81,10 +141,6 @@ static int vpmem_submit_locked(struct vpmem_flusher *f)
 
 	if (f->state != VPMEM_OK || !f->vq)
 		return -EIO;
-	if (f->vdev->config->get_status(f->vdev) & VIRTIO_CONFIG_S_NEEDS_RESET) {
-		vpmem_mark_broken(f, "virtio pmem device needs a reset");
-		return -EIO;
-	}
 	f->wire->req.type = cpu_to_le32(VIRTIO_PMEM_REQ_TYPE_FLUSH);
 	f->wire->resp.ret = cpu_to_le32(U32_MAX);
 	sg_init_one(&req_sg, &f->wire->req, sizeof(f->wire->req));
@@ -104,24 +160,12 @@ static int vpmem_submit_locked(struct vpmem_flusher *f)
 	return 0;
 }
 
-static unsigned int vpmem_watchdog_period_ms(void)
-{
-	unsigned int warn = READ_ONCE(flush_warn_ms);
-	unsigned int timeout = READ_ONCE(flush_timeout_ms);
-
-	if (!warn)
-		return timeout;
-	if (!timeout)
-		return warn;
-	return min(warn, timeout);
-}
-
 static void vpmem_watchdog_arm(struct vpmem_flusher *f)
 {
-	unsigned int ms = vpmem_watchdog_period_ms();
+	unsigned int ms = vpmem_watchdog_period_ms(READ_ONCE(flush_warn_ms),
+						   READ_ONCE(flush_timeout_ms));
 
-	if (ms)
-		mod_delayed_work(system_wq, &f->watchdog, msecs_to_jiffies(ms));
+	mod_delayed_work(system_wq, &f->watchdog, msecs_to_jiffies(ms));
 }
 
 /*
@@ -194,7 +238,8 @@ static int vpmem_flush_sync(struct vpmem_flusher *f)
 	struct vpmem_after done;
 	unsigned long flags;
 
-	might_sleep();
+	/* NEEDS_RESET before each request (CVE-2024-50184), unlocked. */
+	vpmem_check_device(f);
 	vpmem_after_init(&done);
 	spin_lock_irqsave(&f->lock, flags);
 	if (vpmem_refuses(f)) {
@@ -260,12 +305,65 @@ int vpmem_region_flush(struct nd_region *nd_region, struct bio *bio)
 }
 EXPORT_SYMBOL_GPL(vpmem_region_flush);
 
+/* One buffer the device returned: complete the request it answers. */
+static void vpmem_used_locked(struct vpmem_flusher *f, void *token,
+			      unsigned int len, struct vpmem_after *done)
+{
+	u32 ret;
+	int err = 0;
+
+	if (token != f->wire) {
+		dev_warn_ratelimited(&f->vdev->dev,
+				     "unknown token in used ring, ignored\n");
+		return;
+	}
+	if (f->state == VPMEM_STUCK) {
+		f->state = VPMEM_OK;
+		dev_warn(&f->vdev->dev,
+			 "host answered the abandoned flush after %lld ms, flushes resume\n",
+			 ktime_ms_delta(ktime_get(), f->sent_at));
+		return;
+	}
+	/* Answers to requests we already failed are expected then. */
+	if (f->state == VPMEM_BROKEN || f->state == VPMEM_DEAD)
+		return;
+	if (!f->co.inflight || f->unsent) {
+		dev_warn_ratelimited(&f->vdev->dev,
+				     "completion without a flush in flight (duplicate?), ignored\n");
+		return;
+	}
+	ret = le32_to_cpu(f->wire->resp.ret);
+	switch (vpmem_resp_check(ret, len)) {
+	case VPMEM_RESP_OK:
+		break;
+	case VPMEM_RESP_OK_LONG:
+		dev_warn_once(&f->vdev->dev,
+			      "device reports %u bytes written into the %u-byte flush response\n",
+			      len, VPMEM_RESP_LEN);
+		break;
+	case VPMEM_RESP_SHORT:
+		dev_err_ratelimited(&f->vdev->dev,
+				    "short flush response (%u of %u bytes): flush failed\n",
+				    len, VPMEM_RESP_LEN);
+		err = -EIO;
+		break;
+	case VPMEM_RESP_FAILED:
+		dev_err_ratelimited(&f->vdev->dev,
+				    "host failed a flush (ret %#x)\n", ret);
+		err = -EIO;
+		break;
+	}
+	if (vpmem_finish_locked(f, err, done))
+		vpmem_send_locked(f, done);
+}
+
 /**
  * vpmem_flusher_vq_done() - virtqueue callback: the device answered
  * @f: flusher of the device
  *
  * Completes the generation in flight and sends the next one if callers
- * are waiting for it.  Runs in interrupt context.
+ * are waiting for it.  A queue found broken fails everyone at once.
+ * Runs in interrupt context: nothing here reads the device status.
  */
 void vpmem_flusher_vq_done(struct vpmem_flusher *f)
 {
@@ -273,37 +371,39 @@ void vpmem_flusher_vq_done(struct vpmem_flusher *f)
 	unsigned long flags;
 	unsigned int len;
 	void *token;
-	int err;
 
 	vpmem_after_init(&done);
 	spin_lock_irqsave(&f->lock, flags);
-	while (f->vq && !f->hold && (token = virtqueue_get_buf(f->vq, &len))) {
-		if (token != f->wire) {
-			dev_warn_ratelimited(&f->vdev->dev,
-					     "unknown token in used ring\n");
-			continue;
-		}
-		if (f->state == VPMEM_STUCK) {
-			f->state = VPMEM_OK;
-			dev_warn(&f->vdev->dev,
-				 "host answered the abandoned flush after %lld ms, flushes resume\n",
-				 ktime_ms_delta(ktime_get(), f->sent_at));
-			continue;
-		}
-		if (!f->co.inflight || f->unsent)
-			continue;
-		err = vpmem_resp_to_errno(le32_to_cpu(f->wire->resp.ret), len);
-		if (err)
-			dev_err_ratelimited(&f->vdev->dev,
-					    "host failed a flush (ret %u, len %u)\n",
-					    le32_to_cpu(f->wire->resp.ret), len);
-		if (vpmem_finish_locked(f, err, &done))
-			vpmem_send_locked(f, &done);
-	}
+	while (f->vq && !f->hold && (token = vpmem_vq_get_buf(f, &len)))
+		vpmem_used_locked(f, token, len, &done);
+	if (f->vq && virtqueue_is_broken(f->vq))
+		vpmem_break_locked(f, "virtqueue broken", &done);
 	spin_unlock_irqrestore(&f->lock, flags);
 	vpmem_after_run(f, &done);
 }
 EXPORT_SYMBOL_GPL(vpmem_flusher_vq_done);
+
+static void vpmem_status_work_fn(struct work_struct *work)
+{
+	struct vpmem_flusher *f = container_of(work, struct vpmem_flusher,
+					       status_work);
+
+	vpmem_check_device(f);
+}
+
+/**
+ * vpmem_flusher_config_changed() - the device signalled a config change
+ * @f: flusher of the device
+ *
+ * A device that needs a reset says so with a configuration change
+ * notification; the status is read from a work item (may sleep).
+ * Callable from interrupt context.
+ */
+void vpmem_flusher_config_changed(struct vpmem_flusher *f)
+{
+	schedule_work(&f->status_work);
+}
+EXPORT_SYMBOL_GPL(vpmem_flusher_config_changed);
 
 /* Give up on the request in flight: every caller gets -EIO. */
 static void vpmem_abandon_locked(struct vpmem_flusher *f, s64 age_ms,
@@ -325,12 +425,13 @@ static void vpmem_watchdog_fn(struct work_struct *work)
 {
 	struct vpmem_flusher *f = container_of(to_delayed_work(work),
 					       struct vpmem_flusher, watchdog);
-	unsigned int timeout = READ_ONCE(flush_timeout_ms);
 	unsigned int warn = READ_ONCE(flush_warn_ms);
 	struct vpmem_after done;
+	unsigned int limit;
 	unsigned long flags;
 	s64 age;
 
+	vpmem_check_device(f);
 	vpmem_after_init(&done);
 	spin_lock_irqsave(&f->lock, flags);
 	if (!f->co.inflight || f->unsent || f->state != VPMEM_OK) {
@@ -338,7 +439,8 @@ static void vpmem_watchdog_fn(struct work_struct *work)
 		return;
 	}
 	age = ktime_ms_delta(ktime_get(), f->sent_at);
-	if (timeout && age >= timeout) {
+	limit = vpmem_abandon_after_ms(READ_ONCE(flush_timeout_ms), f->removing);
+	if (limit && age >= limit) {
 		vpmem_abandon_locked(f, age, &done);
 	} else {
 		if (warn && age >= warn &&
@@ -360,15 +462,15 @@ static void vpmem_watchdog_fn(struct work_struct *work)
  * @f: flusher embedded in the device's state
  * @vdev: the virtio device
  *
- * Allocates the request buffer and registers the sysfs statistics.
- * Flushes are refused until vpmem_flusher_start().
+ * Allocates the request buffer and creates the debugfs files.  The
+ * sysfs statistics (vpmem_flush_stats_group) are attached by the
+ * driver core through the driver's dev_groups.  Flushes are refused
+ * until vpmem_flusher_start().
  *
  * Return: 0 or a negative errno.
  */
 int vpmem_flusher_init(struct vpmem_flusher *f, struct virtio_device *vdev)
 {
-	int err;
-
 	f->vdev = vdev;
 	f->vq = NULL;
 	spin_lock_init(&f->lock);
@@ -380,20 +482,15 @@ int vpmem_flusher_init(struct vpmem_flusher *f, struct virtio_device *vdev)
 	init_waitqueue_head(&f->wq[1]);
 	init_waitqueue_head(&f->idle_wq);
 	INIT_DELAYED_WORK(&f->watchdog, vpmem_watchdog_fn);
+	INIT_WORK(&f->status_work, vpmem_status_work_fn);
+	f->removing = false;
 	f->wire = kzalloc_obj(*f->wire, GFP_KERNEL);
 	if (!f->wire)
 		return -ENOMEM;
 	f->hold = false;
-	err = vpmem_sysfs_add(f);
-	if (err)
-		goto free_wire;
+	memset(&f->inject, 0, sizeof(f->inject));
 	vpmem_debugfs_add(f);
 	return 0;
-
-free_wire:
-	kfree(f->wire);
-	f->wire = NULL;
-	return err;
 }
 EXPORT_SYMBOL_GPL(vpmem_flusher_init);
 
@@ -466,8 +563,31 @@ void vpmem_flusher_quiesce(struct vpmem_flusher *f)
 		vpmem_after_run(f, &done);
 	}
 	cancel_delayed_work_sync(&f->watchdog);
+	cancel_work_sync(&f->status_work);
 }
 EXPORT_SYMBOL_GPL(vpmem_flusher_quiesce);
+
+/**
+ * vpmem_flusher_begin_remove() - the device is about to be removed
+ * @f: the flusher
+ *
+ * nd_pmem's last flushes still go to the device during
+ * nvdimm_bus_unregister(), but removal must not hang on them: a broken
+ * or resetting device fails them at once, a silent one after
+ * VPMEM_REMOVE_WAIT_MS (even with flush_timeout_ms=0).
+ */
+void vpmem_flusher_begin_remove(struct vpmem_flusher *f)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&f->lock, flags);
+	f->removing = true;
+	if (f->co.inflight && !f->unsent)
+		vpmem_watchdog_arm(f);
+	spin_unlock_irqrestore(&f->lock, flags);
+	vpmem_check_device(f);
+}
+EXPORT_SYMBOL_GPL(vpmem_flusher_begin_remove);
 
 /**
  * vpmem_flusher_kill() - the device is going away: fail everything
@@ -492,6 +612,7 @@ void vpmem_flusher_kill(struct vpmem_flusher *f)
 	spin_unlock_irqrestore(&f->lock, flags);
 	vpmem_after_run(f, &done);
 	cancel_delayed_work_sync(&f->watchdog);
+	cancel_work_sync(&f->status_work);
 }
 EXPORT_SYMBOL_GPL(vpmem_flusher_kill);
 
@@ -514,6 +635,7 @@ void vpmem_flusher_detach(struct vpmem_flusher *f)
 		while (virtqueue_detach_unused_buf(f->vq))
 			;
 	}
+	vpmem_inject_forget(f);
 	f->vq = NULL;
 	spin_unlock_irqrestore(&f->lock, flags);
 }
@@ -526,8 +648,8 @@ EXPORT_SYMBOL_GPL(vpmem_flusher_detach);
 void vpmem_flusher_destroy(struct vpmem_flusher *f)
 {
 	vpmem_debugfs_remove(f);
-	vpmem_sysfs_remove(f);
 	cancel_delayed_work_sync(&f->watchdog);
+	cancel_work_sync(&f->status_work);
 	kfree(f->wire);
 	f->wire = NULL;
 }

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Flush statistics of a virtio-pmem device, in
- * /sys/bus/virtio/devices/virtioN/flush_stats/ (see README.md).
+ * Flush statistics of a virtio-pmem device, one value per file, in
+ * /sys/bus/virtio/devices/virtioN/flush_stats/
+ * (Documentation/ABI/testing/sysfs-driver-virtio_pmem-guestmem).  The
+ * group is attached by the driver core (virtio_pmem's dev_groups); the
+ * latency histogram is in debugfs.
  */
 #include <linux/device.h>
 #include <linux/sysfs.h>
@@ -28,6 +31,9 @@ static void vpmem_snapshot(struct device *dev, struct vpmem_snapshot *s)
 	s->in_flight = f->co.inflight && !f->unsent;
 	s->queued = f->co.next_callers + (f->unsent ? f->co.cur_callers : 0);
 	s->state = f->state;
+	/* Broken while idle: nobody failed yet, but it is broken. */
+	if (s->state == VPMEM_OK && f->vq && virtqueue_is_broken(f->vq))
+		s->state = VPMEM_BROKEN;
 	spin_unlock_irqrestore(&f->lock, flags);
 }
 
@@ -62,38 +68,22 @@ static const char * const vpmem_state_names[] = {
 	[VPMEM_DEAD] = "dead",
 };
 
+static const char *vpmem_state_name(enum vpmem_state state)
+{
+	if (state >= ARRAY_SIZE(vpmem_state_names))
+		return "?";
+	return vpmem_state_names[state];
+}
+
 static ssize_t state_show(struct device *dev, struct device_attribute *attr,
 			  char *buf)
 {
 	struct vpmem_snapshot s;
 
 	vpmem_snapshot(dev, &s);
-	return sysfs_emit(buf, "%s\n", vpmem_state_names[s.state]);
+	return sysfs_emit(buf, "%s\n", vpmem_state_name(s.state));
 }
 static DEVICE_ATTR_RO(state);
-
-/* One "<bound_us> <count>" line per bucket; the last bound is "inf". */
-static ssize_t latency_histogram_show(struct device *dev,
-				      struct device_attribute *attr, char *buf)
-{
-	struct vpmem_snapshot s;
-	unsigned int i;
-	int len = 0;
-	u64 lim;
-
-	vpmem_snapshot(dev, &s);
-	for (i = 0; i < VPMEM_HIST_BUCKETS; i++) {
-		lim = vpmem_hist_bucket_limit_us(i);
-		if (lim)
-			len += sysfs_emit_at(buf, len, "%llu %llu\n", lim,
-					     s.st.hist[i]);
-		else
-			len += sysfs_emit_at(buf, len, "inf %llu\n",
-					     s.st.hist[i]);
-	}
-	return len;
-}
-static DEVICE_ATTR_RO(latency_histogram);
 
 static struct attribute *vpmem_stat_attrs[] = {
 	&dev_attr_requests.attr,
@@ -108,31 +98,12 @@ static struct attribute *vpmem_stat_attrs[] = {
 	&dev_attr_last_latency_ns.attr,
 	&dev_attr_max_latency_ns.attr,
 	&dev_attr_state.attr,
-	&dev_attr_latency_histogram.attr,
 	NULL,
 };
 
-static const struct attribute_group vpmem_stat_group = {
+/* For virtio_pmem's driver.dev_groups: created after probe, gone before remove. */
+const struct attribute_group vpmem_flush_stats_group = {
 	.name = "flush_stats",
 	.attrs = vpmem_stat_attrs,
 };
-
-/**
- * vpmem_sysfs_add() - publish the flush statistics of a device
- * @f: its flusher; the device's priv must point at its &struct virtio_pmem
- *
- * Return: 0 or a negative errno.
- */
-int vpmem_sysfs_add(struct vpmem_flusher *f)
-{
-	return device_add_group(&f->vdev->dev, &vpmem_stat_group);
-}
-
-/**
- * vpmem_sysfs_remove() - withdraw the flush statistics of a device
- * @f: its flusher
- */
-void vpmem_sysfs_remove(struct vpmem_flusher *f)
-{
-	device_remove_group(&f->vdev->dev, &vpmem_stat_group);
-}
+EXPORT_SYMBOL_GPL(vpmem_flush_stats_group);

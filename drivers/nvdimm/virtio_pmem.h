@@ -45,6 +45,44 @@ enum vpmem_state {
 };
 
 /**
+ * enum vpmem_fault - what the queue-level injector does to the next
+ * buffer the device returns (debugfs "inject", nd_virtio_inject.c)
+ * @VPMEM_FAULT_NONE: nothing
+ * @VPMEM_FAULT_LEN: report @value as the used length
+ * @VPMEM_FAULT_RET: overwrite the response's ret with @value
+ * @VPMEM_FAULT_TOKEN: hand out a token that was never queued first
+ * @VPMEM_FAULT_DUP: hand out the same buffer twice
+ * @VPMEM_FAULT_DROP: swallow the buffer (the device never answers)
+ */
+enum vpmem_fault {
+	VPMEM_FAULT_NONE,
+	VPMEM_FAULT_LEN,
+	VPMEM_FAULT_RET,
+	VPMEM_FAULT_TOKEN,
+	VPMEM_FAULT_DUP,
+	VPMEM_FAULT_DROP,
+};
+
+/**
+ * struct vpmem_inject - queue-level fault injection state (flusher lock)
+ * @fault: armed for the next used buffer
+ * @value: parameter of @fault
+ * @needs_reset: status reads report VIRTIO_CONFIG_S_NEEDS_RESET
+ * @pending: a buffer to hand out on the next used-ring read instead of
+ *	reading the ring (DUP, and the real buffer behind TOKEN)
+ * @pending_len: its used length
+ * @hits: faults injected so far
+ */
+struct vpmem_inject {
+	enum vpmem_fault fault;
+	u32 value;
+	bool needs_reset;
+	void *pending;
+	unsigned int pending_len;
+	u64 hits;
+};
+
+/**
  * struct vpmem_flusher - flush transport of one device
  * @vdev: the virtio device
  * @vq: its request virtqueue, NULL while none exists
@@ -60,12 +98,18 @@ enum vpmem_state {
  * @wq: synchronous callers of generation g sleep on @wq[g & 1]
  * @idle_wq: woken whenever a request completes (quiesce waits here)
  * @watchdog: warns about, and eventually fails, a request the host
- *	does not answer
+ *	does not answer; notices a broken queue or NEEDS_RESET while one
+ *	is in flight
+ * @status_work: reads the device status after a configuration change
+ *	notification (process context: the read may sleep)
+ * @removing: the device is being removed; unanswered requests fail
+ *	after VPMEM_REMOVE_WAIT_MS whatever flush_timeout_ms says
  * @hold: fault injection (debugfs): leave answers in the used ring, as if
  *	the host did not answer, until cleared
  * @ack_early: broken on purpose (debugfs, for the durability oracle):
  *	complete every generation at once with success, never asking the
  *	device, i.e. acknowledge flushes the host never made durable
+ * @inject: queue-level fault injection (debugfs)
  * @debugfs: this device's directory under /sys/kernel/debug/nd_virtio/
  */
 struct vpmem_flusher {
@@ -82,8 +126,11 @@ struct vpmem_flusher {
 	wait_queue_head_t wq[2];
 	wait_queue_head_t idle_wq;
 	struct delayed_work watchdog;
+	struct work_struct status_work;
+	bool removing;
 	bool hold;
 	bool ack_early;
+	struct vpmem_inject inject;
 	struct dentry *debugfs;
 };
 
@@ -93,6 +140,9 @@ struct vpmem_flusher {
  * @flusher: flush transport
  * @nvdimm_bus: bus the region lives on
  * @nd_desc: its descriptor
+ * @nd_region: the one region, NULL until created
+ * @nd_nb: nvdimm bus notifier (device-dax warning)
+ * @nd_watch: @nd_nb is registered
  * @start: guest physical address of the range
  * @size: size of the range in bytes
  */
@@ -101,6 +151,9 @@ struct virtio_pmem {
 	struct vpmem_flusher flusher;
 	struct nvdimm_bus *nvdimm_bus;
 	struct nvdimm_bus_descriptor nd_desc;
+	struct nd_region *nd_region;
+	struct notifier_block nd_nb;
+	bool nd_watch;
 	u64 start;
 	u64 size;
 };
@@ -112,10 +165,21 @@ void vpmem_flusher_kill(struct vpmem_flusher *f);
 void vpmem_flusher_detach(struct vpmem_flusher *f);
 void vpmem_flusher_destroy(struct vpmem_flusher *f);
 void vpmem_flusher_vq_done(struct vpmem_flusher *f);
+void vpmem_flusher_config_changed(struct vpmem_flusher *f);
+void vpmem_flusher_begin_remove(struct vpmem_flusher *f);
 int vpmem_region_flush(struct nd_region *nd_region, struct bio *bio);
 
-int vpmem_sysfs_add(struct vpmem_flusher *f);
-void vpmem_sysfs_remove(struct vpmem_flusher *f);
+extern const struct attribute_group vpmem_flush_stats_group;
+
+void *vpmem_vq_get_buf(struct vpmem_flusher *f, unsigned int *len);
+u8 vpmem_inject_status(struct vpmem_flusher *f, u8 status);
+void vpmem_inject_forget(struct vpmem_flusher *f);
+int vpmem_inject_parse(struct vpmem_flusher *f, const char *cmd);
+const char *vpmem_fault_name(enum vpmem_fault fault);
+
+int virtio_pmem_devdax_watch(struct virtio_pmem *vpmem);
+void virtio_pmem_devdax_unwatch(struct virtio_pmem *vpmem);
+
 void vpmem_debugfs_add(struct vpmem_flusher *f);
 void vpmem_debugfs_remove(struct vpmem_flusher *f);
 int vpmem_debugfs_init(void);

@@ -4,12 +4,19 @@
  * device and register it as an asynchronous-flush pmem region with
  * libnvdimm.  Flushes go through nd_virtio (nd_virtio_core.c).
  */
+#include <linux/ioport.h>
 #include <linux/memory_hotplug.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/numa.h>
 #include <linux/virtio_config.h>
 #include <uapi/linux/virtio_ids.h>
 #include "virtio_pmem.h"
+
+static bool allow_cc_guest;
+module_param(allow_cc_guest, bool, 0444);
+MODULE_PARM_DESC(allow_cc_guest,
+		 "Probe in a confidential-computing guest with encrypted memory, where the pmem range is not mapped shared with the host (default: refuse)");
 
 static const struct virtio_device_id id_table[] = {
 	{ VIRTIO_ID_PMEM, VIRTIO_DEV_ANY_ID },
@@ -25,6 +32,13 @@ static void virtio_pmem_vq_done(struct virtqueue *vq)
 	struct virtio_pmem *vpmem = vq->vdev->priv;
 
 	vpmem_flusher_vq_done(&vpmem->flusher);
+}
+
+static void virtio_pmem_config_changed(struct virtio_device *vdev)
+{
+	struct virtio_pmem *vpmem = vdev->priv;
+
+	vpmem_flusher_config_changed(&vpmem->flusher);
 }
 
 static struct virtqueue *virtio_pmem_find_vq(struct virtio_device *vdev)
@@ -80,6 +94,13 @@ static int virtio_pmem_read_range(struct virtio_pmem *vpmem)
 			vpmem->start, vpmem->size, vpmem_range_err_str(rerr));
 		return -EINVAL;
 	}
+	/* memremap_pages() would WARN and fail on RAM; say why instead. */
+	if (region_intersects(vpmem->start, vpmem->size, IORESOURCE_SYSTEM_RAM,
+			      IORES_DESC_NONE) != REGION_DISJOINT) {
+		dev_err(&vdev->dev, "device range start %#llx size %#llx overlaps system RAM\n",
+			vpmem->start, vpmem->size);
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -110,7 +131,8 @@ static int virtio_pmem_create_region(struct virtio_pmem *vpmem)
 	 * would set DRIVER_OK after we return: the device must be live now.
 	 */
 	virtio_device_ready(vdev);
-	if (!nvdimm_pmem_region_create(vpmem->nvdimm_bus, &ndr_desc)) {
+	vpmem->nd_region = nvdimm_pmem_region_create(vpmem->nvdimm_bus, &ndr_desc);
+	if (!vpmem->nd_region) {
 		dev_err(&vdev->dev, "failed to create the nvdimm region\n");
 		return -ENXIO;
 	}
@@ -130,6 +152,11 @@ static int virtio_pmem_probe(struct virtio_device *vdev)
 	if (!vdev->config->get) {
 		dev_err(&vdev->dev, "config access disabled\n");
 		return -EINVAL;
+	}
+	if (guestmem_cc_guest_mem_encrypt() && !allow_cc_guest) {
+		dev_err(&vdev->dev,
+			"confidential-computing guest with encrypted memory: the pmem range would not be shared with the host; refusing (virtio_pmem.allow_cc_guest=1 overrides)\n");
+		return -ENODEV;
 	}
 	vpmem = devm_kzalloc(&vdev->dev, sizeof(*vpmem), GFP_KERNEL);
 	if (!vpmem)
@@ -162,6 +189,11 @@ static int virtio_pmem_probe(struct virtio_device *vdev)
 	err = virtio_pmem_create_region(vpmem);
 	if (err)
 		goto unregister_bus;
+	/* Only a warning is lost if this fails. */
+	if (virtio_pmem_devdax_watch(vpmem))
+		dev_warn(&vdev->dev, "cannot watch for device-dax on the region\n");
+	else
+		vpmem->nd_watch = true;
 	return 0;
 
 unregister_bus:
@@ -180,7 +212,13 @@ static void virtio_pmem_remove(struct virtio_device *vdev)
 {
 	struct virtio_pmem *vpmem = vdev->priv;
 
-	/* nd_pmem's last flushes still travel over the live queue here. */
+	if (vpmem->nd_watch)
+		virtio_pmem_devdax_unwatch(vpmem);
+	/*
+	 * nd_pmem's last flushes still travel over the live queue here;
+	 * a broken or silent device fails them instead of hanging.
+	 */
+	vpmem_flusher_begin_remove(&vpmem->flusher);
 	nvdimm_bus_unregister(vpmem->nvdimm_bus);
 	vpmem_flusher_kill(&vpmem->flusher);
 	virtio_reset_device(vdev);
@@ -220,14 +258,21 @@ static int virtio_pmem_restore(struct virtio_device *vdev)
 }
 #endif
 
+static const struct attribute_group *virtio_pmem_groups[] = {
+	&vpmem_flush_stats_group,
+	NULL,
+};
+
 static struct virtio_driver virtio_pmem_driver = {
 	.feature_table		= features,
 	.feature_table_size	= ARRAY_SIZE(features),
 	.driver.name		= KBUILD_MODNAME,
+	.driver.dev_groups	= virtio_pmem_groups,
 	.id_table		= id_table,
 	.validate		= virtio_pmem_validate,
 	.probe			= virtio_pmem_probe,
 	.remove			= virtio_pmem_remove,
+	.config_changed		= virtio_pmem_config_changed,
 #ifdef CONFIG_PM_SLEEP
 	.freeze			= virtio_pmem_freeze,
 	.restore		= virtio_pmem_restore,

@@ -11,23 +11,92 @@
 #include "vpmem_logic.h"
 
 /**
- * vpmem_resp_to_errno() - decode a flush response
+ * vpmem_resp_check() - judge a flush response
  * @ret: the device's le32 ret field, already in CPU order
  * @used_len: bytes the device reports having written into the response
  *
  * The spec says 0 is success and -1 failure; QEMU, Cloud Hypervisor and
  * crosvm answer 1 on failure, Firecracker -1.  Anything but 0 is a failed
- * flush, and so is a response the device did not fill in.
+ * flush, and so is a response the device did not fill in (used length
+ * below the 4 bytes of the response: ret is then our own poison value or
+ * a mix of it).  A used length above the buffer size is a device bug
+ * the ring does not catch; ret was still written, so it is accepted.
+ *
+ * Return: the verdict, see &enum vpmem_resp_verdict.
+ */
+enum vpmem_resp_verdict vpmem_resp_check(u32 ret, unsigned int used_len)
+{
+	if (used_len < VPMEM_RESP_LEN)
+		return VPMEM_RESP_SHORT;
+	if (ret)
+		return VPMEM_RESP_FAILED;
+	if (used_len > VPMEM_RESP_LEN)
+		return VPMEM_RESP_OK_LONG;
+	return VPMEM_RESP_OK;
+}
+EXPORT_SYMBOL_IF_KUNIT(vpmem_resp_check);
+
+/**
+ * vpmem_resp_to_errno() - decode a flush response
+ * @ret: as for vpmem_resp_check()
+ * @used_len: as for vpmem_resp_check()
  *
  * Return: 0 or -EIO.
  */
 int vpmem_resp_to_errno(u32 ret, unsigned int used_len)
 {
-	if (used_len < VPMEM_RESP_LEN)
-		return -EIO;
-	return ret ? -EIO : 0;
+	switch (vpmem_resp_check(ret, used_len)) {
+	case VPMEM_RESP_OK:
+	case VPMEM_RESP_OK_LONG:
+		return 0;
+	case VPMEM_RESP_SHORT:
+	case VPMEM_RESP_FAILED:
+		break;
+	}
+	return -EIO;
 }
 EXPORT_SYMBOL_IF_KUNIT(vpmem_resp_to_errno);
+
+/**
+ * vpmem_watchdog_period_ms() - how often the watchdog looks at a request
+ * @warn_ms: the flush_warn_ms parameter (0: never warn)
+ * @timeout_ms: the flush_timeout_ms parameter (0: never time out)
+ *
+ * Return: the period in ms: %VPMEM_POLL_MS, or less when a warning or
+ * timeout is due sooner.  Never 0, so a broken queue is always noticed.
+ */
+unsigned int vpmem_watchdog_period_ms(unsigned int warn_ms,
+				      unsigned int timeout_ms)
+{
+	unsigned int ms = VPMEM_POLL_MS;
+
+	if (warn_ms && warn_ms < ms)
+		ms = warn_ms;
+	if (timeout_ms && timeout_ms < ms)
+		ms = timeout_ms;
+	return ms;
+}
+EXPORT_SYMBOL_IF_KUNIT(vpmem_watchdog_period_ms);
+
+/**
+ * vpmem_abandon_after_ms() - age at which an unanswered request fails
+ * @timeout_ms: the flush_timeout_ms parameter (0: wait for ever)
+ * @removing: the device is being removed
+ *
+ * Removal must not wait for ever for a host that does not answer: the
+ * last flushes of nd_pmem run inside nvdimm_bus_unregister().
+ *
+ * Return: the age in ms, 0 for never.
+ */
+unsigned int vpmem_abandon_after_ms(unsigned int timeout_ms, bool removing)
+{
+	if (!removing)
+		return timeout_ms;
+	if (!timeout_ms || timeout_ms > VPMEM_REMOVE_WAIT_MS)
+		return VPMEM_REMOVE_WAIT_MS;
+	return timeout_ms;
+}
+EXPORT_SYMBOL_IF_KUNIT(vpmem_abandon_after_ms);
 
 /**
  * vpmem_validate_features() - features to keep after validation

@@ -83,7 +83,37 @@ static inline bool vpmem_waiter_done(struct vpmem_waiter *w)
 /* Size in bytes of the device's response (struct virtio_pmem_resp). */
 #define VPMEM_RESP_LEN	4
 
+/**
+ * enum vpmem_resp_verdict - what a completed flush response says
+ * @VPMEM_RESP_OK: ret 0, used length exactly the response size
+ * @VPMEM_RESP_OK_LONG: ret 0, but the device claims to have written
+ *	more than the response buffer holds (harmless, worth a warning)
+ * @VPMEM_RESP_SHORT: the device wrote less than the response: the
+ *	ret field is not (fully) the device's, the flush failed
+ * @VPMEM_RESP_FAILED: the device reported failure (any non-zero ret)
+ */
+enum vpmem_resp_verdict {
+	VPMEM_RESP_OK,
+	VPMEM_RESP_OK_LONG,
+	VPMEM_RESP_SHORT,
+	VPMEM_RESP_FAILED,
+};
+
+enum vpmem_resp_verdict vpmem_resp_check(u32 ret, unsigned int used_len);
 int vpmem_resp_to_errno(u32 ret, unsigned int used_len);
+
+/*
+ * Watchdog: while a request is in flight it runs at least every
+ * VPMEM_POLL_MS (broken virtqueue and NEEDS_RESET are noticed within
+ * that time); during device removal a request unanswered for
+ * VPMEM_REMOVE_WAIT_MS fails even when flush_timeout_ms is 0.
+ */
+#define VPMEM_POLL_MS		250U
+#define VPMEM_REMOVE_WAIT_MS	2000U
+
+unsigned int vpmem_watchdog_period_ms(unsigned int warn_ms,
+				      unsigned int timeout_ms);
+unsigned int vpmem_abandon_after_ms(unsigned int timeout_ms, bool removing);
 
 /**
  * enum vpmem_range_err - why a device range was rejected

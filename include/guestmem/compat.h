@@ -22,6 +22,18 @@
 #define GUESTMEM_FLUSH_ASYNC	0
 #endif
 
+/*
+ * guestmem_cc_guest_mem_encrypt(): a confidential-computing guest whose
+ * memory is encrypted (SEV, TDX); memory shared with the host must be
+ * mapped decrypted there, which none of our drivers does.
+ */
+#ifdef GUESTMEM_HAVE_CC_PLATFORM_HAS
+#include <linux/cc_platform.h>
+#define guestmem_cc_guest_mem_encrypt()	cc_platform_has(CC_ATTR_GUEST_MEM_ENCRYPT)
+#else
+#define guestmem_cc_guest_mem_encrypt()	false
+#endif
+
 /* Import the namespace of EXPORT_SYMBOL_IF_KUNIT() symbols. */
 #ifdef GUESTMEM_HAVE_MODULE_IMPORT_NS_IDENT
 #define GUESTMEM_IMPORT_KUNIT_NS()	MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING)

@@ -259,7 +259,7 @@ scn_coalesce() {
 # pm_test=devices runs the drivers' freeze and restore (thaw) callbacks
 # without writing an image.  Afterwards a flush must reach the device.
 scn_freeze() {
-	local before after st out
+	local before after st out racing
 	have_dev || { fail freeze-restore "no $DEV"; return; }
 	[ -w /sys/power/pm_test ] || { fail freeze-restore "no /sys/power/pm_test (CONFIG_PM_DEBUG)"; return; }
 	command -v pmemtool >/dev/null || { fail freeze-restore "no pmemtool"; return; }
@@ -269,13 +269,18 @@ scn_freeze() {
 	for d in /sys/bus/pci/drivers/nvme/0000:*; do
 		[ -e "$d" ] && echo "${d##*/}" >/sys/bus/pci/drivers/nvme/unbind
 	done
+	# our driver: flushes racing the cycle (fault-freeze-racing)
+	racing=
+	[ -n "$(flush_stats_dir)" ] && { racing_start; racing=1; }
 	echo devices >/sys/power/pm_test
 	if ! echo disk >/sys/power/state; then
 		echo none >/sys/power/pm_test
+		[ -z "$racing" ] || racing_check 0
 		fail freeze-restore "echo disk > /sys/power/state failed"
 		return
 	fi
 	echo none >/sys/power/pm_test
+	[ -z "$racing" ] || racing_check 1
 	before=$(stat_value requests)
 	if ! out=$(pmemtool pattern --path $DEV --offset 896M --len 1M --seed 9 --write 2>&1); then
 		fail freeze-restore "write+fdatasync after restore failed: $out"
@@ -354,6 +359,382 @@ scn_hung_host() {
 	grep -E 'nd_virtio|virtio_pmem|virtio[0-9]' /tmp/hang.dmesg | sed 's/^/HANG: /'
 }
 
+# --- queue-level fault injection (our driver only) --------------------------
+# debugfs nd_virtio/virtioN/inject rewrites, invents or drops what the
+# device returns on the used ring (nd_virtio_inject.c); "break" calls
+# virtio_break_device(); "config_changed" plays the device's configuration
+# change notification.  Every case: a clear kernel message, the expected
+# errno for the flush, no busy loop (kworker + irq CPU time over the fault
+# window at most a quarter of one CPU), unbind returns (10 s hang bound)
+# where the device is given up, and the data acknowledged before the case
+# intact.
+F_DBG=
+F_SD=
+F_VDEV=
+F_P=/sys/module/nd_virtio/parameters
+F_DRV=/sys/bus/virtio/drivers/virtio_pmem
+
+now() { cut -d' ' -f1 /proc/uptime; }
+# secs_since T: seconds (2 decimals) since uptime T
+secs_since() { awk -v a="$1" -v b="$(now)" 'BEGIN {printf "%.2f", b - a}'; }
+# cpu_ticks: USER_HZ ticks spent by kworkers plus in irq/softirq
+cpu_ticks() {
+	local k i
+	k=$(cat /proc/[0-9]*/stat 2>/dev/null | awk '$2 ~ /^\(kworker/ {t += $14 + $15} END {print t + 0}')
+	i=$(awk '$1 == "cpu" {print $7 + $8}' /proc/stat)
+	echo $((k + i))
+}
+F_T0=
+F_C0=
+cpu_begin() { F_T0=$(now); F_C0=$(cpu_ticks); }
+# cpu_end: "ok <detail>" or "busy <detail>" for the window since cpu_begin
+cpu_end() {
+	local c1 t1
+	c1=$(cpu_ticks)
+	t1=$(now)
+	awk -v c=$((c1 - F_C0)) -v a="$F_T0" -v b="$t1" 'BEGIN {
+		w = (b - a) * 100; v = (c * 4 > w + 20) ? "busy" : "ok";
+		printf "%s cpu %d ticks in %.2fs", v, c, b - a }'
+}
+
+fault_setup() {
+	F_SD=$(flush_stats_dir)
+	[ -n "$F_SD" ] || return 1
+	F_VDEV=${F_SD%/flush_stats}
+	F_VDEV=${F_VDEV##*/}
+	F_DBG=/sys/kernel/debug/nd_virtio/$F_VDEV
+	[ -w "$F_DBG/inject" ]
+}
+# flush_once OFF: write 64 KiB at OFF MiB and fdatasync; exit status of pmemtool
+flush_once() {
+	pmemtool pattern --path $DEV --offset "$1"M --len 64k --seed 21 --write >/tmp/flush.out 2>&1
+}
+# flush_bg TAG OFF: flush_once in the background; rc and end time in
+# /tmp/TAG.rc and /tmp/TAG.t
+flush_bg() {
+	rm -f /tmp/$1.rc /tmp/$1.t
+	(flush_once "$2"; echo $? >/tmp/$1.rc.tmp; now >/tmp/$1.t; mv /tmp/$1.rc.tmp /tmp/$1.rc) &
+}
+bg_done() { [ -e /tmp/$1.rc ]; }
+# unhang TAG...: a broken build leaves callers waiting for ever; give the
+# watchdog a timeout and the answers back so the boot goes on
+unhang() {
+	local t
+	for t in "$@"; do
+		bg_done $t && continue
+		fault_params 1000 1000
+		echo 0 >"$F_DBG/hold_completions" 2>/dev/null
+		wait_for 100 bg_done $t
+	done
+}
+# acked_write / acked_check: data written and acknowledged before a case
+acked_write() { pmemtool pattern --path $DEV --offset 928M --len 1M --seed "$1" --write >/dev/null 2>&1; }
+acked_check() { pmemtool pattern --path $DEV --offset 928M --len 1M --seed "$1" --check >/dev/null 2>&1; }
+# unbind_timed: unbind the device; prints seconds, fails past 10 s (a
+# hang detector: the driver bounds its own part to 2 s, the teardown of a
+# 1 GiB region took up to 5.1 s on a KASAN test kernel with the host at
+# load 15)
+unbind_timed() {
+	local t0
+	rm -f /tmp/unbind.done
+	t0=$(now)
+	(echo "$F_VDEV" >$F_DRV/unbind; touch /tmp/unbind.done) &
+	if ! wait_for 100 test -e /tmp/unbind.done; then
+		echo "stuck"
+		# let a hung removal finish, whatever it waits for
+		echo 0 >"$F_DBG/hold_completions" 2>/dev/null
+		wait_for 600 test -e /tmp/unbind.done
+		return 1
+	fi
+	secs_since "$t0"
+}
+rebind() {
+	echo "$F_VDEV" >$F_DRV/bind 2>/dev/null
+	wait_for 300 have_dev && fault_setup
+}
+fault_params() { echo "$1" >$F_P/flush_warn_ms; echo "$2" >$F_P/flush_timeout_ms; }
+dmesg_has() { grep -q -- "$1" /tmp/case.dmesg; }
+case_begin() { dmesg -c >/dev/null; }
+case_end() { dmesg >/tmp/case.dmesg; grep -E 'nd_virtio|virtio_pmem|virtio[0-9]' /tmp/case.dmesg | sed "s/^/FAULT $1: /"; }
+
+# used length 0..3 (short), and a long one (accepted with a warning)
+scn_fault_short() {
+	local n bad= cpu
+	case_begin
+	acked_write 31
+	cpu_begin
+	for n in 0 1 2 3; do
+		echo "len $n" >"$F_DBG/inject"
+		flush_once 904 && bad="$bad len$n-succeeded"
+	done
+	echo "len 4096" >"$F_DBG/inject"
+	flush_once 904 || bad="$bad long-failed"
+	flush_once 904 || bad="$bad next-failed"
+	cpu=$(cpu_end)
+	case_end fault-short-reply
+	for n in 0 1 2 3; do
+		dmesg_has "short flush response ($n of 4 bytes)" || bad="$bad no-msg-len$n"
+	done
+	dmesg_has "reports 4096 bytes written" || bad="$bad no-msg-long"
+	[ "$(stat_value state)" = ok ] || bad="$bad state-$(stat_value state)"
+	acked_check 31 || bad="$bad acked-data"
+	case "$cpu" in busy*) bad="$bad $cpu" ;; esac
+	if [ -n "$bad" ]; then
+		fail fault-short-reply "$bad"
+	else
+		pass fault-short-reply "used length 0..3 -> EIO with message, 4096 accepted with warning, next flush ok, $cpu"
+	fi
+}
+
+# non-zero ret: QEMU's 1, Firecracker's -1, garbage
+scn_fault_ret() {
+	local v bad= cpu
+	case_begin
+	acked_write 32
+	cpu_begin
+	for v in 0x1 0xffffffff 0xdeadbeef; do
+		echo "ret $v" >"$F_DBG/inject"
+		flush_once 905 && bad="$bad ret$v-succeeded"
+	done
+	flush_once 905 || bad="$bad next-failed"
+	cpu=$(cpu_end)
+	case_end fault-bad-ret
+	for v in 0x1 0xffffffff 0xdeadbeef; do
+		dmesg_has "host failed a flush (ret $v)" || bad="$bad no-msg-$v"
+	done
+	[ "$(stat_value state)" = ok ] || bad="$bad state-$(stat_value state)"
+	acked_check 32 || bad="$bad acked-data"
+	case "$cpu" in busy*) bad="$bad $cpu" ;; esac
+	if [ -n "$bad" ]; then
+		fail fault-bad-ret "$bad"
+	else
+		pass fault-bad-ret "ret 1, -1, 0xdeadbeef -> EIO with message, next flush ok, $cpu"
+	fi
+}
+
+# an unknown token before the real answer, and a duplicate answer
+scn_fault_token_dup() {
+	local name=$1 what=$2 msg=$3 bad= cpu
+	case_begin
+	acked_write 33
+	cpu_begin
+	echo "$what" >"$F_DBG/inject"
+	flush_once 906 || bad="$bad flush-failed"
+	flush_once 906 || bad="$bad next-failed"
+	cpu=$(cpu_end)
+	case_end $name
+	dmesg_has "fault injection: $what" || bad="$bad not-injected"
+	dmesg_has "$msg" || bad="$bad no-msg"
+	[ "$(stat_value state)" = ok ] || bad="$bad state-$(stat_value state)"
+	acked_check 33 || bad="$bad acked-data"
+	case "$cpu" in busy*) bad="$bad $cpu" ;; esac
+	if [ -n "$bad" ]; then
+		fail $name "$bad"
+	else
+		pass $name "'$msg' warned, flush and next flush ok, $cpu"
+	fi
+}
+
+# the device never answers (answer dropped): EIO after the timeout, stuck,
+# refused; unbind within 5 s, rebind, data intact
+scn_fault_noreply() {
+	local bad= cpu el t0 u st
+	case_begin
+	acked_write 34
+	fault_params 1000 2000
+	cpu_begin
+	echo drop >"$F_DBG/inject"
+	t0=$(now)
+	flush_once 907 && bad="$bad flush-succeeded"
+	el=$(secs_since "$t0")
+	st=$(stat_value state)
+	flush_once 907 && bad="$bad stuck-flush-succeeded"
+	cpu=$(cpu_end)
+	[ "$st" = stuck ] || bad="$bad state-$st"
+	awk -v e="$el" 'BEGIN {exit !(e >= 1.5 && e < 10)}' || bad="$bad eio-after-${el}s"
+	u=$(unbind_timed) || bad="$bad unbind-$u"
+	rebind || bad="$bad rebind-failed"
+	case_end fault-no-reply
+	dmesg_has "unanswered for" || bad="$bad no-timeout-msg"
+	flush_once 907 || bad="$bad flush-after-rebind"
+	acked_check 34 || bad="$bad acked-data"
+	case "$cpu" in busy*) bad="$bad $cpu" ;; esac
+	if [ -n "$bad" ]; then
+		fail fault-no-reply "$bad"
+	else
+		pass fault-no-reply "EIO after ${el}s, state stuck, refused; unbind ${u}s, rebind ok, data intact, $cpu"
+	fi
+}
+
+# broken queue / NEEDS_RESET with a caller waiting and flush_timeout_ms=0:
+# only noticing the breakage can release it; EIO within 1 s, state broken,
+# new callers refused, unbind returns
+scn_fault_broken() { # scn_fault_broken NAME how MSG
+	local name=$1 how=$2 msg=$3 bad= cpu el t0 u st rc
+	case_begin
+	acked_write 35
+	fault_params 10000 0
+	echo 1 >"$F_DBG/hold_completions"
+	flush_bg w1 908
+	sleep 0.5
+	bg_done w1 && bad="$bad not-in-flight"
+	cpu_begin
+	t0=$(now)
+	case "$how" in
+	break) echo 1 >"$F_DBG/break" ;;
+	needs_reset) echo "needs_reset 1" >"$F_DBG/inject"; echo 1 >"$F_DBG/config_changed" ;;
+	esac
+	wait_for 50 bg_done w1
+	if bg_done w1; then
+		el=$(awk -v a="$t0" -v b="$(cat /tmp/w1.t)" 'BEGIN {printf "%.2f", b - a}')
+		rc=$(cat /tmp/w1.rc)
+	else
+		el=never rc=none
+	fi
+	st=$(stat_value state)
+	flush_bg w2 909
+	wait_for 20 bg_done w2
+	if ! bg_done w2; then
+		bad="$bad new-caller-waits"
+	elif [ "$(cat /tmp/w2.rc)" = 0 ]; then
+		bad="$bad new-flush-succeeded"
+	fi
+	cpu=$(cpu_end)
+	unhang w1 w2
+	[ "$rc" != 0 ] || bad="$bad waiter-succeeded"
+	awk -v e="$el" 'BEGIN {exit !(e + 0 == e && e < 1.0)}' || bad="$bad eio-after-${el}s"
+	[ "$st" = broken ] || bad="$bad state-$st"
+	u=$(unbind_timed) || bad="$bad unbind-$u"
+	fault_params 10000 60000
+	rebind || bad="$bad rebind-failed"
+	case_end $name
+	dmesg_has "$msg" || bad="$bad no-msg"
+	flush_once 909 || bad="$bad flush-after-rebind"
+	[ "$(stat_value state)" = ok ] || bad="$bad state-after-rebind-$(stat_value state)"
+	acked_check 35 || bad="$bad acked-data"
+	case "$cpu" in busy*) bad="$bad $cpu" ;; esac
+	if [ -n "$bad" ]; then
+		fail $name "$bad"
+	else
+		pass $name "waiter got EIO after ${el}s (flush_timeout_ms=0), state broken, new caller refused; unbind ${u}s, rebind ok, data intact, $cpu"
+	fi
+}
+
+# remove with a silent host and flush_timeout_ms=0 must not hang
+scn_fault_remove() {
+	local bad= u rc
+	case_begin
+	acked_write 36
+	fault_params 10000 0
+	echo 1 >"$F_DBG/hold_completions"
+	flush_bg w3 910
+	sleep 0.5
+	bg_done w3 && bad="$bad not-in-flight"
+	u=$(unbind_timed) || bad="$bad unbind-$u"
+	wait_for 100 bg_done w3 || bad="$bad waiter-still-waiting"
+	rc=$(cat /tmp/w3.rc 2>/dev/null)
+	[ "$rc" != 0 ] || bad="$bad waiter-succeeded"
+	fault_params 10000 60000
+	rebind || bad="$bad rebind-failed"
+	case_end fault-remove-silent
+	dmesg_has "unanswered for" || bad="$bad no-msg"
+	flush_once 910 || bad="$bad flush-after-rebind"
+	acked_check 36 || bad="$bad acked-data"
+	if [ -n "$bad" ]; then
+		fail fault-remove-silent "$bad"
+	else
+		pass fault-remove-silent "unbind with an unanswered flush and flush_timeout_ms=0 returned in ${u}s, waiter got EIO, data intact"
+	fi
+}
+
+# hibernation cycle (pm_test=devices) with an abandoned request owned by
+# the device: reset reclaims it, flushing works after restore
+scn_fault_freeze_stuck() {
+	local bad= st
+	[ -w /sys/power/pm_test ] || { fail fault-freeze-stuck "no pm_test"; return; }
+	case_begin
+	acked_write 37
+	fault_params 1000 2000
+	echo 1 >"$F_DBG/hold_completions"
+	flush_once 911 && bad="$bad flush-succeeded"
+	st=$(stat_value state)
+	[ "$st" = stuck ] || bad="$bad state-before-$st"
+	echo devices >/sys/power/pm_test
+	echo disk >/sys/power/state || bad="$bad cycle-failed"
+	echo none >/sys/power/pm_test
+	echo 0 >"$F_DBG/hold_completions"
+	st=$(stat_value state)
+	[ "$st" = ok ] || bad="$bad state-after-$st"
+	flush_once 911 || bad="$bad flush-after-restore"
+	fault_params 10000 60000
+	case_end fault-freeze-stuck
+	acked_check 37 || bad="$bad acked-data"
+	if [ -n "$bad" ]; then
+		fail fault-freeze-stuck "$bad"
+	else
+		pass fault-freeze-stuck "abandoned request at freeze, state ok after restore, flush ok, data intact"
+	fi
+}
+
+# hibernation cycle while writers fdatasync in a loop: none fails.  Run
+# inside the freeze-restore cycle (pm_test=devices costs 5 s per cycle).
+racing_start() {
+	local k
+	dmesg -c >/dev/null
+	rm -f /tmp/stop /tmp/wr.*
+	R_REQ0=$(stat_value requests)
+	for k in 0 1 2 3; do
+		(n=0; f=0
+		 while [ ! -e /tmp/stop ]; do
+			pmemtool pattern --path $DEV --offset $((912 + k))M --len 64k --seed $((40 + k)) --write >/dev/null 2>&1 || f=$((f + 1))
+			n=$((n + 1))
+		 done
+		 echo "$n $f" >/tmp/wr.$k) &
+	done
+	sleep 1
+}
+racing_check() { # racing_check CYCLE-OK
+	local bad= k n=0 fails=0 r1
+	[ "$1" = 1 ] || bad=" cycle-failed"
+	sleep 1
+	touch /tmp/stop
+	wait
+	r1=$(stat_value requests)
+	for k in 0 1 2 3; do
+		[ -e /tmp/wr.$k ] || { bad="$bad writer$k-lost"; continue; }
+		n=$((n + $(cut -d' ' -f1 /tmp/wr.$k)))
+		fails=$((fails + $(cut -d' ' -f2 /tmp/wr.$k)))
+		pmemtool pattern --path $DEV --offset $((912 + k))M --len 64k --seed $((40 + k)) --check >/dev/null 2>&1 || bad="$bad data$k"
+	done
+	[ "$fails" -eq 0 ] || bad="$bad $fails-of-$n-failed"
+	case_end fault-freeze-racing
+	if [ -n "$bad" ]; then
+		fail fault-freeze-racing "$bad"
+	else
+		pass fault-freeze-racing "$n write+fdatasync in 4 loops across a hibernation cycle, 0 failed, data ok, requests $R_REQ0 -> $r1"
+	fi
+}
+
+scn_faults() {
+	local ow ot
+	[ -n "$(flush_stats_dir)" ] || return 0	# in-tree driver
+	have_dev || { fail fault-setup "no $DEV"; return; }
+	fault_setup || { fail fault-setup "no $F_DBG/inject"; return; }
+	ow=$(cat $F_P/flush_warn_ms)
+	ot=$(cat $F_P/flush_timeout_ms)
+	scn_fault_short
+	scn_fault_ret
+	scn_fault_token_dup fault-unknown-token token "unknown token in used ring"
+	scn_fault_token_dup fault-dup-completion dup "completion without a flush in flight"
+	scn_fault_noreply
+	scn_fault_broken fault-break break "virtqueue broken"
+	scn_fault_broken fault-needs-reset needs_reset "virtio pmem device needs a reset"
+	scn_fault_remove
+	scn_fault_freeze_stuck
+	echo "$ow" >$F_P/flush_warn_ms
+	echo "$ot" >$F_P/flush_timeout_ms
+}
+
 # --- unload / reload -----------------------------------------------------
 scn_reload() {
 	local mods m d rev='' out want got how
@@ -430,6 +811,9 @@ scn_concurrent raw
 scn_coalesce
 scn_freeze
 scn_hung_host
+T_FAULTS=$(cut -d' ' -f1 /proc/uptime)
+scn_faults
+echo "FAULTTIME $(awk -v a="$T_FAULTS" -v b="$(cut -d' ' -f1 /proc/uptime)" 'BEGIN {printf "%.1f", b - a}')"
 print_stats
 scn_reload
 print_stats after-reload
