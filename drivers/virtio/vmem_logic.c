@@ -294,10 +294,10 @@ EXPORT_SYMBOL_IF_KUNIT(vmem_resp_errno);
  * @req_type: VIRTIO_MEM_REQ_PLUG or _UNPLUG whose answer was unusable
  * @state: VIRTIO_MEM_STATE_* of the same range, or a negative errno
  *
- * After an ERROR or an invalid answer the driver asks the device for the
- * range's state: a plug whose range is plugged (or an unplug whose range
- * is unplugged) is taken as done, so a lost or garbled ACK does not leave
- * the driver's block states behind the device's.
+ * After a NACK, an ERROR or an invalid answer the driver asks the device
+ * for the range's state: a plug whose range is plugged (or an unplug
+ * whose range is unplugged) is taken as done, so a lost or garbled ACK
+ * does not leave the driver's block states behind the device's.
  *
  * Return: true if the range is in the state the request asked for.
  */

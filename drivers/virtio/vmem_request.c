@@ -224,17 +224,19 @@ static int vmem_request(struct vmem *vm, u16 type, u64 addr, u64 size,
 }
 
 /*
- * One PLUG or UNPLUG request.  After an ERROR or an invalid answer the
- * range's STATE decides: if the device already has it the way the
- * request asked (a lost ACK, a retry of a request that did happen), it
- * is taken as done.
+ * One PLUG or UNPLUG request.  After a NACK, an ERROR or an invalid
+ * answer the range's STATE decides: if the device already has it the way
+ * the request asked (a lost ACK, a retry of a request that did happen),
+ * it is taken as done.  NACK is included because QEMU checks
+ * requested_size before the block states: a re-plug of a block whose ACK
+ * was lost is NACKed once the device is at its requested size.
  */
 static int vmem_request_checked(struct vmem *vm, u16 type, u64 addr,
 				u64 size)
 {
 	int rc = vmem_request(vm, type, addr, size, NULL), st;
 
-	if (rc != -EREMOTEIO && rc != -EBADMSG)
+	if (rc != -EAGAIN && rc != -EREMOTEIO && rc != -EBADMSG)
 		return rc;
 	st = vmem_state(vm, addr, size);
 	if (!vmem_state_shows_done(type, st))
