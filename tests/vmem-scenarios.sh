@@ -24,6 +24,9 @@
 # hot-added memory, 1/8 of it, comes from boot RAM) 1G,2G,512M with 1.5 GiB.
 #
 # Environment: TIMEOUT (QEMU seconds; default 600, 1800 for test kernels),
+# VMEM_FAULT_CASES (e.g. "short,nack-storm": only these vmem-fault cases and
+# nothing else, for showing a check fails without its fix; the other
+# expected results then fail as missing),
 # VMEMHOLD (static tools/vmemhold; built into OUTDIR/tools if unset and not
 # in the cache), ACCEL (see scripts/vm.sh).
 #
@@ -99,7 +102,7 @@ rc=0
 "$TOP/scripts/vm.sh" --kernel "$VMLINUZ" --initrd "$OUT/initramfs.cpio.gz" \
 	--log "$SERIAL" --rundir "$OUT" --mem "$MEM" \
 	--trace 'virtio_mem_*' --trace-log "$TRACE" --timeout "$TIMEOUT" \
-	--append "vmem_sizes=$SIZES_B vmem_hold_mb=$HOLD_MB vmem_wl_mb=$WL_MB vmem_to=$TO vmem_conv_to=$CONV_TO" \
+	--append "vmem_sizes=$SIZES_B vmem_hold_mb=$HOLD_MB vmem_wl_mb=$WL_MB vmem_to=$TO vmem_conv_to=$CONV_TO${VMEM_FAULT_CASES:+ vmem_fault_cases=$VMEM_FAULT_CASES}" \
 	-- -chardev "socket,id=ctl,path=$CTLSOCK,server=on,wait=off" -serial chardev:ctl || rc=$?
 for _ in 1 2 3 4 5 6 7 8 9 10; do
 	kill -0 $HOSTPID 2>/dev/null || break
