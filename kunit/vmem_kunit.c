@@ -203,6 +203,176 @@ static void vmem_resp_errno_table(struct kunit *test)
 				    t[i].req, t[i].resp);
 }
 
+/* Names for traces and logs, "unknown" outside the spec. */
+static void vmem_req_resp_names(struct kunit *test)
+{
+	KUNIT_EXPECT_STREQ(test, vmem_req_name(VIRTIO_MEM_REQ_PLUG), "plug");
+	KUNIT_EXPECT_STREQ(test, vmem_req_name(VIRTIO_MEM_REQ_UNPLUG), "unplug");
+	KUNIT_EXPECT_STREQ(test, vmem_req_name(VIRTIO_MEM_REQ_UNPLUG_ALL),
+			   "unplug_all");
+	KUNIT_EXPECT_STREQ(test, vmem_req_name(VIRTIO_MEM_REQ_STATE), "state");
+	KUNIT_EXPECT_STREQ(test, vmem_req_name(4), "unknown");
+	KUNIT_EXPECT_STREQ(test, vmem_req_name(U16_MAX), "unknown");
+
+	KUNIT_EXPECT_STREQ(test, vmem_resp_name(VIRTIO_MEM_RESP_ACK), "ack");
+	KUNIT_EXPECT_STREQ(test, vmem_resp_name(VIRTIO_MEM_RESP_NACK), "nack");
+	KUNIT_EXPECT_STREQ(test, vmem_resp_name(VIRTIO_MEM_RESP_BUSY), "busy");
+	KUNIT_EXPECT_STREQ(test, vmem_resp_name(VIRTIO_MEM_RESP_ERROR), "error");
+	KUNIT_EXPECT_STREQ(test, vmem_resp_name(4), "unknown");
+	KUNIT_EXPECT_STREQ(test, vmem_resp_name(U16_MAX), "unknown");
+}
+
+/* What QEMU offers for -device virtio-mem-pci,block-size=2M (8 GiB). */
+static const struct vmem_cfg vmem_qemu_cfg = {
+	.block_size = SZ_2M,
+	.addr = 5ULL * SZ_1G,
+	.region_size = 8ULL * SZ_1G,
+	.usable_region_size = SZ_1G + SZ_256M,
+	.plugged_size = 0,
+	.requested_size = SZ_1G,
+};
+
+static void vmem_cfg_valid_qemu(struct kunit *test)
+{
+	const char *why = NULL;
+
+	KUNIT_EXPECT_EQ(test, vmem_cfg_validate(&vmem_qemu_cfg, &why), 0);
+}
+
+/*
+ * Firecracker answers UNPLUG_ALL by shrinking usable_region_size to 0
+ * while requested_size may still be positive: that is a state to wait
+ * out, not a broken device.
+ */
+static void vmem_cfg_requested_above_usable_ok(struct kunit *test)
+{
+	struct vmem_cfg cfg = vmem_qemu_cfg;
+	const char *why = NULL;
+
+	cfg.usable_region_size = 0;
+	cfg.requested_size = SZ_1G;
+	KUNIT_EXPECT_EQ(test, vmem_cfg_validate(&cfg, &why), 0);
+
+	cfg.usable_region_size = SZ_512M;
+	cfg.requested_size = 2ULL * SZ_1G;
+	cfg.plugged_size = SZ_512M;
+	KUNIT_EXPECT_EQ(test, vmem_cfg_validate(&cfg, &why), 0);
+
+	/* everything at the region size is still valid */
+	cfg.usable_region_size = cfg.region_size;
+	cfg.plugged_size = cfg.region_size;
+	cfg.requested_size = cfg.region_size;
+	KUNIT_EXPECT_EQ(test, vmem_cfg_validate(&cfg, &why), 0);
+}
+
+/* One defect each on top of vmem_qemu_cfg: refused with a reason. */
+struct vmem_cfg_defect {
+	const char *name;
+	void (*apply)(struct vmem_cfg *cfg);
+};
+
+static void bs_zero(struct vmem_cfg *c)
+{
+	c->block_size = 0;
+}
+
+static void bs_3m(struct vmem_cfg *c)
+{
+	c->block_size = 3 * SZ_1M;
+}
+
+static void bs_below_page(struct vmem_cfg *c)
+{
+	c->block_size = PAGE_SIZE / 2;
+}
+
+static void addr_misaligned(struct vmem_cfg *c)
+{
+	c->addr += SZ_1M;
+}
+
+static void region_zero(struct vmem_cfg *c)
+{
+	c->region_size = 0;
+}
+
+static void region_misaligned(struct vmem_cfg *c)
+{
+	c->region_size += SZ_1M;
+}
+
+static void region_wraps(struct vmem_cfg *c)
+{
+	c->addr = 0ULL - SZ_4M;
+}
+
+static void usable_above_region(struct vmem_cfg *c)
+{
+	c->usable_region_size = c->region_size + SZ_2M;
+}
+
+static void plugged_above_region(struct vmem_cfg *c)
+{
+	c->usable_region_size = c->region_size;
+	c->plugged_size = c->region_size + SZ_2M;
+}
+
+static void requested_above_region(struct vmem_cfg *c)
+{
+	c->requested_size = c->region_size + SZ_2M;
+}
+
+static void usable_misaligned(struct vmem_cfg *c)
+{
+	c->usable_region_size += SZ_4K;
+}
+
+static void plugged_misaligned(struct vmem_cfg *c)
+{
+	c->plugged_size = SZ_1M;
+}
+
+static void requested_misaligned(struct vmem_cfg *c)
+{
+	c->requested_size += SZ_1M;
+}
+
+static const struct vmem_cfg_defect vmem_cfg_defects[] = {
+	{ "block size 0", bs_zero },
+	{ "block size 3 MiB", bs_3m },
+	{ "block size below PAGE_SIZE", bs_below_page },
+	{ "addr not block aligned", addr_misaligned },
+	{ "region size 0", region_zero },
+	{ "region size not block aligned", region_misaligned },
+	{ "region wraps around", region_wraps },
+	{ "usable > region", usable_above_region },
+	{ "plugged > region", plugged_above_region },
+	{ "requested > region", requested_above_region },
+	{ "usable not block aligned", usable_misaligned },
+	{ "plugged not block aligned", plugged_misaligned },
+	{ "requested not block aligned", requested_misaligned },
+};
+
+static void vmem_cfg_defect_desc(const struct vmem_cfg_defect *d, char *desc)
+{
+	strscpy(desc, d->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(vmem_cfg_defect, vmem_cfg_defects, vmem_cfg_defect_desc);
+
+static void vmem_cfg_defect_refused(struct kunit *test)
+{
+	const struct vmem_cfg_defect *d = test->param_value;
+	struct vmem_cfg cfg = vmem_qemu_cfg;
+	const char *why = NULL;
+
+	d->apply(&cfg);
+	KUNIT_EXPECT_EQ(test, vmem_cfg_validate(&cfg, &why), -EINVAL);
+	KUNIT_EXPECT_NOT_NULL(test, why);
+	if (why)
+		kunit_info(test, "%s: %s\n", d->name, why);
+}
+
 /* ---- hostile answers: split, response validation, STATE adoption ---- */
 
 /* More than 65535 device blocks go out as several requests, no overflow. */
@@ -549,176 +719,6 @@ static void vmem_next_step_policy(struct kunit *test)
 							 t[i].errors),
 				    t[i].next, "rc %d config_changed %d",
 				    t[i].rc, t[i].cfg);
-}
-
-/* Names for traces and logs, "unknown" outside the spec. */
-static void vmem_req_resp_names(struct kunit *test)
-{
-	KUNIT_EXPECT_STREQ(test, vmem_req_name(VIRTIO_MEM_REQ_PLUG), "plug");
-	KUNIT_EXPECT_STREQ(test, vmem_req_name(VIRTIO_MEM_REQ_UNPLUG), "unplug");
-	KUNIT_EXPECT_STREQ(test, vmem_req_name(VIRTIO_MEM_REQ_UNPLUG_ALL),
-			   "unplug_all");
-	KUNIT_EXPECT_STREQ(test, vmem_req_name(VIRTIO_MEM_REQ_STATE), "state");
-	KUNIT_EXPECT_STREQ(test, vmem_req_name(4), "unknown");
-	KUNIT_EXPECT_STREQ(test, vmem_req_name(U16_MAX), "unknown");
-
-	KUNIT_EXPECT_STREQ(test, vmem_resp_name(VIRTIO_MEM_RESP_ACK), "ack");
-	KUNIT_EXPECT_STREQ(test, vmem_resp_name(VIRTIO_MEM_RESP_NACK), "nack");
-	KUNIT_EXPECT_STREQ(test, vmem_resp_name(VIRTIO_MEM_RESP_BUSY), "busy");
-	KUNIT_EXPECT_STREQ(test, vmem_resp_name(VIRTIO_MEM_RESP_ERROR), "error");
-	KUNIT_EXPECT_STREQ(test, vmem_resp_name(4), "unknown");
-	KUNIT_EXPECT_STREQ(test, vmem_resp_name(U16_MAX), "unknown");
-}
-
-/* What QEMU offers for -device virtio-mem-pci,block-size=2M (8 GiB). */
-static const struct vmem_cfg vmem_qemu_cfg = {
-	.block_size = SZ_2M,
-	.addr = 5ULL * SZ_1G,
-	.region_size = 8ULL * SZ_1G,
-	.usable_region_size = SZ_1G + SZ_256M,
-	.plugged_size = 0,
-	.requested_size = SZ_1G,
-};
-
-static void vmem_cfg_valid_qemu(struct kunit *test)
-{
-	const char *why = NULL;
-
-	KUNIT_EXPECT_EQ(test, vmem_cfg_validate(&vmem_qemu_cfg, &why), 0);
-}
-
-/*
- * Firecracker answers UNPLUG_ALL by shrinking usable_region_size to 0
- * while requested_size may still be positive: that is a state to wait
- * out, not a broken device.
- */
-static void vmem_cfg_requested_above_usable_ok(struct kunit *test)
-{
-	struct vmem_cfg cfg = vmem_qemu_cfg;
-	const char *why = NULL;
-
-	cfg.usable_region_size = 0;
-	cfg.requested_size = SZ_1G;
-	KUNIT_EXPECT_EQ(test, vmem_cfg_validate(&cfg, &why), 0);
-
-	cfg.usable_region_size = SZ_512M;
-	cfg.requested_size = 2ULL * SZ_1G;
-	cfg.plugged_size = SZ_512M;
-	KUNIT_EXPECT_EQ(test, vmem_cfg_validate(&cfg, &why), 0);
-
-	/* everything at the region size is still valid */
-	cfg.usable_region_size = cfg.region_size;
-	cfg.plugged_size = cfg.region_size;
-	cfg.requested_size = cfg.region_size;
-	KUNIT_EXPECT_EQ(test, vmem_cfg_validate(&cfg, &why), 0);
-}
-
-/* One defect each on top of vmem_qemu_cfg: refused with a reason. */
-struct vmem_cfg_defect {
-	const char *name;
-	void (*apply)(struct vmem_cfg *cfg);
-};
-
-static void bs_zero(struct vmem_cfg *c)
-{
-	c->block_size = 0;
-}
-
-static void bs_3m(struct vmem_cfg *c)
-{
-	c->block_size = 3 * SZ_1M;
-}
-
-static void bs_below_page(struct vmem_cfg *c)
-{
-	c->block_size = PAGE_SIZE / 2;
-}
-
-static void addr_misaligned(struct vmem_cfg *c)
-{
-	c->addr += SZ_1M;
-}
-
-static void region_zero(struct vmem_cfg *c)
-{
-	c->region_size = 0;
-}
-
-static void region_misaligned(struct vmem_cfg *c)
-{
-	c->region_size += SZ_1M;
-}
-
-static void region_wraps(struct vmem_cfg *c)
-{
-	c->addr = 0ULL - SZ_4M;
-}
-
-static void usable_above_region(struct vmem_cfg *c)
-{
-	c->usable_region_size = c->region_size + SZ_2M;
-}
-
-static void plugged_above_region(struct vmem_cfg *c)
-{
-	c->usable_region_size = c->region_size;
-	c->plugged_size = c->region_size + SZ_2M;
-}
-
-static void requested_above_region(struct vmem_cfg *c)
-{
-	c->requested_size = c->region_size + SZ_2M;
-}
-
-static void usable_misaligned(struct vmem_cfg *c)
-{
-	c->usable_region_size += SZ_4K;
-}
-
-static void plugged_misaligned(struct vmem_cfg *c)
-{
-	c->plugged_size = SZ_1M;
-}
-
-static void requested_misaligned(struct vmem_cfg *c)
-{
-	c->requested_size += SZ_1M;
-}
-
-static const struct vmem_cfg_defect vmem_cfg_defects[] = {
-	{ "block size 0", bs_zero },
-	{ "block size 3 MiB", bs_3m },
-	{ "block size below PAGE_SIZE", bs_below_page },
-	{ "addr not block aligned", addr_misaligned },
-	{ "region size 0", region_zero },
-	{ "region size not block aligned", region_misaligned },
-	{ "region wraps around", region_wraps },
-	{ "usable > region", usable_above_region },
-	{ "plugged > region", plugged_above_region },
-	{ "requested > region", requested_above_region },
-	{ "usable not block aligned", usable_misaligned },
-	{ "plugged not block aligned", plugged_misaligned },
-	{ "requested not block aligned", requested_misaligned },
-};
-
-static void vmem_cfg_defect_desc(const struct vmem_cfg_defect *d, char *desc)
-{
-	strscpy(desc, d->name, KUNIT_PARAM_DESC_SIZE);
-}
-
-KUNIT_ARRAY_PARAM(vmem_cfg_defect, vmem_cfg_defects, vmem_cfg_defect_desc);
-
-static void vmem_cfg_defect_refused(struct kunit *test)
-{
-	const struct vmem_cfg_defect *d = test->param_value;
-	struct vmem_cfg cfg = vmem_qemu_cfg;
-	const char *why = NULL;
-
-	d->apply(&cfg);
-	KUNIT_EXPECT_EQ(test, vmem_cfg_validate(&cfg, &why), -EINVAL);
-	KUNIT_EXPECT_NOT_NULL(test, why);
-	if (why)
-		kunit_info(test, "%s: %s\n", d->name, why);
 }
 
 /* 0 starts at VMEM_RETRY_MIN_MS, then doubles up to the cap. */
