@@ -114,19 +114,30 @@ static int vmem_wait_answer(struct vmem *vm, u16 type, unsigned int *len)
 				   HZ)) {
 		if (timeout && time_after(jiffies,
 					  start + msecs_to_jiffies(timeout))) {
-			vmem_count(&vm->stats.timeouts);
-			dev_err(vmem_dev(vm),
-				"%s request not answered within %u ms: no more requests until the device answers\n",
-				vmem_req_name(type), timeout);
 			rc = -ETIMEDOUT;
 			break;
 		}
 	}
-	if (rc == -EIO)
+	if (rc == -EIO) {
 		dev_err(vmem_dev(vm), "%s request failed: virtqueue broken\n",
 			vmem_req_name(type));
-	if (rc)
-		WRITE_ONCE(vm->req_stuck, rc != -EIO);
+		return rc;
+	}
+	if (!rc)
+		return 0;
+	WRITE_ONCE(vm->req_stuck, true);
+	/* pairs with the callback's read: an answer from now on resumes */
+	smp_mb();
+	if (rc == -ETIMEDOUT && vmem_answered(vm, len)) {
+		WRITE_ONCE(vm->req_stuck, false);
+		return 0;
+	}
+	if (rc == -ETIMEDOUT) {
+		vmem_count(&vm->stats.timeouts);
+		dev_err(vmem_dev(vm),
+			"%s request not answered within %u ms: no more requests until the device answers\n",
+			vmem_req_name(type), timeout);
+	}
 	return rc;
 }
 
