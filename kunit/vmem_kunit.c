@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * KUnit tests of the device-independent virtio-mem logic: request
- * encoding and response mapping, config validation, SBM/BBM geometry,
+ * encoding and splitting, response validation and mapping, config
+ * validation and refresh clamps, the worker's retry policy, SBM/BBM geometry,
  * sub-block bookkeeping, block states, plug/unplug selection order and
  * the retry backoff.
  *
@@ -162,7 +163,11 @@ static void vmem_req_encode_errors(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, vmem_req_encode(&req, U16_MAX, 0, 1), -EINVAL);
 }
 
-/* 4 requests x 4 responses, plus a response the spec does not define. */
+/*
+ * 4 requests x 4 responses, plus a response the spec does not define:
+ * an answer the protocol does not have for a request is -EBADMSG
+ * (handled like ERROR), never the -EIO that marked the device broken.
+ */
 static void vmem_resp_errno_table(struct kunit *test)
 {
 	static const struct {
@@ -173,22 +178,22 @@ static void vmem_resp_errno_table(struct kunit *test)
 		{ VIRTIO_MEM_REQ_PLUG, VIRTIO_MEM_RESP_NACK, -EAGAIN },
 		{ VIRTIO_MEM_REQ_PLUG, VIRTIO_MEM_RESP_BUSY, -ETXTBSY },
 		{ VIRTIO_MEM_REQ_PLUG, VIRTIO_MEM_RESP_ERROR, -EREMOTEIO },
-		{ VIRTIO_MEM_REQ_PLUG, 4, -EIO },
+		{ VIRTIO_MEM_REQ_PLUG, 4, -EBADMSG },
 		{ VIRTIO_MEM_REQ_UNPLUG, VIRTIO_MEM_RESP_ACK, 0 },
-		{ VIRTIO_MEM_REQ_UNPLUG, VIRTIO_MEM_RESP_NACK, -EIO },
+		{ VIRTIO_MEM_REQ_UNPLUG, VIRTIO_MEM_RESP_NACK, -EBADMSG },
 		{ VIRTIO_MEM_REQ_UNPLUG, VIRTIO_MEM_RESP_BUSY, -ETXTBSY },
 		{ VIRTIO_MEM_REQ_UNPLUG, VIRTIO_MEM_RESP_ERROR, -EREMOTEIO },
-		{ VIRTIO_MEM_REQ_UNPLUG, U16_MAX, -EIO },
+		{ VIRTIO_MEM_REQ_UNPLUG, U16_MAX, -EBADMSG },
 		{ VIRTIO_MEM_REQ_UNPLUG_ALL, VIRTIO_MEM_RESP_ACK, 0 },
-		{ VIRTIO_MEM_REQ_UNPLUG_ALL, VIRTIO_MEM_RESP_NACK, -EIO },
+		{ VIRTIO_MEM_REQ_UNPLUG_ALL, VIRTIO_MEM_RESP_NACK, -EBADMSG },
 		{ VIRTIO_MEM_REQ_UNPLUG_ALL, VIRTIO_MEM_RESP_BUSY, -ETXTBSY },
 		{ VIRTIO_MEM_REQ_UNPLUG_ALL, VIRTIO_MEM_RESP_ERROR, -EREMOTEIO },
-		{ VIRTIO_MEM_REQ_UNPLUG_ALL, 4, -EIO },
+		{ VIRTIO_MEM_REQ_UNPLUG_ALL, 4, -EBADMSG },
 		{ VIRTIO_MEM_REQ_STATE, VIRTIO_MEM_RESP_ACK, 0 },
-		{ VIRTIO_MEM_REQ_STATE, VIRTIO_MEM_RESP_NACK, -EIO },
+		{ VIRTIO_MEM_REQ_STATE, VIRTIO_MEM_RESP_NACK, -EBADMSG },
 		{ VIRTIO_MEM_REQ_STATE, VIRTIO_MEM_RESP_BUSY, -ETXTBSY },
 		{ VIRTIO_MEM_REQ_STATE, VIRTIO_MEM_RESP_ERROR, -EREMOTEIO },
-		{ VIRTIO_MEM_REQ_STATE, 4, -EIO },
+		{ VIRTIO_MEM_REQ_STATE, 4, -EBADMSG },
 	};
 	unsigned int i;
 
@@ -366,6 +371,354 @@ static void vmem_cfg_defect_refused(struct kunit *test)
 	KUNIT_EXPECT_NOT_NULL(test, why);
 	if (why)
 		kunit_info(test, "%s: %s\n", d->name, why);
+}
+
+/* ---- hostile answers: split, response validation, STATE adoption ---- */
+
+/* More than 65535 device blocks go out as several requests, no overflow. */
+static void vmem_req_chunk_split(struct kunit *test)
+{
+	static const u64 bss[] = { SZ_4K, SZ_2M, SZ_1G, BIT_ULL(50) };
+	u64 bs, nb, size, left, chunk, sum;
+	unsigned int i, n;
+
+	for (i = 0; i < ARRAY_SIZE(bss); i++) {
+		bs = bss[i];
+		KUNIT_EXPECT_EQ(test, vmem_req_chunk(bs, bs), bs);
+		if (bs <= div64_u64(U64_MAX, 65536)) {
+			KUNIT_EXPECT_EQ(test, vmem_req_chunk(65535 * bs, bs),
+					65535 * bs);
+			KUNIT_EXPECT_EQ(test, vmem_req_chunk(65536 * bs, bs),
+					65535 * bs);
+		}
+		KUNIT_EXPECT_EQ(test, vmem_req_chunk(bs - 1, bs), 0ULL);
+		/* 3 full requests and one of 7 blocks; never over 65535 */
+		nb = min_t(u64, 3ULL * 65535 + 7, div64_u64(U64_MAX, bs));
+		size = nb * bs;
+		for (left = size, sum = 0, n = 0; left; left -= chunk, n++) {
+			chunk = vmem_req_chunk(left, bs);
+			KUNIT_ASSERT_GT(test, chunk, 0ULL);
+			KUNIT_EXPECT_LE(test, div64_u64(chunk, bs), 65535ULL);
+			sum += chunk;
+			if (n > 70000)
+				break;
+		}
+		KUNIT_EXPECT_EQ(test, sum, size);
+		KUNIT_EXPECT_EQ(test, n, (unsigned int)DIV_ROUND_UP_ULL(nb, 65535));
+	}
+	/* a whole region of 2^50-byte blocks: the product must not wrap */
+	KUNIT_EXPECT_EQ(test, vmem_req_chunk(U64_MAX, BIT_ULL(50)),
+			div64_u64(U64_MAX, BIT_ULL(50)) * BIT_ULL(50));
+}
+
+/* A response buffer with one answer; the rest as @fill left it. */
+static void vmem_fill_resp(struct virtio_mem_resp *r, u8 fill, u16 type,
+			   u16 state)
+{
+	memset(r, fill, sizeof(*r));
+	r->type = (__force __virtio16)cpu_to_le16(type);
+	r->u.state.state = (__force __virtio16)cpu_to_le16(state);
+}
+
+struct vmem_parse_case {
+	const char *name;
+	u16 req, type, state;
+	u32 len;
+	int rc;
+	u16 want_state;
+};
+
+static const struct vmem_parse_case vmem_parse_cases[] = {
+	{ "plug ack, full length", VIRTIO_MEM_REQ_PLUG, VIRTIO_MEM_RESP_ACK, 0, 10, 0 },
+	{ "plug ack, type only", VIRTIO_MEM_REQ_PLUG, VIRTIO_MEM_RESP_ACK, 0, 2, 0 },
+	{ "plug, used length 0", VIRTIO_MEM_REQ_PLUG, VIRTIO_MEM_RESP_ACK, 0, 0, -EBADMSG },
+	{ "plug, used length 1", VIRTIO_MEM_REQ_PLUG, VIRTIO_MEM_RESP_ACK, 0, 1, -EBADMSG },
+	{ "plug, used length 11", VIRTIO_MEM_REQ_PLUG, VIRTIO_MEM_RESP_ACK, 0, 11, -EBADMSG },
+	{ "plug, used length 4096", VIRTIO_MEM_REQ_PLUG, VIRTIO_MEM_RESP_ACK, 0, 4096, -EBADMSG },
+	{ "plug, type 4", VIRTIO_MEM_REQ_PLUG, 4, 0, 10, -EBADMSG },
+	{ "unplug, type 0xffff", VIRTIO_MEM_REQ_UNPLUG, U16_MAX, 0, 10, -EBADMSG },
+	{ "unplug nack (errno decides)", VIRTIO_MEM_REQ_UNPLUG, VIRTIO_MEM_RESP_NACK, 0, 2, 0 },
+	{ "unplug_all busy", VIRTIO_MEM_REQ_UNPLUG_ALL, VIRTIO_MEM_RESP_BUSY, 0, 10, 0 },
+	{ "state ack plugged", VIRTIO_MEM_REQ_STATE, VIRTIO_MEM_RESP_ACK,
+	  VIRTIO_MEM_STATE_PLUGGED, 10, 0, VIRTIO_MEM_STATE_PLUGGED },
+	{ "state ack mixed", VIRTIO_MEM_REQ_STATE, VIRTIO_MEM_RESP_ACK,
+	  VIRTIO_MEM_STATE_MIXED, 10, 0, VIRTIO_MEM_STATE_MIXED },
+	{ "state ack, length without state", VIRTIO_MEM_REQ_STATE,
+	  VIRTIO_MEM_RESP_ACK, VIRTIO_MEM_STATE_PLUGGED, 9, -EBADMSG },
+	{ "state ack, type only", VIRTIO_MEM_REQ_STATE, VIRTIO_MEM_RESP_ACK,
+	  VIRTIO_MEM_STATE_PLUGGED, 2, -EBADMSG },
+	{ "state ack, state 3", VIRTIO_MEM_REQ_STATE, VIRTIO_MEM_RESP_ACK, 3, 10, -EBADMSG },
+	{ "state error, no state needed", VIRTIO_MEM_REQ_STATE,
+	  VIRTIO_MEM_RESP_ERROR, 0xdead, 2, 0 },
+};
+
+static void vmem_parse_case_desc(const struct vmem_parse_case *c, char *desc)
+{
+	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(vmem_parse, vmem_parse_cases, vmem_parse_case_desc);
+
+/* Used length, type and state are checked before anything is used. */
+static void vmem_resp_parse_checks(struct kunit *test)
+{
+	const struct vmem_parse_case *c = test->param_value;
+	struct virtio_mem_resp r;
+	const char *why = NULL;
+	u16 type = 0x5555, state = 0x5555;
+	int rc;
+
+	vmem_fill_resp(&r, 0, c->type, c->state);
+	rc = vmem_resp_parse(c->req, &r, c->len, &type, &state, &why);
+	KUNIT_EXPECT_EQ(test, rc, c->rc);
+	if (rc) {
+		KUNIT_EXPECT_NOT_NULL(test, why);
+		return;
+	}
+	KUNIT_EXPECT_EQ(test, type, c->type);
+	if (c->req == VIRTIO_MEM_REQ_STATE && c->type == VIRTIO_MEM_RESP_ACK)
+		KUNIT_EXPECT_EQ(test, state, c->want_state);
+	else
+		KUNIT_EXPECT_EQ(test, state, (u16)0x5555);
+}
+
+/*
+ * A short reply must never replay the previous answer: the buffer still
+ * holds an ACK (an old plug) or a PLUGGED state (kdump) and the device
+ * writes nothing or one byte.
+ */
+static void vmem_resp_parse_no_replay(struct kunit *test)
+{
+	struct virtio_mem_resp r;
+	const char *why;
+	u16 type, state;
+	u32 len;
+
+	for (len = 0; len < 2; len++) {
+		vmem_fill_resp(&r, 0, VIRTIO_MEM_RESP_ACK,
+			       VIRTIO_MEM_STATE_PLUGGED);
+		KUNIT_EXPECT_EQ(test, vmem_resp_parse(VIRTIO_MEM_REQ_PLUG, &r,
+						      len, &type, NULL, &why),
+				-EBADMSG);
+		KUNIT_EXPECT_EQ(test, vmem_resp_parse(VIRTIO_MEM_REQ_STATE, &r,
+						      len, &type, &state, &why),
+				-EBADMSG);
+	}
+	/* the reset pattern is no answer either, whatever the length says */
+	memset(&r, 0xff, sizeof(r));
+	KUNIT_EXPECT_EQ(test, vmem_resp_parse(VIRTIO_MEM_REQ_PLUG, &r,
+					      sizeof(r), &type, NULL, &why),
+			-EBADMSG);
+}
+
+/* Only a STATE in the requested direction turns a bad answer into done. */
+static void vmem_state_adoption(struct kunit *test)
+{
+	KUNIT_EXPECT_TRUE(test, vmem_state_shows_done(VIRTIO_MEM_REQ_PLUG,
+						      VIRTIO_MEM_STATE_PLUGGED));
+	KUNIT_EXPECT_FALSE(test, vmem_state_shows_done(VIRTIO_MEM_REQ_PLUG,
+						       VIRTIO_MEM_STATE_UNPLUGGED));
+	KUNIT_EXPECT_FALSE(test, vmem_state_shows_done(VIRTIO_MEM_REQ_PLUG,
+						       VIRTIO_MEM_STATE_MIXED));
+	KUNIT_EXPECT_TRUE(test, vmem_state_shows_done(VIRTIO_MEM_REQ_UNPLUG,
+						      VIRTIO_MEM_STATE_UNPLUGGED));
+	KUNIT_EXPECT_FALSE(test, vmem_state_shows_done(VIRTIO_MEM_REQ_UNPLUG,
+						       VIRTIO_MEM_STATE_PLUGGED));
+	KUNIT_EXPECT_FALSE(test, vmem_state_shows_done(VIRTIO_MEM_REQ_UNPLUG,
+						       -EBADMSG));
+	KUNIT_EXPECT_FALSE(test, vmem_state_shows_done(VIRTIO_MEM_REQ_UNPLUG_ALL,
+						       VIRTIO_MEM_STATE_UNPLUGGED));
+	KUNIT_EXPECT_FALSE(test, vmem_state_shows_done(VIRTIO_MEM_REQ_STATE,
+						       VIRTIO_MEM_STATE_PLUGGED));
+}
+
+/* ---- config refresh clamps and the plugged count ---- */
+
+/* The driver's view after probe: 1 GiB plugged of QEMU's region. */
+static struct vmem_cfg vmem_cur_cfg(void)
+{
+	struct vmem_cfg c = vmem_qemu_cfg;
+
+	c.plugged_size = SZ_1G;
+	c.requested_size = SZ_1G;
+	c.usable_region_size = SZ_1G + SZ_256M;
+	return c;
+}
+
+static void vmem_cfg_refresh_clean(struct kunit *test)
+{
+	struct vmem_cfg cur = vmem_cur_cfg(), dev = cur;
+
+	dev.requested_size = SZ_1G + SZ_128M;
+	KUNIT_EXPECT_EQ(test, vmem_cfg_refresh(&cur, &dev), 0U);
+	KUNIT_EXPECT_EQ(test, cur.requested_size, (u64)SZ_1G + SZ_128M);
+	KUNIT_EXPECT_EQ(test, cur.plugged_size, (u64)SZ_1G);
+}
+
+/* plugged_size beyond the region or misaligned is ignored. */
+static void vmem_cfg_refresh_plugged(struct kunit *test)
+{
+	struct vmem_cfg cur = vmem_cur_cfg(), dev = cur;
+
+	dev.plugged_size = cur.region_size + SZ_2M;
+	KUNIT_EXPECT_EQ(test, vmem_cfg_refresh(&cur, &dev),
+			(unsigned int)VMEM_CFG_PLUGGED_INVALID);
+	KUNIT_EXPECT_EQ(test, cur.plugged_size, (u64)SZ_1G);
+
+	dev.plugged_size = U64_MAX;
+	KUNIT_EXPECT_EQ(test, vmem_cfg_refresh(&cur, &dev),
+			(unsigned int)VMEM_CFG_PLUGGED_INVALID);
+	dev.plugged_size = SZ_1M;
+	KUNIT_EXPECT_EQ(test, vmem_cfg_refresh(&cur, &dev),
+			(unsigned int)VMEM_CFG_PLUGGED_INVALID);
+	/* plausible but different: reported, the driver's count stays */
+	dev.plugged_size = SZ_512M;
+	KUNIT_EXPECT_EQ(test, vmem_cfg_refresh(&cur, &dev),
+			(unsigned int)VMEM_CFG_PLUGGED_MISMATCH);
+	KUNIT_EXPECT_EQ(test, cur.plugged_size, (u64)SZ_1G);
+}
+
+/* requested_size is capped at the region and at the usable region. */
+static void vmem_cfg_refresh_requested(struct kunit *test)
+{
+	struct vmem_cfg cur = vmem_cur_cfg(), dev = cur;
+
+	dev.requested_size = cur.region_size + SZ_1G;
+	KUNIT_EXPECT_EQ(test, vmem_cfg_refresh(&cur, &dev),
+			(unsigned int)(VMEM_CFG_REQUESTED_INVALID |
+				       VMEM_CFG_REQUESTED_ABOVE_USABLE));
+	KUNIT_EXPECT_EQ(test, cur.requested_size, cur.usable_region_size);
+
+	cur = vmem_cur_cfg();
+	dev = cur;
+	dev.requested_size = U64_MAX;
+	vmem_cfg_refresh(&cur, &dev);
+	KUNIT_EXPECT_LE(test, cur.requested_size, cur.region_size);
+
+	cur = vmem_cur_cfg();
+	dev = cur;
+	dev.requested_size = SZ_512M + SZ_1M;
+	KUNIT_EXPECT_EQ(test, vmem_cfg_refresh(&cur, &dev),
+			(unsigned int)VMEM_CFG_REQUESTED_INVALID);
+	KUNIT_EXPECT_EQ(test, cur.requested_size, (u64)SZ_512M);
+
+	/* Firecracker after UNPLUG_ALL: usable 0, requested > 0: wait */
+	cur = vmem_cur_cfg();
+	cur.plugged_size = 0;
+	dev = cur;
+	dev.usable_region_size = 0;
+	KUNIT_EXPECT_EQ(test, vmem_cfg_refresh(&cur, &dev),
+			(unsigned int)VMEM_CFG_REQUESTED_ABOVE_USABLE);
+	KUNIT_EXPECT_EQ(test, cur.requested_size, 0ULL);
+}
+
+/* usable_region_size: clamped; shrinking below plugged never unplugs. */
+static void vmem_cfg_refresh_usable(struct kunit *test)
+{
+	struct vmem_cfg cur = vmem_cur_cfg(), dev = cur;
+
+	dev.usable_region_size = cur.region_size + SZ_2M;
+	KUNIT_EXPECT_EQ(test, vmem_cfg_refresh(&cur, &dev),
+			(unsigned int)VMEM_CFG_USABLE_INVALID);
+	KUNIT_EXPECT_EQ(test, cur.usable_region_size, cur.region_size);
+
+	cur = vmem_cur_cfg();
+	dev = cur;
+	dev.usable_region_size += SZ_4K;
+	KUNIT_EXPECT_EQ(test, vmem_cfg_refresh(&cur, &dev),
+			(unsigned int)VMEM_CFG_USABLE_INVALID);
+	KUNIT_EXPECT_EQ(test, cur.usable_region_size, (u64)SZ_1G + SZ_256M);
+
+	/* usable 0 with 1 GiB plugged and requested: keep the 1 GiB */
+	cur = vmem_cur_cfg();
+	dev = cur;
+	dev.usable_region_size = 0;
+	KUNIT_EXPECT_EQ(test, vmem_cfg_refresh(&cur, &dev),
+			(unsigned int)VMEM_CFG_USABLE_BELOW_PLUGGED);
+	KUNIT_EXPECT_EQ(test, cur.requested_size, (u64)SZ_1G);
+	KUNIT_EXPECT_EQ(test, cur.usable_region_size, 0ULL);
+	/* ... and no growth beyond what is plugged */
+	dev.requested_size = 2ULL * SZ_1G;
+	vmem_cfg_refresh(&cur, &dev);
+	KUNIT_EXPECT_EQ(test, cur.requested_size, (u64)SZ_1G);
+	/* ... but the device may still ask for memory back */
+	dev.requested_size = SZ_256M;
+	vmem_cfg_refresh(&cur, &dev);
+	KUNIT_EXPECT_EQ(test, cur.requested_size, (u64)SZ_256M);
+}
+
+/* The plugged count can neither wrap below 0 nor pass the region. */
+static void vmem_plugged_count_clamps(struct kunit *test)
+{
+	const u64 region = 8ULL * SZ_1G;
+	bool bad;
+
+	KUNIT_EXPECT_EQ(test, vmem_plugged_after(SZ_1G, VIRTIO_MEM_REQ_PLUG,
+						 SZ_128M, region, &bad),
+			(u64)SZ_1G + SZ_128M);
+	KUNIT_EXPECT_FALSE(test, bad);
+	KUNIT_EXPECT_EQ(test, vmem_plugged_after(SZ_128M, VIRTIO_MEM_REQ_UNPLUG,
+						 SZ_128M, region, &bad), 0ULL);
+	KUNIT_EXPECT_FALSE(test, bad);
+	KUNIT_EXPECT_EQ(test, vmem_plugged_after(SZ_2M, VIRTIO_MEM_REQ_UNPLUG,
+						 SZ_128M, region, &bad), 0ULL);
+	KUNIT_EXPECT_TRUE(test, bad);
+	KUNIT_EXPECT_EQ(test, vmem_plugged_after(region - SZ_2M,
+						 VIRTIO_MEM_REQ_PLUG, SZ_128M,
+						 region, &bad), region);
+	KUNIT_EXPECT_TRUE(test, bad);
+	KUNIT_EXPECT_EQ(test, vmem_plugged_after(SZ_1G, VIRTIO_MEM_REQ_PLUG,
+						 U64_MAX, region, &bad), region);
+	KUNIT_EXPECT_TRUE(test, bad);
+	KUNIT_EXPECT_EQ(test, vmem_plugged_after(SZ_1G,
+						 VIRTIO_MEM_REQ_UNPLUG_ALL, 0,
+						 region, &bad), 0ULL);
+	KUNIT_EXPECT_FALSE(test, bad);
+	KUNIT_EXPECT_EQ(test, vmem_plugged_after(SZ_1G, VIRTIO_MEM_REQ_STATE,
+						 SZ_2M, region, &bad),
+			(u64)SZ_1G);
+}
+
+/* What the worker does after a run: no spinning on NACK, bounded errors. */
+static void vmem_next_step_policy(struct kunit *test)
+{
+	static const struct {
+		int rc;
+		bool cfg, progress;
+		unsigned int errors;
+		enum vmem_next next;
+	} t[] = {
+		{ 0, false, false, 0, VMEM_NEXT_IDLE },
+		{ -ENOSPC, true, false, 0, VMEM_NEXT_IDLE },
+		/* NACK: at once only when the config changed meanwhile */
+		{ -EAGAIN, false, false, 0, VMEM_NEXT_REFRESH_LATER },
+		{ -EAGAIN, true, false, 0, VMEM_NEXT_NOW },
+		{ -EREMOTEIO, false, false, 1, VMEM_NEXT_REFRESH_LATER },
+		{ -EREMOTEIO, false, false, VMEM_MAX_ERRORS_IN_ROW,
+		  VMEM_NEXT_REFRESH_LATER },
+		{ -EREMOTEIO, false, false, VMEM_MAX_ERRORS_IN_ROW + 1,
+		  VMEM_NEXT_BROKEN },
+		{ -EBADMSG, false, false, 1, VMEM_NEXT_REFRESH_LATER },
+		{ -EBADMSG, true, false, VMEM_MAX_ERRORS_IN_ROW + 1,
+		  VMEM_NEXT_BROKEN },
+		{ -EBUSY, false, true, 0, VMEM_NEXT_NOW },
+		{ -EBUSY, false, false, 0, VMEM_NEXT_LATER },
+		{ -ETXTBSY, false, false, 0, VMEM_NEXT_LATER },
+		{ -ENOMEM, false, false, 0, VMEM_NEXT_LATER },
+		{ -ETIMEDOUT, false, false, 0, VMEM_NEXT_STUCK },
+		{ -ETIMEDOUT, true, false, 0, VMEM_NEXT_STUCK },
+		{ -ESHUTDOWN, true, false, 0, VMEM_NEXT_STOP },
+		{ -EIO, false, false, 0, VMEM_NEXT_BROKEN },
+		{ -EINVAL, false, false, 0, VMEM_NEXT_BROKEN },
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(t); i++)
+		KUNIT_EXPECT_EQ_MSG(test, vmem_next_step(t[i].rc, t[i].cfg,
+							 t[i].progress,
+							 t[i].errors),
+				    t[i].next, "rc %d config_changed %d",
+				    t[i].rc, t[i].cfg);
 }
 
 /* 0 starts at VMEM_RETRY_MIN_MS, then doubles up to the cap. */
@@ -1240,6 +1593,16 @@ static struct kunit_case vmem_protocol_cases[] = {
 	KUNIT_CASE(vmem_backoff_doubles_to_cap),
 	KUNIT_CASE(vmem_backoff_min_and_never_zero),
 	KUNIT_CASE(vmem_backoff_large_cap_saturates),
+	KUNIT_CASE(vmem_req_chunk_split),
+	KUNIT_CASE_PARAM(vmem_resp_parse_checks, vmem_parse_gen_params),
+	KUNIT_CASE(vmem_resp_parse_no_replay),
+	KUNIT_CASE(vmem_state_adoption),
+	KUNIT_CASE(vmem_cfg_refresh_clean),
+	KUNIT_CASE(vmem_cfg_refresh_plugged),
+	KUNIT_CASE(vmem_cfg_refresh_requested),
+	KUNIT_CASE(vmem_cfg_refresh_usable),
+	KUNIT_CASE(vmem_plugged_count_clamps),
+	KUNIT_CASE(vmem_next_step_policy),
 	{}
 };
 

@@ -9,6 +9,8 @@
  *   vmem_sbm.c      Sub Block Mode plug/unplug
  *   vmem_bbm.c      Big Block Mode plug/unplug
  *   vmem_sysfs.c    sysfs attributes (Documentation/ABI/...)
+ *   vmem_debugfs.c  debugfs: worker counters, block table
+ *   vmem_inject.c   fault injection at the virtqueue and the config reads
  *   vmem_reserve.c  the unmovable-memory reserve of the plug path
  *   vmem_logic.c    device-independent logic (KUnit)
  *
@@ -45,17 +47,64 @@
  * @remove_fail: offline_and_remove_memory() failures
  * @retries: scheduled retries (backoff)
  * @low_memory: unplugs deferred because the guest could not spare the memory
+ * @invalid: answers refused (used length, unknown type or state)
+ * @adopted: ERROR or invalid answers taken as done because STATE said so
+ * @timeouts: requests the device did not answer within request_timeout_ms
+ * @worker_runs: runs of the worker (debugfs)
+ * @worker_cpu_ns: CPU time the worker used (debugfs)
  */
 struct vmem_stats {
 	u64 req[4];
 	u64 nack;
 	u64 busy;
 	u64 error;
+	u64 invalid;
+	u64 adopted;
+	u64 timeouts;
+	u64 worker_runs;
+	u64 worker_cpu_ns;
 	u64 fake_offline_fail;
 	u64 add_fail;
 	u64 remove_fail;
 	u64 retries;
 	u64 low_memory;
+};
+
+/* Config fields the injector can fake (enum order = debugfs names). */
+enum vmem_inject_field {
+	VMEM_INJECT_PLUGGED,
+	VMEM_INJECT_REQUESTED,
+	VMEM_INJECT_USABLE,
+	VMEM_INJECT_NR_FIELDS,
+};
+
+/**
+ * struct vmem_inject - fault injection state (vmem_inject.c, debugfs)
+ * @lock: protects the fields; taken from the request wait condition
+ * @resp: response type written over the device's answer
+ * @resp_count: answers left to rewrite with @resp
+ * @len: used length reported instead of the device's
+ * @len_count: answers left to shorten to @len
+ * @hold: answers are kept from the driver (the device "stops answering")
+ * @held: an answer is being kept
+ * @held_len: its used length
+ * @before: the response buffer as it was before the request was sent:
+ *	    bytes a shortened answer did not cover are restored from it
+ * @fake: config field faked on every read
+ * @fake_val: the value read instead
+ */
+struct vmem_inject {
+	spinlock_t lock;	/* see @lock */
+	u16 resp;
+	unsigned int resp_count;
+	u32 len;
+	unsigned int len_count;
+	bool hold;
+	bool held;
+	u32 held_len;
+	u8 before[sizeof(struct virtio_mem_resp)];
+	bool fake[VMEM_INJECT_NR_FIELDS];
+	u64 fake_val[VMEM_INJECT_NR_FIELDS];
 };
 
 /**
@@ -64,6 +113,10 @@ struct vmem_stats {
  * @vq: the guest-request queue
  * @host_resp: the worker waits here for the device's answer
  * @req_mutex: one request in flight
+ * @req_in_flight: the device owns the request buffers (a request waits)
+ * @req_stuck: a request was abandoned unanswered; the device still owns
+ *	       the buffers, no request is sent until they come back
+ * @req_abort: the device goes away: waiting and new requests fail
  * @req: request buffer (DMA, not on the stack)
  * @resp: response buffer
  * @cfg: config as last read
@@ -101,14 +154,16 @@ struct vmem_stats {
  * @last_state_addr: device block of the cached STATE answer
  * @last_state_plugged: the cached answer
  * @debugfs: per-device debugfs directory
- * @inject_resp: answer injected instead of sending requests (debugfs)
- * @inject_count: requests left to answer with @inject_resp
+ * @inject: fault injection (debugfs)
  */
 struct vmem {
 	struct virtio_device *vdev;
 	struct virtqueue *vq;
 	wait_queue_head_t host_resp;
 	struct mutex req_mutex;		/* see @req_mutex */
+	bool req_in_flight;
+	bool req_stuck;
+	bool req_abort;
 	struct virtio_mem_req req;
 	struct virtio_mem_resp resp;
 
@@ -154,8 +209,7 @@ struct vmem {
 	bool last_state_plugged;
 
 	struct dentry *debugfs;
-	u16 inject_resp;
-	unsigned int inject_count;
+	struct vmem_inject inject;
 };
 
 extern bool vmem_unplug_online;
@@ -185,6 +239,7 @@ void vmem_retry(struct vmem *vm);
 
 /* vmem_request.c */
 int vmem_init_vq(struct vmem *vm);
+void vmem_abort_requests(struct vmem *vm);
 int vmem_send(struct vmem *vm, u16 type, u64 addr, u64 size);
 int vmem_state(struct vmem *vm, u64 addr, u64 size);
 int vmem_init_kdump(struct vmem *vm);
@@ -202,9 +257,9 @@ int vmem_offline_and_remove(struct vmem *vm, u64 addr, u64 size);
 int vmem_fake_offline(struct vmem *vm, unsigned long pfn,
 		      unsigned long nr_pages);
 void vmem_fake_online(unsigned long pfn, unsigned long nr_pages);
-void vmem_fake_offline_refs(unsigned long pfn, unsigned long nr, bool drop);
-void vmem_online_keep_offline(unsigned long pfn, unsigned int order,
-			      bool online);
+void vmem_keep_fake_offline(unsigned long pfn, unsigned long nr);
+void vmem_fake_offline_drop_refs(unsigned long pfn, unsigned long nr);
+void vmem_fake_offline_take_refs(unsigned long pfn, unsigned long nr);
 bool vmem_has_memory_added(struct vmem *vm);
 
 /* vmem_sbm.c / vmem_bbm.c */
@@ -224,6 +279,12 @@ void vmem_bbm_notify(struct vmem *vm, unsigned long action,
 		     unsigned long idx, unsigned long pfn,
 		     unsigned long nr_pages);
 
+/* vmem_inject.c */
+void vmem_inject_init(struct vmem *vm);
+void vmem_inject_sending(struct vmem *vm);
+bool vmem_inject_answer(struct vmem *vm, bool answered, unsigned int *len);
+void vmem_inject_config(struct vmem *vm, struct vmem_cfg *cfg);
+void vmem_inject_debugfs_init(struct vmem *vm, struct dentry *dir);
 /* vmem_reserve.c */
 bool vmem_reserve_allows(struct vmem *vm, u64 size);
 void vmem_reserve_settled(struct vmem *vm);
@@ -231,7 +292,6 @@ extern struct device_attribute dev_attr_unmovable_reserve;
 extern struct device_attribute dev_attr_plug_stopped;
 
 /* vmem_debugfs.c */
-bool vmem_take_injected(struct vmem *vm, u16 *resp);
 void vmem_debugfs_init(struct vmem *vm);
 void vmem_debugfs_exit(struct vmem *vm);
 void vmem_debugfs_module_init(void);

@@ -220,8 +220,10 @@ void vmem_bbm_online_page(struct vmem *vm, struct page *page,
 	unsigned long idx = vmem_idx(vm, vmem_phys_to_id(&vm->geo,
 							page_to_phys(page)));
 
-	vmem_online_keep_offline(page_to_pfn(page), order,
-				 vm->states[idx] != VMEM_BBM_FAKE_OFFLINE);
+	if (vm->states[idx] == VMEM_BBM_FAKE_OFFLINE)
+		vmem_keep_fake_offline(page_to_pfn(page), 1UL << order);
+	else
+		generic_online_page(page, order);
 }
 
 /**
@@ -242,7 +244,7 @@ void vmem_bbm_notify(struct vmem *vm, unsigned long action,
 	if (vm->states[idx] != VMEM_BBM_FAKE_OFFLINE)
 		return;
 	if (action == MEM_GOING_OFFLINE)
-		vmem_fake_offline_refs(pfn, nr_pages, true);
+		vmem_fake_offline_drop_refs(pfn, nr_pages);
 	else if (action == MEM_CANCEL_OFFLINE)
-		vmem_fake_offline_refs(pfn, nr_pages, false);
+		vmem_fake_offline_take_refs(pfn, nr_pages);
 }

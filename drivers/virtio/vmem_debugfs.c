@@ -1,84 +1,45 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * virtio-mem fault injection for the lab: debugfs
- * virtio_mem_guestmem/virtioN/inject takes "<ack|nack|busy|error> <count>":
- * the next <count> requests are not sent and get that answer instead, as
- * if the device had refused them (Firecracker's ERROR, BUSY during
- * migration).  Reading it shows what is left to inject.
+ * virtio-mem debugfs: virtio_mem_guestmem/virtioN/
+ *   blocks             one "<state> <count>" line per block state
+ *   worker_runs        runs of the worker since probe
+ *   worker_cpu_ns      CPU time those runs used (a spinning worker shows
+ *                      here and in worker_runs)
+ *   request_in_flight  1 while a request waits for the device
+ *   request_stuck      1 while an abandoned request is unanswered
+ *   inject, config     fault injection (vmem_inject.c)
  */
 #include <linux/debugfs.h>
 #include <linux/kernel.h>
-#include <linux/string.h>
-#include <linux/uaccess.h>
+#include <linux/seq_file.h>
 
 #include "vmem.h"
 
 static struct dentry *vmem_debugfs_root;
 
-static ssize_t vmem_inject_write(struct file *file, const char __user *ubuf,
-				 size_t len, loff_t *ppos)
+static int vmem_blocks_show(struct seq_file *m, void *unused)
 {
-	struct vmem *vm = file->private_data;
-	char buf[32], name[8];
-	unsigned int count;
-	int resp;
+	struct vmem *vm = m->private;
+	unsigned int count[VMEM_SBM_NR_STATES] = { 0 };
+	unsigned int nstates = vm->geo.sbm ? VMEM_SBM_NR_STATES :
+					     VMEM_BBM_NR_STATES;
+	unsigned long idx;
+	u8 st;
 
-	if (len >= sizeof(buf))
-		return -EINVAL;
-	if (copy_from_user(buf, ubuf, len))
-		return -EFAULT;
-	buf[len] = '\0';
-	if (sscanf(buf, "%7s %u", name, &count) != 2)
-		return -EINVAL;
-	for (resp = VIRTIO_MEM_RESP_ACK; resp <= VIRTIO_MEM_RESP_ERROR; resp++)
-		if (!strcmp(name, vmem_resp_name(resp)))
-			break;
-	if (resp > VIRTIO_MEM_RESP_ERROR)
-		return -EINVAL;
-	mutex_lock(&vm->req_mutex);
-	vm->inject_resp = resp;
-	vm->inject_count = count;
-	mutex_unlock(&vm->req_mutex);
-	return len;
+	if (!vm->states)
+		return 0;
+	for (idx = 0; idx < vm->geo.nr_ids; idx++) {
+		st = READ_ONCE(vm->states[idx]);
+		if (st < nstates)
+			count[st]++;
+	}
+	for (st = 0; st < nstates; st++)
+		seq_printf(m, "%s %u\n", vm->geo.sbm ? vmem_sbm_state_name(st) :
+						       vmem_bbm_state_name(st),
+			   count[st]);
+	return 0;
 }
-
-static ssize_t vmem_inject_read(struct file *file, char __user *ubuf,
-				size_t len, loff_t *ppos)
-{
-	struct vmem *vm = file->private_data;
-	char buf[32];
-	int n;
-
-	mutex_lock(&vm->req_mutex);
-	n = scnprintf(buf, sizeof(buf), "%s %u\n",
-		      vmem_resp_name(vm->inject_resp), vm->inject_count);
-	mutex_unlock(&vm->req_mutex);
-	return simple_read_from_buffer(ubuf, len, ppos, buf, n);
-}
-
-static const struct file_operations vmem_inject_fops = {
-	.owner = THIS_MODULE,
-	.open = simple_open,
-	.read = vmem_inject_read,
-	.write = vmem_inject_write,
-	.llseek = default_llseek,
-};
-
-/**
- * vmem_take_injected() - consume one injected answer (req_mutex held)
- * @vm: device
- * @resp: the answer to use instead of sending the request
- *
- * Return: true if the request must not be sent.
- */
-bool vmem_take_injected(struct vmem *vm, u16 *resp)
-{
-	if (!vm->inject_count)
-		return false;
-	vm->inject_count--;
-	*resp = vm->inject_resp;
-	return true;
-}
+DEFINE_SHOW_ATTRIBUTE(vmem_blocks);
 
 /**
  * vmem_debugfs_init() - per-device debugfs directory
@@ -86,11 +47,20 @@ bool vmem_take_injected(struct vmem *vm, u16 *resp)
  */
 void vmem_debugfs_init(struct vmem *vm)
 {
+	struct dentry *dir;
+
 	if (!vmem_debugfs_root)
 		return;
-	vm->debugfs = debugfs_create_dir(dev_name(vmem_dev(vm)),
-					 vmem_debugfs_root);
-	debugfs_create_file("inject", 0600, vm->debugfs, vm, &vmem_inject_fops);
+	dir = debugfs_create_dir(dev_name(vmem_dev(vm)), vmem_debugfs_root);
+	vm->debugfs = dir;
+	debugfs_create_file("blocks", 0400, dir, vm, &vmem_blocks_fops);
+	debugfs_create_u64("worker_runs", 0400, dir, &vm->stats.worker_runs);
+	debugfs_create_u64("worker_cpu_ns", 0400, dir,
+			   &vm->stats.worker_cpu_ns);
+	debugfs_create_bool("request_in_flight", 0400, dir,
+			    &vm->req_in_flight);
+	debugfs_create_bool("request_stuck", 0400, dir, &vm->req_stuck);
+	vmem_inject_debugfs_init(vm, dir);
 }
 
 /**

@@ -231,8 +231,15 @@ static void vmem_clear_fake_offline(unsigned long pfn, unsigned long nr,
 	}
 }
 
-/* Keep never-onlined pages of an onlining block away from the buddy. */
-static void vmem_keep_offline(unsigned long pfn, unsigned long nr)
+/**
+ * vmem_keep_fake_offline() - keep pages of an onlining block from the buddy
+ * @pfn: first page
+ * @nr: number of pages
+ *
+ * For the online_page callback: unplugged parts (SBM) and big blocks
+ * being unplugged (BBM) stay fake-offline instead of going to the buddy.
+ */
+void vmem_keep_fake_offline(unsigned long pfn, unsigned long nr)
 {
 	vmem_set_fake_offline(pfn, nr, false);
 }
@@ -325,8 +332,14 @@ int vmem_fake_offline(struct vmem *vm, unsigned long pfn,
 	return 0;
 }
 
-/* A block with fake-offline pages goes offline: let offlining skip them. */
-static void vmem_drop_refs(unsigned long pfn, unsigned long nr)
+/**
+ * vmem_fake_offline_drop_refs() - a block with fake-offline pages goes offline
+ * @pfn: first fake-offline page
+ * @nr: number of pages
+ *
+ * Drops the references so that offline_pages() can skip the pages.
+ */
+void vmem_fake_offline_drop_refs(unsigned long pfn, unsigned long nr)
 {
 	struct page *page;
 	unsigned long i;
@@ -342,7 +355,12 @@ static void vmem_drop_refs(unsigned long pfn, unsigned long nr)
 	}
 }
 
-static void vmem_take_refs(unsigned long pfn, unsigned long nr)
+/**
+ * vmem_fake_offline_take_refs() - offlining was cancelled: take refs back
+ * @pfn: first fake-offline page
+ * @nr: number of pages
+ */
+void vmem_fake_offline_take_refs(unsigned long pfn, unsigned long nr)
 {
 	unsigned long i;
 
@@ -351,35 +369,6 @@ static void vmem_take_refs(unsigned long pfn, unsigned long nr)
 #ifndef GUESTMEM_HAVE_MEMMAP_OFFLINE_INIT
 	adjust_managed_page_count(pfn_to_page(pfn), -(long)nr);
 #endif
-}
-
-/**
- * vmem_fake_offline_refs() - drop or retake refs of fake-offline pages
- * @pfn: first page
- * @nr: number of pages
- * @drop: going offline (drop) or offlining cancelled (take back)
- */
-void vmem_fake_offline_refs(unsigned long pfn, unsigned long nr, bool drop)
-{
-	if (drop)
-		vmem_drop_refs(pfn, nr);
-	else
-		vmem_take_refs(pfn, nr);
-}
-
-/**
- * vmem_online_keep_offline() - online_page helper shared by SBM and BBM
- * @pfn: first page
- * @order: order of the range
- * @online: hand the range to the buddy, or keep it fake-offline
- */
-void vmem_online_keep_offline(unsigned long pfn, unsigned int order,
-			      bool online)
-{
-	if (online)
-		generic_online_page(pfn_to_page(pfn), order);
-	else
-		vmem_keep_offline(pfn, 1UL << order);
 }
 
 /*
@@ -526,7 +515,8 @@ bool vmem_has_memory_added(struct vmem *vm)
 {
 	const unsigned long flags = IORESOURCE_SYSTEM_RAM | IORESOURCE_BUSY;
 
+	/* the end is inclusive: the next byte may be someone else's RAM */
 	return walk_iomem_res_desc(IORES_DESC_NONE, flags, vm->cfg.addr,
-				   vm->cfg.addr + vm->cfg.region_size, NULL,
+				   vm->cfg.addr + vm->cfg.region_size - 1, NULL,
 				   vmem_res_is_ram) == 1;
 }

@@ -9,6 +9,7 @@
 #include <linux/kernel.h>
 #include <linux/log2.h>
 #include <linux/minmax.h>
+#include <linux/stddef.h>
 #include <linux/string.h>
 
 #include "vmem_logic.h"
@@ -176,6 +177,88 @@ int vmem_req_encode(struct virtio_mem_req *req, u16 type, u64 addr,
 EXPORT_SYMBOL_IF_KUNIT(vmem_req_encode);
 
 /**
+ * vmem_req_chunk() - bytes the next request of a split range may carry
+ * @size: bytes of the range still to send
+ * @block_size: device block size
+ *
+ * nb_blocks is a le16: a range of more than 65535 device blocks (a big
+ * bbm_block_size) is sent as several requests.
+ *
+ * Return: min(@size, 65535 blocks) rounded down to whole blocks; 0 when
+ * @size is smaller than a block.
+ */
+u64 vmem_req_chunk(u64 size, u64 block_size)
+{
+	u64 nb = div64_u64(size, block_size);
+
+	return min_t(u64, nb, VMEM_MAX_NB_BLOCKS) * block_size;
+}
+EXPORT_SYMBOL_IF_KUNIT(vmem_req_chunk);
+
+/**
+ * vmem_resp_parse() - check a response before anything in it is used
+ * @req_type: the request it answers
+ * @resp: the response buffer as the device left it (reset before sending)
+ * @len: used length the device reported
+ * @type: set to the response type on success
+ * @state: set to the state of an ACKed STATE request (may be NULL)
+ * @why: set to the reason when the response is refused
+ *
+ * The device must have written the type, and for an ACKed STATE request
+ * also a known state; a used length beyond the buffer is a lie.  Only
+ * what the length covers is looked at, so a short reply cannot replay
+ * bytes of an earlier answer.
+ *
+ * Return: 0 or -EBADMSG.
+ */
+int vmem_resp_parse(u16 req_type, const struct virtio_mem_resp *resp,
+		    u32 len, u16 *type, u16 *state, const char **why)
+{
+	u16 st;
+
+	if (len < sizeof(resp->type)) {
+		*why = "used length shorter than the response type";
+		return -EBADMSG;
+	}
+	if (len > sizeof(*resp)) {
+		*why = "used length beyond the response buffer";
+		return -EBADMSG;
+	}
+	*type = le16_to_cpu((__force __le16)resp->type);
+	switch (*type) {
+	case VIRTIO_MEM_RESP_ACK:
+		break;
+	case VIRTIO_MEM_RESP_NACK:
+	case VIRTIO_MEM_RESP_BUSY:
+	case VIRTIO_MEM_RESP_ERROR:
+		return 0;
+	default:
+		*why = "unknown response type";
+		return -EBADMSG;
+	}
+	if (req_type != VIRTIO_MEM_REQ_STATE)
+		return 0;
+	if (len < offsetofend(struct virtio_mem_resp, u.state.state)) {
+		*why = "used length too short for the state";
+		return -EBADMSG;
+	}
+	st = le16_to_cpu((__force __le16)resp->u.state.state);
+	switch (st) {
+	case VIRTIO_MEM_STATE_PLUGGED:
+	case VIRTIO_MEM_STATE_UNPLUGGED:
+	case VIRTIO_MEM_STATE_MIXED:
+		break;
+	default:
+		*why = "unknown state";
+		return -EBADMSG;
+	}
+	if (state)
+		*state = st;
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(vmem_resp_parse);
+
+/**
  * vmem_resp_errno() - map a device response to an errno
  * @req_type: the request it answers
  * @resp_type: VIRTIO_MEM_RESP_*
@@ -184,6 +267,8 @@ EXPORT_SYMBOL_IF_KUNIT(vmem_req_encode);
  * -EAGAIN, re-read the config.  BUSY is -ETXTBSY (retry later).  ERROR is
  * -EREMOTEIO: the caller re-reads the config and retries with backoff
  * instead of giving up (Firecracker answers ERROR where QEMU says NACK).
+ * An answer the protocol does not have for the request (NACK to anything
+ * but a plug, an unknown type) is -EBADMSG, handled like ERROR.
  *
  * Return: 0 or a negative errno.
  */
@@ -193,16 +278,125 @@ int vmem_resp_errno(u16 req_type, u16 resp_type)
 	case VIRTIO_MEM_RESP_ACK:
 		return 0;
 	case VIRTIO_MEM_RESP_NACK:
-		return req_type == VIRTIO_MEM_REQ_PLUG ? -EAGAIN : -EIO;
+		return req_type == VIRTIO_MEM_REQ_PLUG ? -EAGAIN : -EBADMSG;
 	case VIRTIO_MEM_RESP_BUSY:
 		return -ETXTBSY;
 	case VIRTIO_MEM_RESP_ERROR:
 		return -EREMOTEIO;
 	default:
-		return -EIO;
+		return -EBADMSG;
 	}
 }
 EXPORT_SYMBOL_IF_KUNIT(vmem_resp_errno);
+
+/**
+ * vmem_state_shows_done() - does a STATE answer prove a request took effect?
+ * @req_type: VIRTIO_MEM_REQ_PLUG or _UNPLUG whose answer was unusable
+ * @state: VIRTIO_MEM_STATE_* of the same range, or a negative errno
+ *
+ * After a NACK, an ERROR or an invalid answer the driver asks the device
+ * for the range's state: a plug whose range is plugged (or an unplug
+ * whose range is unplugged) is taken as done, so a lost or garbled ACK
+ * does not leave the driver's block states behind the device's.
+ *
+ * Return: true if the range is in the state the request asked for.
+ */
+bool vmem_state_shows_done(u16 req_type, int state)
+{
+	switch (req_type) {
+	case VIRTIO_MEM_REQ_PLUG:
+		return state == VIRTIO_MEM_STATE_PLUGGED;
+	case VIRTIO_MEM_REQ_UNPLUG:
+		return state == VIRTIO_MEM_STATE_UNPLUGGED;
+	default:
+		return false;
+	}
+}
+EXPORT_SYMBOL_IF_KUNIT(vmem_state_shows_done);
+
+/**
+ * vmem_cfg_refresh() - take the changing fields of a new config read
+ * @cur: the driver's view, updated in place (plugged_size is the driver's
+ *	 own count and is never replaced)
+ * @dev: the config as just read from the device
+ *
+ * Hostile or buggy values are contained: a plugged_size beyond the region
+ * or misaligned is ignored; usable_region_size and requested_size are
+ * rounded down to whole blocks and capped at the region; requested_size
+ * is capped at the usable region, but a usable region that shrank below
+ * what is plugged (only UNPLUG_ALL may shrink it) never makes the driver
+ * unplug: only requested_size asks for memory back.
+ *
+ * Return: VMEM_CFG_* flags of what was wrong, for the caller to report.
+ */
+unsigned int vmem_cfg_refresh(struct vmem_cfg *cur, const struct vmem_cfg *dev)
+{
+	u64 bs = cur->block_size, region = cur->region_size;
+	u64 usable = dev->usable_region_size, req = dev->requested_size;
+	unsigned int flags = 0;
+	u64 limit;
+
+	if (dev->plugged_size > region || !vmem_aligned(dev->plugged_size, bs))
+		flags |= VMEM_CFG_PLUGGED_INVALID;
+	else if (dev->plugged_size != cur->plugged_size)
+		flags |= VMEM_CFG_PLUGGED_MISMATCH;
+
+	if (usable > region || !vmem_aligned(usable, bs)) {
+		flags |= VMEM_CFG_USABLE_INVALID;
+		usable = ALIGN_DOWN(min(usable, region), bs);
+	}
+	if (usable < cur->plugged_size)
+		flags |= VMEM_CFG_USABLE_BELOW_PLUGGED;
+
+	if (req > region || !vmem_aligned(req, bs)) {
+		flags |= VMEM_CFG_REQUESTED_INVALID;
+		req = ALIGN_DOWN(min(req, region), bs);
+	}
+	limit = max(usable, cur->plugged_size);
+	if (req > limit) {
+		flags |= VMEM_CFG_REQUESTED_ABOVE_USABLE;
+		req = limit;
+	}
+	cur->usable_region_size = usable;
+	cur->requested_size = req;
+	return flags;
+}
+EXPORT_SYMBOL_IF_KUNIT(vmem_cfg_refresh);
+
+/**
+ * vmem_plugged_after() - the driver's plugged count after an ACKed request
+ * @plugged: count before
+ * @type: VIRTIO_MEM_REQ_*
+ * @size: bytes of the request
+ * @region_size: the device region
+ * @bad: set when the request does not fit the count (it is clamped)
+ *
+ * Return: the new count, within 0..@region_size.
+ */
+u64 vmem_plugged_after(u64 plugged, u16 type, u64 size, u64 region_size,
+		       bool *bad)
+{
+	*bad = false;
+	switch (type) {
+	case VIRTIO_MEM_REQ_PLUG:
+		if (plugged > region_size || size > region_size - plugged) {
+			*bad = true;
+			return region_size;
+		}
+		return plugged + size;
+	case VIRTIO_MEM_REQ_UNPLUG:
+		if (size > plugged) {
+			*bad = true;
+			return 0;
+		}
+		return plugged - size;
+	case VIRTIO_MEM_REQ_UNPLUG_ALL:
+		return 0;
+	default:
+		return plugged;
+	}
+}
+EXPORT_SYMBOL_IF_KUNIT(vmem_plugged_after);
 
 /**
  * vmem_req_name() - name of a request type, for logs and traces
@@ -401,13 +595,6 @@ const char *vmem_bbm_state_name(u8 state)
 }
 EXPORT_SYMBOL_IF_KUNIT(vmem_bbm_state_name);
 
-static bool vmem_sbm_partial(u8 state)
-{
-	return state == VMEM_SBM_OFFLINE_PARTIAL ||
-	       state == VMEM_SBM_KERNEL_PARTIAL ||
-	       state == VMEM_SBM_MOVABLE_PARTIAL;
-}
-
 /**
  * vmem_sbm_state_online_p() - is a block in one of the online states?
  * @state: enum vmem_sbm_state
@@ -416,7 +603,15 @@ static bool vmem_sbm_partial(u8 state)
  */
 bool vmem_sbm_state_online_p(u8 state)
 {
-	return state >= VMEM_SBM_KERNEL && state <= VMEM_SBM_MOVABLE_PARTIAL;
+	switch (state) {
+	case VMEM_SBM_KERNEL:
+	case VMEM_SBM_KERNEL_PARTIAL:
+	case VMEM_SBM_MOVABLE:
+	case VMEM_SBM_MOVABLE_PARTIAL:
+		return true;
+	default:
+		return false;
+	}
 }
 EXPORT_SYMBOL_IF_KUNIT(vmem_sbm_state_online_p);
 
@@ -428,17 +623,25 @@ EXPORT_SYMBOL_IF_KUNIT(vmem_sbm_state_online_p);
  *
  * Keeps the kind (offline/kernel/movable) and picks full or partial.
  *
- * Return: the new state.
+ * Return: the new state (@state unchanged if it is not an added state).
  */
 u8 vmem_sbm_state_after(u8 state, unsigned int plugged, unsigned int sbs)
 {
 	bool full = plugged == sbs;
-	u8 base = vmem_sbm_partial(state) ? state - 1 : state;
 
-	if (base != VMEM_SBM_OFFLINE && base != VMEM_SBM_KERNEL &&
-	    base != VMEM_SBM_MOVABLE)
+	switch (state) {
+	case VMEM_SBM_OFFLINE:
+	case VMEM_SBM_OFFLINE_PARTIAL:
+		return full ? VMEM_SBM_OFFLINE : VMEM_SBM_OFFLINE_PARTIAL;
+	case VMEM_SBM_KERNEL:
+	case VMEM_SBM_KERNEL_PARTIAL:
+		return full ? VMEM_SBM_KERNEL : VMEM_SBM_KERNEL_PARTIAL;
+	case VMEM_SBM_MOVABLE:
+	case VMEM_SBM_MOVABLE_PARTIAL:
+		return full ? VMEM_SBM_MOVABLE : VMEM_SBM_MOVABLE_PARTIAL;
+	default:
 		return state;
-	return full ? base : base + 1;
+	}
 }
 EXPORT_SYMBOL_IF_KUNIT(vmem_sbm_state_after);
 
@@ -451,13 +654,15 @@ EXPORT_SYMBOL_IF_KUNIT(vmem_sbm_state_after);
  */
 u8 vmem_sbm_state_online(u8 state, bool movable)
 {
-	u8 base = movable ? VMEM_SBM_MOVABLE : VMEM_SBM_KERNEL;
-
-	if (state == VMEM_SBM_OFFLINE)
-		return base;
-	if (state == VMEM_SBM_OFFLINE_PARTIAL)
-		return base + 1;
-	return state;
+	switch (state) {
+	case VMEM_SBM_OFFLINE:
+		return movable ? VMEM_SBM_MOVABLE : VMEM_SBM_KERNEL;
+	case VMEM_SBM_OFFLINE_PARTIAL:
+		return movable ? VMEM_SBM_MOVABLE_PARTIAL :
+				 VMEM_SBM_KERNEL_PARTIAL;
+	default:
+		return state;
+	}
 }
 EXPORT_SYMBOL_IF_KUNIT(vmem_sbm_state_online);
 
@@ -469,10 +674,16 @@ EXPORT_SYMBOL_IF_KUNIT(vmem_sbm_state_online);
  */
 u8 vmem_sbm_state_offline(u8 state)
 {
-	if (!vmem_sbm_state_online_p(state))
+	switch (state) {
+	case VMEM_SBM_KERNEL:
+	case VMEM_SBM_MOVABLE:
+		return VMEM_SBM_OFFLINE;
+	case VMEM_SBM_KERNEL_PARTIAL:
+	case VMEM_SBM_MOVABLE_PARTIAL:
+		return VMEM_SBM_OFFLINE_PARTIAL;
+	default:
 		return state;
-	return vmem_sbm_partial(state) ? VMEM_SBM_OFFLINE_PARTIAL :
-					 VMEM_SBM_OFFLINE;
+	}
 }
 EXPORT_SYMBOL_IF_KUNIT(vmem_sbm_state_offline);
 
@@ -548,3 +759,43 @@ unsigned int vmem_backoff_next(unsigned int cur_ms, unsigned int max_ms)
 	return max_t(unsigned int, cur_ms * 2, VMEM_RETRY_MIN_MS);
 }
 EXPORT_SYMBOL_IF_KUNIT(vmem_backoff_next);
+
+/**
+ * vmem_next_step() - what the worker does after a run
+ * @rc: result of the run
+ * @config_changed: a config change is pending
+ * @progress: the run unplugged memory
+ * @errors_in_row: ERROR or invalid answers in a row, including this run's
+ *
+ * A NACK without a config change is retried with backoff, not at once:
+ * a device that keeps refusing cannot spin the worker.
+ *
+ * Return: enum vmem_next.
+ */
+enum vmem_next vmem_next_step(int rc, bool config_changed, bool progress,
+			      unsigned int errors_in_row)
+{
+	switch (rc) {
+	case 0:
+	case -ENOSPC:
+		return VMEM_NEXT_IDLE;
+	case -EAGAIN:
+		return config_changed ? VMEM_NEXT_NOW : VMEM_NEXT_REFRESH_LATER;
+	case -EREMOTEIO:
+	case -EBADMSG:
+		return errors_in_row > VMEM_MAX_ERRORS_IN_ROW ?
+		       VMEM_NEXT_BROKEN : VMEM_NEXT_REFRESH_LATER;
+	case -EBUSY:
+		return progress ? VMEM_NEXT_NOW : VMEM_NEXT_LATER;
+	case -ETXTBSY:
+	case -ENOMEM:
+		return VMEM_NEXT_LATER;
+	case -ETIMEDOUT:
+		return VMEM_NEXT_STUCK;
+	case -ESHUTDOWN:
+		return VMEM_NEXT_STOP;
+	default:
+		return VMEM_NEXT_BROKEN;
+	}
+}
+EXPORT_SYMBOL_IF_KUNIT(vmem_next_step);

@@ -89,9 +89,27 @@ static inline unsigned long vmem_phys_to_id(const struct vmem_geo *geo, u64 addr
 
 int vmem_req_encode(struct virtio_mem_req *req, u16 type, u64 addr,
 		    u64 nb_blocks);
+u64 vmem_req_chunk(u64 size, u64 block_size);
+int vmem_resp_parse(u16 req_type, const struct virtio_mem_resp *resp,
+		    u32 len, u16 *type, u16 *state, const char **why);
 int vmem_resp_errno(u16 req_type, u16 resp_type);
+bool vmem_state_shows_done(u16 req_type, int state);
 const char *vmem_req_name(u16 type);
 const char *vmem_resp_name(u16 resp);
+
+/* ---- config refresh and the driver's plugged count ---- */
+
+/* What vmem_cfg_refresh() found wrong in a config read (bit mask). */
+#define VMEM_CFG_PLUGGED_INVALID	0x01	/* > region or misaligned: ignored */
+#define VMEM_CFG_PLUGGED_MISMATCH	0x02	/* differs from the driver's count */
+#define VMEM_CFG_USABLE_INVALID		0x04	/* > region or misaligned: clamped */
+#define VMEM_CFG_USABLE_BELOW_PLUGGED	0x08	/* shrank below what is plugged */
+#define VMEM_CFG_REQUESTED_INVALID	0x10	/* > region or misaligned: clamped */
+#define VMEM_CFG_REQUESTED_ABOVE_USABLE	0x20	/* target limited to the usable part */
+
+unsigned int vmem_cfg_refresh(struct vmem_cfg *cur, const struct vmem_cfg *dev);
+u64 vmem_plugged_after(u64 plugged, u16 type, u64 size, u64 region_size,
+		       bool *bad);
 
 /* ---- sub-block bitmap: one bit per sub-block, set = plugged ---- */
 
@@ -168,7 +186,32 @@ long vmem_pick_next(const u8 *states, unsigned long n, const u8 *order,
 
 #define VMEM_RETRY_MIN_MS	500
 #define VMEM_RETRY_MAX_MS	8000
+/* Consecutive ERROR or invalid answers before the device is given up. */
+#define VMEM_MAX_ERRORS_IN_ROW	16
 
 unsigned int vmem_backoff_next(unsigned int cur_ms, unsigned int max_ms);
+
+/**
+ * enum vmem_next - what the worker does after a run
+ * @VMEM_NEXT_IDLE: done, or wait for an event (config change, onlining)
+ * @VMEM_NEXT_NOW: run again at once
+ * @VMEM_NEXT_LATER: run again after the backoff delay
+ * @VMEM_NEXT_REFRESH_LATER: re-read the config, then run after the backoff
+ * @VMEM_NEXT_STUCK: a request is unanswered: wait until the device answers
+ * @VMEM_NEXT_STOP: the device is being removed
+ * @VMEM_NEXT_BROKEN: give up on the device
+ */
+enum vmem_next {
+	VMEM_NEXT_IDLE,
+	VMEM_NEXT_NOW,
+	VMEM_NEXT_LATER,
+	VMEM_NEXT_REFRESH_LATER,
+	VMEM_NEXT_STUCK,
+	VMEM_NEXT_STOP,
+	VMEM_NEXT_BROKEN,
+};
+
+enum vmem_next vmem_next_step(int rc, bool config_changed, bool progress,
+			      unsigned int errors_in_row);
 
 #endif /* _VMEM_LOGIC_H */

@@ -15,6 +15,7 @@
 #include <linux/memory_hotplug.h>
 #include <linux/module.h>
 #include <linux/pageblock-flags.h>
+#include <linux/sched.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/suspend.h>
@@ -38,13 +39,16 @@ module_param(bbm_block_size, ulong, 0444);
 MODULE_PARM_DESC(bbm_block_size,
 		 "Big Block size in bytes (power of two, >= memory block size; default: auto)");
 
+static bool allow_cc_guest;
+module_param(allow_cc_guest, bool, 0444);
+MODULE_PARM_DESC(allow_cc_guest,
+		 "Probe in a confidential-computing guest (memory encryption active) although hot-plugged memory is not accepted or shared (default: refuse)");
+
 static unsigned int retry_max_ms = VMEM_RETRY_MAX_MS;
 module_param(retry_max_ms, uint, 0644);
 MODULE_PARM_DESC(retry_max_ms,
 		 "Longest delay between retries of a blocked plug/unplug, ms (min 500)");
 
-/* Consecutive ERROR replies (config re-read each time) before giving up. */
-#define VMEM_MAX_ERRORS_IN_ROW	16
 /* Offline memory allowed before plugging waits for onlining. */
 #define VMEM_OFFLINE_THRESHOLD	SZ_1G
 
@@ -90,22 +94,51 @@ static void vmem_read_config(struct vmem *vm, struct vmem_cfg *cfg)
 			&cfg->plugged_size);
 	virtio_cread_le(vdev, struct virtio_mem_config, requested_size,
 			&cfg->requested_size);
+	vmem_inject_config(vm, cfg);
 }
 
+/* Say what vmem_cfg_refresh() refused or clamped in a config read. */
+static void vmem_report_config(struct vmem *vm, const struct vmem_cfg *dev,
+			       const struct vmem_cfg *next, unsigned int bad)
+{
+	struct device *d = vmem_dev(vm);
+
+	if (bad & VMEM_CFG_PLUGGED_INVALID)
+		dev_warn_ratelimited(d, "device reports plugged size 0x%llx, beyond the region or not block aligned: ignored, driver counts 0x%llx\n",
+				     dev->plugged_size, next->plugged_size);
+	if (bad & VMEM_CFG_PLUGGED_MISMATCH)
+		dev_warn_ratelimited(d, "device reports plugged size 0x%llx, driver counts 0x%llx: keeping the driver's count\n",
+				     dev->plugged_size, next->plugged_size);
+	if (bad & VMEM_CFG_USABLE_INVALID)
+		dev_warn_ratelimited(d, "usable region size 0x%llx beyond the region or not block aligned: using 0x%llx\n",
+				     dev->usable_region_size,
+				     next->usable_region_size);
+	if (bad & VMEM_CFG_USABLE_BELOW_PLUGGED)
+		dev_warn_ratelimited(d, "usable region size 0x%llx is below the plugged size 0x%llx: no more plugging, nothing unplugged for it\n",
+				     next->usable_region_size,
+				     next->plugged_size);
+	if (bad & VMEM_CFG_REQUESTED_INVALID)
+		dev_warn_ratelimited(d, "requested size 0x%llx beyond the region or not block aligned: using 0x%llx\n",
+				     dev->requested_size, next->requested_size);
+	if (bad & VMEM_CFG_REQUESTED_ABOVE_USABLE)
+		dev_dbg(d, "requested size 0x%llx beyond the usable region: working towards 0x%llx\n",
+			dev->requested_size, next->requested_size);
+}
+
+/*
+ * Re-read the changing fields.  Nothing the device says is taken as is
+ * (vmem_cfg_refresh()): the plugged size stays the driver's own count.
+ */
 static void vmem_refresh_config(struct vmem *vm)
 {
-	struct vmem_cfg cfg;
+	struct vmem_cfg dev, next = vm->cfg;
+	unsigned int bad;
 
-	vmem_read_config(vm, &cfg);
-	if (cfg.plugged_size != vm->cfg.plugged_size)
-		dev_warn_once(vmem_dev(vm),
-			      "device reports plugged size 0x%llx, driver counted 0x%llx\n",
-			      cfg.plugged_size, vm->cfg.plugged_size);
-	WRITE_ONCE(vm->cfg.plugged_size, cfg.plugged_size);
-	WRITE_ONCE(vm->cfg.usable_region_size,
-		   min(cfg.usable_region_size, vm->cfg.region_size));
-	WRITE_ONCE(vm->cfg.requested_size,
-		   ALIGN_DOWN(cfg.requested_size, vm->cfg.block_size));
+	vmem_read_config(vm, &dev);
+	bad = vmem_cfg_refresh(&next, &dev);
+	vmem_report_config(vm, &dev, &next, bad);
+	WRITE_ONCE(vm->cfg.usable_region_size, next.usable_region_size);
+	WRITE_ONCE(vm->cfg.requested_size, next.requested_size);
 	WRITE_ONCE(vm->usable_ids,
 		   vmem_geo_usable_ids(&vm->geo, &vm->cfg, vm->plug_end));
 	dev_info(vmem_dev(vm), "plugged size: 0x%llx\n", vm->cfg.plugged_size);
@@ -143,59 +176,66 @@ static int vmem_step(struct vmem *vm)
 	return 0;
 }
 
+static void vmem_schedule(struct vmem *vm, enum vmem_next next, int rc)
+{
+	switch (next) {
+	case VMEM_NEXT_IDLE:
+		vm->retry_ms = 0;
+		vm->errors_in_row = 0;
+		break;
+	case VMEM_NEXT_NOW:
+		if (rc == -EBUSY)
+			vm->retry_ms = 0;	/* progress */
+		vmem_retry(vm);
+		break;
+	case VMEM_NEXT_REFRESH_LATER:
+		atomic_set(&vm->config_changed, 1);
+		vmem_retry_later(vm);
+		break;
+	case VMEM_NEXT_LATER:
+		vmem_retry_later(vm);
+		break;
+	case VMEM_NEXT_STUCK:
+	case VMEM_NEXT_STOP:
+		/* the device's late answer (or nothing: removal) resumes */
+		break;
+	case VMEM_NEXT_BROKEN:
+		if (rc == -EREMOTEIO || rc == -EBADMSG)
+			dev_err(vmem_dev(vm),
+				"device answered ERROR or invalid %u times in a row, marking device broken\n",
+				vm->errors_in_row);
+		else
+			dev_err(vmem_dev(vm),
+				"unknown error %d, marking device broken\n", rc);
+		vm->broken = true;
+		break;
+	}
+}
+
 static void vmem_work(struct work_struct *work)
 {
 	struct vmem *vm = container_of(to_delayed_work(work), struct vmem,
 				       work);
 	u64 before = READ_ONCE(vm->cfg.plugged_size);
+	u64 cpu = current->se.sum_exec_runtime;
+	enum vmem_next next;
 	int rc;
 
 	if (vm->broken)
 		return;
+	vmem_count(&vm->stats.worker_runs);
 	atomic_set(&vm->wq_active, 1);
 	rc = vmem_step(vm);
 	WRITE_ONCE(vm->last_err, rc);
-	switch (rc) {
-	case 0:
-	case -ENOSPC:
-		/* done, or waiting for a config change or for onlining */
-		vm->retry_ms = 0;
-		vm->errors_in_row = 0;
-		break;
-	case -EAGAIN:
-		/* the config changed or a plug was NACKed: look again now */
-		vmem_retry(vm);
-		break;
-	case -EREMOTEIO:
-		/* device ERROR: re-read the config and retry, within reason */
-		atomic_set(&vm->config_changed, 1);
-		if (++vm->errors_in_row > VMEM_MAX_ERRORS_IN_ROW) {
-			dev_err(vmem_dev(vm),
-				"device answered ERROR %u times in a row, marking device broken\n",
-				vm->errors_in_row);
-			vm->broken = true;
-			break;
-		}
-		vmem_retry_later(vm);
-		break;
-	case -EBUSY:
-		/* memory in use; while progress is made keep going */
-		if (READ_ONCE(vm->cfg.plugged_size) < before) {
-			vm->retry_ms = 0;
-			vmem_retry(vm);
-			break;
-		}
-		fallthrough;
-	case -ETXTBSY:
-	case -ENOMEM:
-		vmem_retry_later(vm);
-		break;
-	default:
-		dev_err(vmem_dev(vm), "unknown error %d, marking device broken\n",
-			rc);
-		vm->broken = true;
-	}
+	if (rc == -EREMOTEIO || rc == -EBADMSG)
+		vm->errors_in_row++;
+	next = vmem_next_step(rc, atomic_read(&vm->config_changed),
+			      READ_ONCE(vm->cfg.plugged_size) < before,
+			      vm->errors_in_row);
+	vmem_schedule(vm, next, rc);
 	atomic_set(&vm->wq_active, 0);
+	WRITE_ONCE(vm->stats.worker_cpu_ns, vm->stats.worker_cpu_ns +
+		   current->se.sum_exec_runtime - cpu);
 }
 
 static int vmem_pm_notifier_cb(struct notifier_block *nb, unsigned long action,
@@ -473,8 +513,16 @@ static int vmem_probe(struct virtio_device *vdev)
 	BUILD_BUG_ON(sizeof(struct virtio_mem_req) != 24);
 	BUILD_BUG_ON(sizeof(struct virtio_mem_resp) != 10);
 
+	if (!vdev->config->get) {
+		dev_err(&vdev->dev, "transport without config space access: refusing the device\n");
+		return -EINVAL;
+	}
 	if (!virtio_has_feature(vdev, VIRTIO_F_VERSION_1)) {
 		dev_err(&vdev->dev, "virtio-mem needs a VIRTIO 1.x device\n");
+		return -ENODEV;
+	}
+	if (vmem_cc_guest() && !allow_cc_guest) {
+		dev_err(&vdev->dev, "confidential-computing guest (memory encryption active): hot-plugged memory would not be accepted or shared; refusing the device (override: virtio_mem.allow_cc_guest=1)\n");
 		return -ENODEV;
 	}
 	vm = kzalloc_obj(*vm, GFP_KERNEL);
@@ -486,6 +534,7 @@ static int vmem_probe(struct virtio_device *vdev)
 	mutex_init(&vm->req_mutex);
 	mutex_init(&vm->hotplug_mutex);
 	spin_lock_init(&vm->removal_lock);
+	vmem_inject_init(vm);
 	INIT_DELAYED_WORK(&vm->work, vmem_work);
 	atomic64_set(&vm->offline_size, 0);
 
@@ -512,6 +561,8 @@ free_vm:
 
 static void vmem_stop_worker(struct vmem *vm)
 {
+	/* a request waiting for the device (maybe under hotplug_mutex) ends */
+	vmem_abort_requests(vm);
 	/* under hotplug_mutex: no notifier sequence is half-way */
 	mutex_lock(&vm->hotplug_mutex);
 	spin_lock_irq(&vm->removal_lock);
@@ -580,6 +631,8 @@ static int vmem_restore(struct virtio_device *vdev)
 	rc = vmem_init_vq(vm);
 	if (rc)
 		return rc;
+	/* the reset gave every buffer back */
+	WRITE_ONCE(vm->req_stuck, false);
 	virtio_device_ready(vdev);
 	atomic_set(&vm->config_changed, 1);
 	vmem_retry(vm);

@@ -378,21 +378,34 @@ void vmem_sbm_online_page(struct vmem *vm, struct page *page,
 			order = ilog2(vm->geo.sb_size) - PAGE_SHIFT;
 			continue;
 		}
-		vmem_online_keep_offline(PFN_DOWN(addr), order, online);
+		if (online)
+			generic_online_page(pfn_to_page(PFN_DOWN(addr)), order);
+		else
+			vmem_keep_fake_offline(PFN_DOWN(addr), 1UL << order);
 		addr = next;
 	}
 }
 
-/* Drop or retake the references of all unplugged sub-blocks of a block. */
-static void vmem_sbm_unplugged_refs(struct vmem *vm, unsigned long idx,
-				    bool drop)
+/* The block goes offline: drop the references of its unplugged parts. */
+static void vmem_sbm_drop_unplugged_refs(struct vmem *vm, unsigned long idx)
 {
 	unsigned int sb;
 
 	for (sb = 0; sb < vm->geo.sbs_per_block; sb++)
 		if (vmem_sb_all(&vm->sb, idx, sb, 1, false))
-			vmem_fake_offline_refs(vmem_sb_pfn(vm, idx, sb),
-					       vmem_sb_pages(vm, 1), drop);
+			vmem_fake_offline_drop_refs(vmem_sb_pfn(vm, idx, sb),
+						    vmem_sb_pages(vm, 1));
+}
+
+/* Offlining was cancelled: take the references back. */
+static void vmem_sbm_take_unplugged_refs(struct vmem *vm, unsigned long idx)
+{
+	unsigned int sb;
+
+	for (sb = 0; sb < vm->geo.sbs_per_block; sb++)
+		if (vmem_sb_all(&vm->sb, idx, sb, 1, false))
+			vmem_fake_offline_take_refs(vmem_sb_pfn(vm, idx, sb),
+						    vmem_sb_pages(vm, 1));
 }
 
 /**
@@ -409,10 +422,10 @@ void vmem_sbm_notify(struct vmem *vm, unsigned long action,
 
 	switch (action) {
 	case MEM_GOING_OFFLINE:
-		vmem_sbm_unplugged_refs(vm, idx, true);
+		vmem_sbm_drop_unplugged_refs(vm, idx);
 		break;
 	case MEM_CANCEL_OFFLINE:
-		vmem_sbm_unplugged_refs(vm, idx, false);
+		vmem_sbm_take_unplugged_refs(vm, idx);
 		break;
 	case MEM_OFFLINE:
 		vm->states[idx] = vmem_sbm_state_offline(vm->states[idx]);

@@ -58,60 +58,37 @@ static ssize_t last_error_show(struct device *dev,
 {
 	struct vmem *vm = vmem_from_dev(dev);
 
-	return sysfs_emit(buf, "%d%s\n", READ_ONCE(vm->last_err),
-			  READ_ONCE(vm->broken) ? " broken" : "");
+	return sysfs_emit(buf, "%d\n", READ_ONCE(vm->last_err));
 }
 static DEVICE_ATTR_RO(last_error);
 
-static ssize_t blocks_show(struct device *dev, struct device_attribute *attr,
+static ssize_t broken_show(struct device *dev, struct device_attribute *attr,
 			   char *buf)
 {
 	struct vmem *vm = vmem_from_dev(dev);
-	unsigned int count[VMEM_SBM_NR_STATES] = { 0 };
-	unsigned int nstates = vm->geo.sbm ? VMEM_SBM_NR_STATES :
-					     VMEM_BBM_NR_STATES;
-	unsigned long idx;
-	ssize_t len = 0;
-	u8 st;
 
-	if (!vm->states)
-		return 0;
-	for (idx = 0; idx < vm->geo.nr_ids; idx++) {
-		st = READ_ONCE(vm->states[idx]);
-		if (st < nstates)
-			count[st]++;
-	}
-	for (st = 0; st < nstates; st++)
-		len += sysfs_emit_at(buf, len, "%s %u\n",
-				     vm->geo.sbm ? vmem_sbm_state_name(st) :
-						   vmem_bbm_state_name(st),
-				     count[st]);
-	return len;
+	return sysfs_emit(buf, "%d\n", READ_ONCE(vm->broken));
 }
-static DEVICE_ATTR_RO(blocks);
+static DEVICE_ATTR_RO(broken);
 
-static ssize_t stats_show(struct device *dev, struct device_attribute *attr,
-			  char *buf)
-{
-	struct vmem *vm = vmem_from_dev(dev);
-	const struct vmem_stats *s = &vm->stats;
-	ssize_t len = 0;
-	unsigned int t;
-
-	for (t = VIRTIO_MEM_REQ_PLUG; t <= VIRTIO_MEM_REQ_STATE; t++)
-		len += sysfs_emit_at(buf, len, "%s_requests %llu\n",
-				     vmem_req_name(t), READ_ONCE(s->req[t]));
-	len += sysfs_emit_at(buf, len, "nack %llu\nbusy %llu\nerror %llu\n",
-			     READ_ONCE(s->nack), READ_ONCE(s->busy),
-			     READ_ONCE(s->error));
-	len += sysfs_emit_at(buf, len,
-			     "fake_offline_failures %llu\nadd_failures %llu\nremove_failures %llu\nretries %llu\nlow_memory %llu\n",
-			     READ_ONCE(s->fake_offline_fail),
-			     READ_ONCE(s->add_fail), READ_ONCE(s->remove_fail),
-			     READ_ONCE(s->retries), READ_ONCE(s->low_memory));
-	return len;
-}
-static DEVICE_ATTR_RO(stats);
+/* Counters, one per file (the per-state block table is in debugfs). */
+VMEM_U64_ATTR(plug_requests, READ_ONCE(vm->stats.req[VIRTIO_MEM_REQ_PLUG]));
+VMEM_U64_ATTR(unplug_requests,
+	      READ_ONCE(vm->stats.req[VIRTIO_MEM_REQ_UNPLUG]));
+VMEM_U64_ATTR(unplug_all_requests,
+	      READ_ONCE(vm->stats.req[VIRTIO_MEM_REQ_UNPLUG_ALL]));
+VMEM_U64_ATTR(state_requests, READ_ONCE(vm->stats.req[VIRTIO_MEM_REQ_STATE]));
+VMEM_U64_ATTR(nack_replies, READ_ONCE(vm->stats.nack));
+VMEM_U64_ATTR(busy_replies, READ_ONCE(vm->stats.busy));
+VMEM_U64_ATTR(error_replies, READ_ONCE(vm->stats.error));
+VMEM_U64_ATTR(invalid_replies, READ_ONCE(vm->stats.invalid));
+VMEM_U64_ATTR(state_adopted, READ_ONCE(vm->stats.adopted));
+VMEM_U64_ATTR(request_timeouts, READ_ONCE(vm->stats.timeouts));
+VMEM_U64_ATTR(fake_offline_failures, READ_ONCE(vm->stats.fake_offline_fail));
+VMEM_U64_ATTR(add_failures, READ_ONCE(vm->stats.add_fail));
+VMEM_U64_ATTR(remove_failures, READ_ONCE(vm->stats.remove_fail));
+VMEM_U64_ATTR(retries, READ_ONCE(vm->stats.retries));
+VMEM_U64_ATTR(low_memory, READ_ONCE(vm->stats.low_memory));
 
 static struct attribute *vmem_attrs[] = {
 	&dev_attr_mode.attr,
@@ -126,8 +103,22 @@ static struct attribute *vmem_attrs[] = {
 	&dev_attr_offline_size.attr,
 	&dev_attr_retry_delay_ms.attr,
 	&dev_attr_last_error.attr,
-	&dev_attr_blocks.attr,
-	&dev_attr_stats.attr,
+	&dev_attr_broken.attr,
+	&dev_attr_plug_requests.attr,
+	&dev_attr_unplug_requests.attr,
+	&dev_attr_unplug_all_requests.attr,
+	&dev_attr_state_requests.attr,
+	&dev_attr_nack_replies.attr,
+	&dev_attr_busy_replies.attr,
+	&dev_attr_error_replies.attr,
+	&dev_attr_invalid_replies.attr,
+	&dev_attr_state_adopted.attr,
+	&dev_attr_request_timeouts.attr,
+	&dev_attr_fake_offline_failures.attr,
+	&dev_attr_add_failures.attr,
+	&dev_attr_remove_failures.attr,
+	&dev_attr_retries.attr,
+	&dev_attr_low_memory.attr,
 	&dev_attr_unmovable_reserve.attr,
 	&dev_attr_plug_stopped.attr,
 	NULL,

@@ -46,6 +46,24 @@ static inline int vmem_alloc_contig(unsigned long pfn, unsigned long nr)
  * offlining skips the managed-page accounting of PageOffline pages.
  */
 
+/*
+ * vmem_cc_guest(): the guest's memory is encrypted (SEV, TDX, ...):
+ * hot-plugged memory would need to be accepted/shared, which the driver
+ * does not do.  Kernels without cc_platform_has() predate such guests.
+ */
+#ifdef GUESTMEM_HAVE_CC_PLATFORM_HAS
+#include <linux/cc_platform.h>
+static inline bool vmem_cc_guest(void)
+{
+	return cc_platform_has(CC_ATTR_GUEST_MEM_ENCRYPT);
+}
+#else
+static inline bool vmem_cc_guest(void)
+{
+	return false;
+}
+#endif
+
 #ifndef kzalloc_obj
 #define kzalloc_obj(P, GFP)	kzalloc(sizeof(P), GFP)
 #endif

@@ -14,6 +14,10 @@
 #   vmem_to=SEC                bound for one resize to reach its size
 #   vmem_conv_to=SEC           bound for the unplug to converge after the
 #                              workload stopped
+#   vmem_fault_cases=a,b,...   (debugging, and showing that a check fails on
+#                              a build without its fix) only these fault
+#                              cases, and nothing before them; names as in
+#                              vmem-fault-NAME, e.g. short,nack-storm
 # With our driver a wait also ends early when the size has not moved for
 # max(20 s, 3 x retry_delay_ms) (stall_bound): the driver had three retries
 # without progress.  The in-tree driver retries after 50 s, doubling up to
@@ -413,6 +417,10 @@ scn_dmesg_sizes() {
 
 # --- our driver's sysfs ----------------------------------------------------
 sysattr() { cat "$SYSD/$1" 2>/dev/null; }
+VMEM_COUNTERS="plug_requests unplug_requests unplug_all_requests state_requests
+	nack_replies busy_replies error_replies invalid_replies state_adopted
+	request_timeouts fake_offline_failures add_failures remove_failures
+	retries low_memory"
 
 scn_sysfs() {
 	local bad= mode bs ur f k v pbo sb
@@ -428,10 +436,15 @@ scn_sysfs() {
 		return
 	fi
 	for f in mode device_block_size block_size memory_block_size region_start \
-		region_size plugged_size requested_size usable_region_size blocks \
-		last_error retry_delay_ms stats; do
+		region_size plugged_size requested_size usable_region_size \
+		last_error broken retry_delay_ms $VMEM_COUNTERS; do
 		[ -r "$SYSD/$f" ] || bad="$bad missing:$f"
 	done
+	# one value per file: the old tables are gone from sysfs
+	for f in blocks stats; do
+		[ ! -e "$SYSD/$f" ] || bad="$bad multi-value:$f"
+	done
+	BLOCKS=/sys/kernel/debug/virtio_mem_guestmem/$DEVNAME/blocks
 	mode=$(sysattr mode)
 	bs=$(sysattr block_size)
 	# SBM sub-block: max(device block, pageblock) (4 MiB on kernels
@@ -450,12 +463,15 @@ scn_sysfs() {
 	[ "$(sysattr region_size)" = "$MAXSZ" ] || bad="$bad region_size=$(sysattr region_size)(QMP $MAXSZ)"
 	ur=$(sysattr usable_region_size)
 	[ "${ur:-0}" -ge "$(sysattr requested_size)" ] 2>/dev/null || bad="$bad usable_region_size=$ur<requested"
-	grep -qE '^[a-z_]+ [0-9]+$' "$SYSD/blocks" 2>/dev/null || bad="$bad blocks-format"
-	case "$(sysattr retry_delay_ms)" in
-	''|*[!0-9]*) bad="$bad retry_delay_ms=$(sysattr retry_delay_ms)" ;;
-	esac
+	grep -qE '^[a-z_]+ [0-9]+$' "$BLOCKS" 2>/dev/null || bad="$bad debugfs-blocks-format"
+	for f in retry_delay_ms last_error broken $VMEM_COUNTERS; do
+		case "$(sysattr $f)" in
+		''|-|*[!0-9-]*) bad="$bad $f=$(sysattr $f)(want one integer)" ;;
+		esac
+	done
+	[ "$(sysattr broken)" = 0 ] || bad="$bad broken=$(sysattr broken)"
 	if [ -z "$bad" ]; then
-		pass sysfs-attrs "mode $mode, block_size $bs, region $ADDR+$MAXSZ, usable $ur, blocks: $(tr '\n' ',' <"$SYSD/blocks")"
+		pass sysfs-attrs "mode $mode, block_size $bs, region $ADDR+$MAXSZ, usable $ur, one value per file, blocks (debugfs): $(tr '\n' ',' <"$BLOCKS")"
 	else
 		fail sysfs-attrs "$bad"
 	fi
@@ -468,11 +484,11 @@ scn_sysfs() {
 	ctl QUERY
 	bad=
 	for k in plug unplug unplug_all state; do
-		v=$(awk -v n="${k}_requests" '$1 == n {print $2}' "$SYSD/stats")
+		v=$(sysattr "${k}_requests")
 		[ "$v" = "$(kv $k)" ] || bad="$bad ${k}_requests=${v:-missing}(QEMU $(kv $k))"
 	done
 	if [ -z "$bad" ]; then
-		pass sysfs-stats "request counters equal QEMU's trace counts ($(tr '\n' ',' <"$SYSD/stats"))"
+		pass sysfs-stats "request counters equal QEMU's trace counts ($(for f in $VMEM_COUNTERS; do printf '%s=%s,' "$f" "$(sysattr $f)"; done))"
 	else
 		fail sysfs-stats "$bad"
 	fi
@@ -481,6 +497,300 @@ scn_sysfs() {
 		[ -f "$f" ] && echo "${f##*/}: $(tr '\n' ',' <"$f")"
 	done
 	echo "===VMEM-SYSFS-END==="
+}
+
+# --- a hostile device: fault injection at the virtqueue (our driver) ------
+# The debugfs injector (drivers/virtio/vmem_inject.c) changes the real
+# device's answers after QEMU gave them (type, used length, held back) or
+# fakes config fields on the read path.  Each case checks the driver's
+# reaction: a clear warning, its plugged count equal to the device's, not
+# marked broken, and no busy loop: the worker's runs and CPU time
+# (debugfs worker_runs / worker_cpu_ns) over the case are bounded (a
+# spinning worker makes thousands of runs in a second).  A checksummed
+# buffer in device memory is checked at the end; the last case removes
+# the device while a request waits for it.
+FAULT_RESULTS="vmem-fault-short vmem-fault-unknown-type vmem-fault-nack-storm
+	vmem-fault-error-storm vmem-fault-busy-storm vmem-fault-cfg-plugged
+	vmem-fault-cfg-requested vmem-fault-cfg-usable vmem-fault-timeout
+	vmem-fault-silent-remove vmem-fault-data-intact"
+FSTEP=$((128 << 20))
+FHOLD_MB=64
+FCASES=$(cmdline_arg vmem_fault_cases)
+# fcase NAME: run the case NAME (all unless vmem_fault_cases= lists some)
+fcase() {
+	case ",${FCASES:-$1}," in
+	*",$1,"*) return 0 ;;
+	esac
+	echo "SKIP vmem-fault-$1: not in vmem_fault_cases=$FCASES"
+	return 1
+}
+
+fattr() { cat "$SYSD/$1" 2>/dev/null; }
+plugged_is() { [ "$(fattr plugged_size)" = "$1" ]; }
+fwait_plugged() { wait_for $((TO * 10)) plugged_is "$1"; }
+fdmesg() { new_dmesg | grep -q "$1"; }
+fmark() {
+	F_RUNS=$(cat "$DBG/worker_runs")
+	F_CPU=$(cat "$DBG/worker_cpu_ns")
+	pm_mark
+}
+fdelta() {
+	D_RUNS=$(($(cat "$DBG/worker_runs") - F_RUNS))
+	D_CPU_MS=$((($(cat "$DBG/worker_cpu_ns") - F_CPU) / 1000000))
+}
+# fcounts: QEMU's request totals into Q_REQ (plug + unplug + unplug_all)
+fcounts() {
+	ctl QUERY
+	Q_REQ=$(($(kv plug) + $(kv unplug) + $(kv unplug_all)))
+	Q_SIZE=$(kv size)
+}
+# fverdict NAME BAD DETAIL: PASS when BAD is empty; every case also
+# requires the device not to be marked broken
+fverdict() {
+	local bad=$2
+	[ "$(fattr broken)" = 0 ] || bad="$bad device marked broken (last_error $(fattr last_error))"
+	if [ -z "$bad" ]; then
+		pass "$1" "$3"
+	else
+		fail "$1" "$bad; $3"
+	fi
+}
+# fbound MAX_RUNS MAX_CPU_MS: append to BAD when the worker span
+fbound() {
+	[ "$D_RUNS" -le "$1" ] || BAD="$BAD $D_RUNS worker runs (bound $1: busy loop?)"
+	[ "$D_CPU_MS" -le "$2" ] || BAD="$BAD worker used $D_CPU_MS ms CPU (bound $2 ms: busy loop?)"
+}
+up_ms() { awk '{printf "%d", $1 * 1000}' /proc/uptime; }
+
+# short reply: a plug the device NACKs (the fake requested_size is above
+# the device's) comes back with used length 0.  A driver that ignores the
+# length reads the previous answer (an ACK) and counts memory the device
+# never plugged.
+fault_short() {
+	local inv0
+	BAD=
+	fmark
+	inv0=$(fattr invalid_replies)
+	echo "len 0 1" >"$DBG/inject"
+	echo "requested_size $((FCUR + FSTEP))" >"$DBG/config"
+	sleep 3
+	fdelta
+	echo "requested_size off" >"$DBG/config"
+	echo off >"$DBG/inject"
+	fcounts
+	plugged_is "$Q_SIZE" || BAD="$BAD driver counts $(fattr plugged_size) plugged, device $Q_SIZE (a replayed answer?)"
+	[ "$(fattr invalid_replies)" -gt "$inv0" ] || BAD="$BAD the short answer was not refused (invalid_replies $inv0 -> $(fattr invalid_replies))"
+	fdmesg 'invalid answer to plug request.*used length shorter' || BAD="$BAD no 'invalid answer ... used length' warning"
+	fbound 20 2000
+	fverdict vmem-fault-short "$BAD" "used length 0 on a NACKed plug refused, driver and device at $Q_SIZE bytes; worker: $D_RUNS runs, $D_CPU_MS ms CPU in 3 s"
+}
+
+# a real ACK rewritten to type 9: refused, STATE says plugged: taken as done
+fault_unknown() {
+	local ad0 want=$((FCUR + FSTEP))
+	BAD=
+	fmark
+	ad0=$(fattr state_adopted)
+	echo "resp 9 1" >"$DBG/inject"
+	ctl SET "$want"
+	fwait_plugged "$want" || BAD="$BAD driver counts $(fattr plugged_size) after ${TO}s, want $want"
+	fdelta
+	echo off >"$DBG/inject"
+	FCUR=$want
+	fdmesg 'invalid answer to plug request.*unknown response type' || BAD="$BAD no 'unknown response type' warning"
+	[ "$(fattr state_adopted)" -gt "$ad0" ] || BAD="$BAD not resolved through STATE (state_adopted $ad0 -> $(fattr state_adopted))"
+	fbound 10 100000
+	fverdict vmem-fault-unknown-type "$BAD" "answer type 9 refused, STATE showed the plug done, plugged $(fattr plugged_size); worker: $D_RUNS runs, $D_CPU_MS ms CPU"
+}
+
+# every answer NACK for 4 s without a config change: backoff, no spinning
+fault_nack() {
+	local n0 want=$((FCUR + FSTEP)) runs cpu
+	BAD=
+	fmark
+	n0=$(fattr nack_replies)
+	echo "resp nack 1000000" >"$DBG/inject"
+	ctl SET "$want"
+	sleep 4
+	fdelta
+	runs=$D_RUNS cpu=$D_CPU_MS
+	[ "$(fattr nack_replies)" -ge $((n0 + 2)) ] || BAD="$BAD only $(($(fattr nack_replies) - n0)) NACKs seen: no storm"
+	fbound 15 2000
+	echo off >"$DBG/inject"
+	fwait_plugged "$want" || BAD="$BAD driver counts $(fattr plugged_size) ${TO}s after the storm, want $want"
+	FCUR=$want
+	fverdict vmem-fault-nack-storm "$BAD" "$(($(fattr nack_replies) - n0)) NACKs in 4 s: worker $runs runs, $cpu ms CPU; converged to $want after the storm"
+}
+
+# ERROR and BUSY storms (below the 16-in-a-row limit) end in convergence
+fault_storm() { # fault_storm NAME error|busy COUNTER WANT COUNT
+	local c0
+	BAD=
+	fmark
+	c0=$(fattr "$3")
+	echo "resp $2 $5" >"$DBG/inject"
+	ctl SET "$4"
+	fwait_plugged "$4" || BAD="$BAD driver counts $(fattr plugged_size) after ${TO}s, want $4"
+	fdelta
+	echo off >"$DBG/inject"
+	FCUR=$4
+	[ "$(fattr "$3")" -ge $((c0 + $5)) ] || BAD="$BAD $3 $c0 -> $(fattr "$3"): storm not seen"
+	fbound 20 100000
+	fverdict "$1" "$BAD" "$5 $2 answers, then converged to $4 ($3 +$(($(fattr "$3") - c0)), state_adopted $(fattr state_adopted)); worker: $D_RUNS runs, $D_CPU_MS ms CPU"
+}
+
+# fault_cfg NAME FIELD VALUE MESSAGE: a faked config field for 2 s: the
+# warning, no request to the device, the count still the device's
+fault_cfg() {
+	local r0
+	BAD=
+	fmark
+	fcounts
+	r0=$Q_REQ
+	echo "$2 $3" >"$DBG/config"
+	sleep 2
+	fdelta
+	fcounts
+	F_REQ=$(fattr requested_size) F_USABLE=$(fattr usable_region_size)
+	echo "$2 off" >"$DBG/config"
+	[ "$Q_REQ" = "$r0" ] || [ "$2" = requested_size ] || BAD="$BAD $((Q_REQ - r0)) plug/unplug requests sent for it"
+	plugged_is "$Q_SIZE" || BAD="$BAD driver counts $(fattr plugged_size), device $Q_SIZE"
+	fdmesg "$4" || BAD="$BAD no warning '$4'"
+	fbound 15 2000
+}
+
+fault_cfg_all() {
+	fault_cfg vmem-fault-cfg-plugged plugged_size $((MAXSZ + (2 << 20))) \
+		'device reports plugged size .* ignored'
+	fverdict vmem-fault-cfg-plugged "$BAD" "plugged_size $((MAXSZ + (2 << 20))) > region ignored: no request, count $(fattr plugged_size); worker $D_RUNS runs, $D_CPU_MS ms CPU"
+
+	fault_cfg vmem-fault-cfg-requested requested_size $((MAXSZ + (1 << 30))) \
+		'requested size .* beyond the region'
+	[ "$F_REQ" -le "$MAXSZ" ] && [ "$F_REQ" -le "$F_USABLE" ] ||
+		BAD="$BAD requested_size $F_REQ beyond the region $MAXSZ or usable $F_USABLE"
+	fverdict vmem-fault-cfg-requested "$BAD" "requested_size region+1G taken as $F_REQ (usable $F_USABLE); the device NACKs beyond its own: worker $D_RUNS runs, $D_CPU_MS ms CPU in 2 s"
+
+	fault_cfg vmem-fault-cfg-usable usable_region_size 0 \
+		'usable region size 0x0 is below the plugged size'
+	[ "$F_REQ" = "$FCUR" ] || BAD="$BAD target moved to $F_REQ (want $FCUR: a usable shrink must not unplug)"
+	fverdict vmem-fault-cfg-usable "$BAD" "usable_region_size 0 below plugged $FCUR: warned, nothing unplugged or plugged, target $F_REQ"
+	# the fakes are off: back to the device's values, nothing moves
+	wait_for 50 plugged_is "$FCUR"
+}
+
+# the device stops answering: the wait ends after request_timeout_ms, no
+# requests meanwhile, the late answer resumes and the plug is found done
+fault_timeout() {
+	local to0 want=$((FCUR + FSTEP)) stuck runs
+	BAD=
+	to0=$(cat "$PRM/request_timeout_ms")
+	echo 3000 >"$PRM/request_timeout_ms"
+	fmark
+	echo hold >"$DBG/inject"
+	ctl SET "$want"
+	wait_for 200 fdmesg 'plug request not answered within 3000 ms' ||
+		BAD="$BAD no 'not answered within 3000 ms' error within 20 s"
+	stuck=$(cat "$DBG/request_stuck")
+	[ "$stuck" = Y ] || BAD="$BAD request_stuck=$stuck after the timeout"
+	sleep 2
+	fdelta
+	runs=$D_RUNS
+	fbound 6 2000
+	echo release >"$DBG/inject"
+	fwait_plugged "$want" || BAD="$BAD driver counts $(fattr plugged_size) ${TO}s after the late answer, want $want"
+	fdmesg 'answered an abandoned request late' || BAD="$BAD no 'answered ... late' message"
+	echo "$to0" >"$PRM/request_timeout_ms"
+	FCUR=$want
+	fverdict vmem-fault-timeout "$BAD" "held answer: timed out after 3 s, $runs worker runs while stuck, late answer resumed, plugged $(fattr plugged_size)"
+}
+
+# the device stops answering, then is removed: unbind within 5 s
+fault_remove() {
+	local want=$((FCUR + FSTEP)) t0 t1 inf
+	BAD=
+	rm -f /tmp/unbind.done
+	echo hold >"$DBG/inject"
+	ctl SET "$want"
+	wait_for 200 grep -q Y "$DBG/request_in_flight" || BAD="$BAD no request in flight after 20 s"
+	sleep 1
+	inf=$(cat "$DBG/request_in_flight")
+	[ "$(fattr broken)" = 0 ] || BAD="$BAD device marked broken before the removal"
+	pm_mark
+	t0=$(up_ms)
+	(echo "$DEVNAME" >/sys/bus/virtio/drivers/virtio_mem/unbind; touch /tmp/unbind.done) &
+	if wait_for 50 test -e /tmp/unbind.done; then
+		t1=$(up_ms)
+		[ ! -e "/sys/bus/virtio/drivers/virtio_mem/$DEVNAME" ] || BAD="$BAD still bound after unbind"
+	else
+		t1=$(up_ms)
+		BAD="$BAD unbind still running after 5 s (hung on the silent device)"
+		echo release >"$DBG/inject" 2>/dev/null
+		wait_for 600 test -e /tmp/unbind.done
+	fi
+	fdmesg 'device still has system memory added' || BAD="$BAD no 'still has system memory added' warning"
+	# the sysfs directory is gone with the device: no fverdict
+	if [ -z "$BAD" ]; then
+		pass vmem-fault-silent-remove "unbind with a plug request waiting (in flight: $inf) returned in $((t1 - t0)) ms"
+	else
+		fail vmem-fault-silent-remove "$BAD; unbind took $((t1 - t0)) ms"
+	fi
+}
+
+scn_faults() {
+	local out n
+	if [ "$VMEMSET" != ours ]; then
+		echo "SKIP vmem-fault-*: fault injection is our driver's (not counted)"
+		return
+	fi
+	DBG=/sys/kernel/debug/virtio_mem_guestmem/$DEVNAME
+	PRM=/sys/module/virtio_mem/parameters
+	SYSD=$(vmem_sysfs_dir)
+	if [ ! -w "$DBG/inject" ] || [ ! -w "$DBG/config" ] || [ -z "$SYSD" ]; then
+		for n in $FAULT_RESULTS; do
+			fail "$n" "no fault injector at $DBG or no sysfs directory"
+		done
+		return
+	fi
+	ctl QUERY
+	echo "FAULTS-BEGIN $CTL_REPLY"
+	F_RETRY=$(cat "$PRM/retry_max_ms")
+	echo 1000 >"$PRM/retry_max_ms"
+	if ! resize fault-grow $((2 * FSTEP)); then
+		for n in $FAULT_RESULTS; do
+			fail "$n" "could not grow to $((2 * FSTEP)) first"
+		done
+		return
+	fi
+	FCUR=$((2 * FSTEP))
+	vmemhold --mb "$FHOLD_MB" --region "$ADDR:$MAXSZ" >/tmp/fhold.out 2>&1 &
+	F_HOLD=$!
+	wait_for 600 grep -q ready /tmp/fhold.out
+	F_IN0=$(kv in_region "$(grep ready /tmp/fhold.out)")
+	fcase short && fault_short
+	fcase unknown-type && fault_unknown
+	fcase nack-storm && fault_nack
+	fcase error-storm &&
+		fault_storm vmem-fault-error-storm error error_replies $((FCUR + FSTEP)) 6
+	fcase busy-storm &&
+		fault_storm vmem-fault-busy-storm busy busy_replies $((FCUR - FSTEP)) 2
+	fcase cfg && fault_cfg_all
+	fcase timeout && fault_timeout
+	echo "$F_RETRY" >"$PRM/retry_max_ms"
+	fcase silent-remove && fault_remove
+	kill -USR1 "$F_HOLD"
+	wait "$F_HOLD"
+	out=$(grep verify /tmp/fhold.out)
+	if [ -z "$out" ]; then
+		fail vmem-fault-data-intact "vmemhold gave no verdict: $(tr '\n' ' ' </tmp/fhold.out)"
+	elif [ "$(kv mismatches "$out")" != 0 ] || [ "$(kv sum "$out")" != "$(kv expected "$out")" ]; then
+		fail vmem-fault-data-intact "$FHOLD_MB MiB buffer corrupted: $out"
+	elif [ "${F_IN0:-0}" -eq 0 ]; then
+		fail vmem-fault-data-intact "buffer intact, but none of its pages were in device memory (proves nothing): $out"
+	else
+		pass vmem-fault-data-intact "$FHOLD_MB MiB buffer ($F_IN0 pages in device memory at the start) intact after every fault case and the removal: $out"
+	fi
+	ctl QUERY
+	echo "FAULTS-END $CTL_REPLY"
 }
 
 echo "SCENARIO vmem: kernel $(uname -r), virtio-mem $VMEMSET, sizes $SIZES, hold ${HOLD_MB}M, workload ${WL_MB}M, timeouts ${TO}s/${CONV_TO}s"
@@ -497,7 +807,10 @@ BLOCK=$(kv block)
 # block for accounting done elsewhere in the kernel meanwhile
 TOL_KB=$((BLOCK / 1024))
 echo "VMEMINFO addr=$ADDR max=$MAXSZ block=$BLOCK memblock=$MB_BYTES $CTL_REPLY"
-if scn_probe; then
+if [ -n "$(cmdline_arg vmem_fault_cases)" ] && scn_probe; then
+	BASE_KB=$(memtotal_kb)
+	scn_faults
+elif scn_probe; then
 	# baseline: the device starts with requested-size 0
 	ctl QUERY
 	if [ "$(kv size)" != 0 ]; then
@@ -515,6 +828,7 @@ if scn_probe; then
 	scn_pm
 	scn_sysfs
 	scn_dmesg_sizes
+	scn_faults
 fi
 ctl QUERY
 echo "VMEMFINAL $CTL_REPLY"
