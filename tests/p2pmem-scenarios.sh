@@ -11,7 +11,9 @@
 #
 # MODDIR holds p2pmem_pci.ko (scripts/build.sh ID).  Environment: TIMEOUT
 # (guest seconds, default 900), P2PCOPY (static tools/p2pcopy; built into
-# the cache if unset), ACCEL (see scripts/vm.sh).
+# the cache if unset), ACCEL (see scripts/vm.sh), P2PMEM_ONLY (development
+# runs: comma-separated scenario names of tests/guest/p2pmem.sh to run
+# alone; the others are then reported missing).
 #
 # Prints RESULT <name> PASS|FAIL <detail> (also OUTDIR/results.txt), the
 # guest's COPY lines and a summary.  Exit 0 iff every expected result is
@@ -81,7 +83,7 @@ say "p2pmem-scenarios: booting $ID (timeout ${TIMEOUT}s), output in $OUT"
 rc=0
 "$TOP/scripts/vm.sh" --kernel "$VMLINUZ" --initrd "$OUT/initramfs.cpio.gz" \
 	--log "$SERIAL" --rundir "$OUT" --qmp "$QMPSOCK" --pmem-size 64M \
-	--append "pcie_ports=native pciehp.pciehp_poll_mode=1" --timeout "$TIMEOUT" \
+	--append "pcie_ports=native pciehp.pciehp_poll_mode=1${P2PMEM_ONLY:+ p2pmem_only=$P2PMEM_ONLY}" --timeout "$TIMEOUT" \
 	-- -global ICH9-LPC.acpi-pci-hotplug-with-bridge-support=off || rc=$?
 TOTAL=$(elapsed)
 # a watcher inside qmp.py finishes by itself (QEMU is gone); else stop it
@@ -104,7 +106,7 @@ fi
 # Expected results; the kernel's p2pmem/allocate file exists from 6.2 on.
 EXPECTED="p2pmem-load p2pmem-sysfs p2pmem-copy p2pmem-copy-freed p2pmem-copy-own-cmb
 	p2pmem-copy-sysmem p2pmem-private-refused p2pmem-bad-bar p2pmem-unbind-nvme p2pmem-rebind-nvme
-	p2pmem-cmb-bind p2pmem-unbind-busy p2pmem-remove p2pmem-rescan p2pmem-reload
+	p2pmem-mmap-race p2pmem-cmb-bind p2pmem-unbind-busy p2pmem-remove p2pmem-rescan p2pmem-reload
 	p2pmem-qmp-remove"
 if printf '%s\n6.2\n' "$KVER" | sort -V -C; then
 	echo "NOTE p2pmem-allocate not expected: $KVER has no p2pmem/allocate (6.2+)"

@@ -239,6 +239,68 @@ scn_unbind_nvme() {
 	fi
 }
 
+# --- hole 1: a teardown while mmap() is still inside ->mmap ---------------
+# The test-only debugfs knob mmap_delay_ms holds ->mmap() at its very end
+# (no lock held), where the core has not yet linked the new VMA into the
+# file's address space.  The unbind of the provider runs inside that
+# window: it must return within 10 s, and the mapping, once mmap()
+# returns, must be dead (SIGBUS).  With pages inserted inside ->mmap (the
+# design before the fault handler), unmap_mapping_range() missed them: the
+# unbind blocked in memunmap_pages() until the process unmapped, and the
+# mapping stayed usable after the teardown.
+MMAP_KNOB=/sys/kernel/debug/p2pmem_pci/mmap_delay_ms
+scn_mmap_race() {
+	local dv tpid upid rc n t0 t1 out
+	dv=$(p2p_of "$A")
+	[ -n "$dv" ] || { fail p2pmem-mmap-race "A not exported"; return; }
+	[ -w "$MMAP_KNOB" ] || { fail p2pmem-mmap-race "no $MMAP_KNOB"; return; }
+	echo 3000 >"$MMAP_KNOB"
+	rm -f "$GO"
+	p2pcopy touch --buf "$dv" --len 1m --go "$GO" >/tmp/touch.race 2>&1 &
+	tpid=$!
+	# the buffer is allocated just before the delay starts
+	wait_for 50 [ "$(attr "$dv" allocated)" = 1048576 ]
+	echo 0 >"$MMAP_KNOB"
+	t0=$(date +%s)
+	( echo "$A" >"$PCI/drivers/nvme/unbind" ) 2>/tmp/sysfs.err &
+	upid=$!
+	n=100
+	while [ $n -gt 0 ] && kill -0 $upid 2>/dev/null; do
+		sleep 0.1
+		n=$((n - 1))
+	done
+	rc=0
+	kill -0 $upid 2>/dev/null && rc=blocked
+	# release the mapping (the old design's unbind waits for exactly that)
+	touch "$GO"
+	n=300
+	while [ $n -gt 0 ] && kill -0 $upid 2>/dev/null; do
+		sleep 0.1
+		n=$((n - 1))
+	done
+	t1=$(date +%s)
+	wait $tpid 2>/dev/null
+	out=$(cat /tmp/touch.race | tr '\n' ' ')
+	if kill -0 $upid 2>/dev/null; then
+		fail p2pmem-mmap-race "unbind of $A blocked for good (mapping released after 10 s); touch: $out"
+		return
+	elif [ $rc = blocked ]; then
+		fail p2pmem-mmap-race "unbind of $A during mmap() blocked > 10 s, returned after $((t1 - t0)) s once the mapping went; touch: $out"
+	elif ! grep -q '^TOUCH sigbus' /tmp/touch.race; then
+		fail p2pmem-mmap-race "mapping made across the unbind is live: $out"
+	elif has_p2p "$A"; then
+		fail p2pmem-mmap-race "$dv still exported after the unbind"
+	else
+		pass p2pmem-mmap-race "unbind inside mmap() (3 s delay) returned in $((t1 - t0)) s, mapping dead: $out"
+	fi
+	if ! sysfs_write_timed "$PCI/drivers/nvme/bind" "$A" 60 ||
+	   ! wait_for 300 has_p2p "$A" || ! wait_for 100 ns_of "$A" >/dev/null; then
+		fail p2pmem-mmap-race "rebind of $A to nvme failed: driver=$(driver_of "$A") export=$(p2p_of "$A")"
+		return
+	fi
+	NS_A=$(ns_of "$A")
+}
+
 # --- CMB-binding mode: C bound to p2pmem_pci ------------------------------
 scn_cmb_bind() {
 	local dc
@@ -463,18 +525,24 @@ scn_qmp_del() {
 	kill -9 "$HOLD_PID" 2>/dev/null
 }
 
+# p2pmem_only=name,name (kernel command line, development runs only): run
+# just those scenarios after setup and load
+ONLY=$(cmdline_arg p2pmem_only)
+want() { [ -z "$ONLY" ] || echo ",$ONLY," | grep -q ",$1,"; }
+
 setup
 scn_load
-scn_sysfs
-scn_copy
-scn_sysmem
-scn_refuse
-scn_bad_bar
-scn_allocate
-scn_unbind_nvme
-scn_cmb_bind && scn_unbind_busy
-scn_remove
-scn_reload
-scn_qmp_del
+want sysfs && scn_sysfs
+want copy && scn_copy
+want sysmem && scn_sysmem
+want refuse && scn_refuse
+want bad_bar && scn_bad_bar
+want allocate && scn_allocate
+want unbind_nvme && scn_unbind_nvme
+want mmap_race && scn_mmap_race
+want cmb_bind && scn_cmb_bind && want unbind_busy && scn_unbind_busy
+want remove && scn_remove
+want reload && scn_reload
+want qmp_del && scn_qmp_del
 kmemleak_check
 finish

@@ -12,6 +12,7 @@
  * mmap.c      buffers allocated from the provider's pool and their page
  *             lifetime; teardown when the provider goes away
  * sysfs.c     attributes of /sys/class/p2pmem_guestmem/p2pmemN
+ * debugfs.c   /sys/kernel/debug/p2pmem_pci/ (test knobs, tables)
  * logic.c     device-independent checks (KUnit: kunit/p2pmem_kunit.c)
  */
 #ifndef _P2PMEM_H
@@ -115,6 +116,11 @@ void p2pmem_dev_destroy(struct p2pmem_dev *p);
 int p2pmem_mmap(struct file *filp, struct vm_area_struct *vma);
 void p2pmem_retire_all(struct p2pmem_dev *p);
 void p2pmem_wait_allocs(void);
+
+/* debugfs.c */
+void p2pmem_debugfs_init(void);
+void p2pmem_debugfs_exit(void);
+void p2pmem_debugfs_mmap_delay(void);
 
 /* sysfs.c */
 extern const struct attribute_group *p2pmem_groups[];

@@ -46,9 +46,10 @@ static int __init p2pmem_init(void)
 	err = alloc_chrdev_region(&p2pmem_devt, 0, p2pmem_nr_minors, "p2pmem");
 	if (err)
 		goto unregister_class;
+	p2pmem_debugfs_init();
 	err = p2pmem_exporter_start();
 	if (err)
-		goto unregister_region;
+		goto remove_debugfs;
 	err = p2pmem_provider_register();
 	if (err)
 		goto stop_exporter;
@@ -57,7 +58,8 @@ static int __init p2pmem_init(void)
 stop_exporter:
 	p2pmem_exporter_stop();
 	p2pmem_wait_allocs();
-unregister_region:
+remove_debugfs:
+	p2pmem_debugfs_exit();
 	unregister_chrdev_region(p2pmem_devt, p2pmem_nr_minors);
 unregister_class:
 	class_unregister(&p2pmem_class);
@@ -74,6 +76,7 @@ static void __exit p2pmem_exit(void)
 	p2pmem_provider_unregister();
 	p2pmem_exporter_stop();
 	p2pmem_wait_allocs();
+	p2pmem_debugfs_exit();
 	unregister_chrdev_region(p2pmem_devt, p2pmem_nr_minors);
 	class_unregister(&p2pmem_class);
 	p2pmem_fs_exit();

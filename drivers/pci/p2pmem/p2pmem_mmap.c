@@ -265,5 +265,7 @@ int p2pmem_mmap(struct file *filp, struct vm_area_struct *vma)
 	}
 unlock:
 	mutex_unlock(&p->lock);
+	if (!err)
+		p2pmem_debugfs_mmap_delay();
 	return err;
 }
