@@ -33,6 +33,7 @@
 /**
  * struct p2pmem_dev - one /dev/p2pmemN
  * @dev: the class device (parent: the provider's PCI device)
+ * @id: number of this export, unique while the module is loaded (traces)
  * @cdev: the character device
  * @pdev: the provider (reference held)
  * @inode: pseudo inode; its i_mapping is every open file's f_mapping, so
@@ -46,9 +47,11 @@
  * @phys: CPU address of the first P2P window
  * @bus: bus address of the first P2P window
  * @size: bytes of P2P memory registered for @pdev (all windows)
+ * @debugfs: its directory under /sys/kernel/debug/p2pmem_pci/
  */
 struct p2pmem_dev {
 	struct device dev;
+	u32 id;
 	struct cdev cdev;
 	struct pci_dev *pdev;
 	struct inode *inode;
@@ -61,6 +64,7 @@ struct p2pmem_dev {
 	phys_addr_t phys;
 	pci_bus_addr_t bus;
 	u64 size;
+	struct dentry *debugfs;
 };
 
 /**
@@ -121,6 +125,8 @@ void p2pmem_wait_allocs(void);
 void p2pmem_debugfs_init(void);
 void p2pmem_debugfs_exit(void);
 void p2pmem_debugfs_mmap_delay(void);
+void p2pmem_debugfs_add(struct p2pmem_dev *p);
+void p2pmem_debugfs_remove(struct p2pmem_dev *p);
 
 /* sysfs.c */
 extern const struct attribute_group *p2pmem_groups[];

@@ -16,8 +16,11 @@
 #include <guestmem/p2pmem_compat.h>
 #include "p2pmem.h"
 #include "p2pmem_logic.h"
+#include "p2pmem_trace.h"
 
 #define P2PMEM_FS_MAGIC	0x70327066	/* "p2pf" */
+
+static atomic_t p2pmem_next_id = ATOMIC_INIT(0);
 
 static struct vfsmount *p2pmem_mnt;
 
@@ -136,6 +139,7 @@ static void p2pmem_dev_init(struct p2pmem_dev *p, struct pci_dev *pdev,
 	p->dev.groups = p2pmem_groups;
 	p->dev.release = p2pmem_dev_release;
 	p->pdev = pci_dev_get(pdev);
+	p->id = atomic_inc_return(&p2pmem_next_id);
 }
 
 /**
@@ -186,6 +190,7 @@ struct p2pmem_dev *p2pmem_dev_create(struct pci_dev *pdev)
 		pci_err(pdev, "adding %s failed: %d\n", dev_name(&p->dev), err);
 		goto put_dev;
 	}
+	p2pmem_debugfs_add(p);
 	dev_info(&p->dev, "%llu bytes of P2P memory of %s (BAR %d, bus address %#llx)\n",
 		 p->size, pci_name(pdev), p->bar, (u64)p->bus);
 	return p;
@@ -208,15 +213,22 @@ free_inode:
  * provider's pool as soon as no page of it is pinned any more.  The
  * structure itself lives on while files are open.
  *
+ * Race-free against mmap() and faults (see the top of p2pmem_mmap.c):
+ * after @dead is set under p->lock no PTE can be made any more, and
+ * every PTE made before belongs to a VMA already in i_mmap, which
+ * unmap_mapping_range() reaches.
+ *
  * Context: process, with the provider's device lock held.
  */
 void p2pmem_dev_destroy(struct p2pmem_dev *p)
 {
 	mutex_lock(&p->lock);
 	p->dead = true;
+	trace_p2pmem_dev_destroy(p->pdev, p->id, p->allocated);
 	mutex_unlock(&p->lock);
 	unmap_mapping_range(p->inode->i_mapping, 0, 0, 1);
 	p2pmem_retire_all(p);
+	p2pmem_debugfs_remove(p);
 	cdev_device_del(&p->cdev, &p->dev);
 	dev_info(&p->dev, "removed (provider %s going away)\n", pci_name(p->pdev));
 	put_device(&p->dev);

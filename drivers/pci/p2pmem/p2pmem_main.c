@@ -11,6 +11,9 @@
 #include "p2pmem.h"
 #include "p2pmem_logic.h"
 
+#define CREATE_TRACE_POINTS
+#include "p2pmem_trace.h"
+
 static int max_devices = 16;
 module_param(max_devices, int, 0444);
 MODULE_PARM_DESC(max_devices, "number of /dev/p2pmemN minors (1-256, default 16)");
