@@ -94,6 +94,26 @@ static void p2pmem_dev_release(struct device *dev)
 }
 
 /*
+ * May the window at @off of BAR @bar of @pdev reach user space?  Not if
+ * it lies on an NVMe controller's registers or doorbells in BAR 0.  The
+ * exporter does not own the device and reads none of its registers, so
+ * it assumes the largest doorbell stride (CAP.DSTRD = 15): an NVMe CMB in
+ * BAR 0 is exported only past 16 GiB + 4 KiB.  (The in-tree nvme driver
+ * does not check this before registering a CMB.)
+ */
+static bool p2pmem_window_exportable(struct pci_dev *pdev, int bar,
+				     resource_size_t off)
+{
+	u64 end = p2pmem_nvme_regs_end(P2PMEM_NVME_CAP_DSTRD);
+
+	if (pdev->class != PCI_CLASS_STORAGE_EXPRESS || bar != 0 || off >= end)
+		return true;
+	pci_warn(pdev, "not exporting the P2P memory at BAR 0 offset %#llx: it may overlap the NVMe registers and doorbells (up to %#llx)\n",
+		 (u64)off, end);
+	return false;
+}
+
+/*
  * Find the P2P windows registered for @pdev: the P2PDMA core keeps them
  * private, but each is a ZONE_DEVICE pgmap of type PCI_P2PDMA inside one
  * of the device's memory BARs, at 2 MiB granularity.
@@ -116,7 +136,8 @@ static void p2pmem_dev_find_windows(struct p2pmem_dev *p)
 			if (!pgmap)
 				continue;
 			if (pgmap->type == MEMORY_DEVICE_PCI_P2PDMA &&
-			    pgmap->range.start == start + off) {
+			    pgmap->range.start == start + off &&
+			    p2pmem_window_exportable(pdev, bar, off)) {
 				if (p->bar < 0) {
 					p->bar = bar;
 					p->phys = pgmap->range.start;
