@@ -29,8 +29,12 @@
  *       a loop (reopening it as it comes and goes), one more thread (with
  *       --src/--dst) copies src -> dst with O_DIRECT through a mapping of
  *       it, while the main thread unbinds BDF from driver DRV and binds
- *       it again N times, waiting for the export each time.  Checked:
- *       every unbind returns within --hang-secs, the export is gone when
+ *       it again N times, waiting for the export each time.  One idle
+ *       round (no threads) comes first; with DRV nvme each round waits
+ *       for the controller to be live (nvme's remove() would wait for
+ *       its asynchronous probe otherwise).  Checked: every unbind returns
+ *       within --hang-secs, or 3 x the idle round if that is longer (a
+ *       loaded TCG host), the export is gone when
  *       it returns, no touch that starts after the unbind of the mapping's
  *       provider returned succeeds (it must get SIGBUS), every thread
  *       ends, and afterwards the export's "allocated" is 0 and the
@@ -636,7 +640,7 @@ static void *st_mapper(void *arg)
 		if (fd < 0) {
 			fd = st_open(o->bdf, &inst);
 			if (fd < 0) {
-				usleep(1000);
+				usleep(3000);
 				continue;
 			}
 		}
@@ -668,6 +672,8 @@ static void *st_mapper(void *arg)
 				usleep(rand_r(&seed) % 2000);
 		}
 		munmap(p, o->len);
+		/* leave the (TCG) CPUs to the unbind and bind being tested */
+		usleep(500 + rand_r(&seed) % 3000);
 	}
 	if (fd >= 0)
 		close(fd);
@@ -687,7 +693,7 @@ static void *st_copier(void *arg)
 		if (!buf) {
 			fd = st_open(o->bdf, &inst);
 			if (fd < 0) {
-				usleep(1000);
+				usleep(3000);
 				continue;
 			}
 			buf = mmap(NULL, o->chunk, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
@@ -726,7 +732,7 @@ static void *st_copier(void *arg)
 
 /* the operation the main thread is blocked in, for the watchdog */
 static atomic_long st_op_since_ms;	/* 0: none */
-static const char *volatile st_op_name;
+static const char *volatile st_op_name = "unbind";
 static atomic_uint st_hangs;
 
 static long now_ms(void)
@@ -734,20 +740,28 @@ static long now_ms(void)
 	return (long)(now() * 1000);
 }
 
+/*
+ * hang bounds (ms): unbind --hang-secs, or 3 x the idle round's unbind if
+ * longer; bind (not the subject, only hang detection) 30 s or 3 x idle
+ */
+static atomic_long st_hang_ms, st_bind_hang_ms;
+
 static void *st_watchdog(void *arg)
 {
 	const struct opts *o = arg;
-	long since, reported = 0;
+	long since, reported = 0, bound;
 
 	while (!atomic_load(&st_stop)) {
 		usleep(100000);
 		since = atomic_load(&st_op_since_ms);
-		if (!since || since == reported || now_ms() - since < o->hang_secs * 1000L)
+		bound = strcmp(st_op_name, "bind") ? atomic_load(&st_hang_ms) :
+						     atomic_load(&st_bind_hang_ms);
+		if (!since || since == reported || now_ms() - since < bound)
 			continue;
 		reported = since;
 		atomic_fetch_add(&st_hangs, 1);
-		printf("STRESS hang: %s of %s not returned after %u s\n",
-		       st_op_name, o->bdf, o->hang_secs);
+		printf("STRESS hang: %s of %s not returned after %ld ms\n",
+		       st_op_name, o->bdf, bound);
 		fflush(stdout);
 	}
 	return NULL;
@@ -785,6 +799,43 @@ static bool wait_export(const char *bdf, bool present, long ms)
 	return true;
 }
 
+/*
+ * nvme finishes probing asynchronously (reset work, namespace scan) after
+ * its CMB is exported; its remove() waits for that work.  Wait for the
+ * controller to be live so an unbind's latency is the teardown's own.
+ */
+static void wait_nvme_live(const char *bdf, long ms)
+{
+	char path[256], state[32];
+	long t0 = now_ms();
+	struct dirent *de;
+	DIR *d;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/nvme", bdf);
+	while (now_ms() - t0 < ms) {
+		d = opendir(path);
+		while (d && (de = readdir(d))) {
+			char sp[600];
+
+			if (strncmp(de->d_name, "nvme", 4))
+				continue;
+			snprintf(sp, sizeof(sp), "%s/%s/state", path, de->d_name);
+			f = fopen(sp, "r");
+			if (f && fgets(state, sizeof(state), f) && !strncmp(state, "live", 4)) {
+				fclose(f);
+				closedir(d);
+				return;
+			}
+			if (f)
+				fclose(f);
+		}
+		if (d)
+			closedir(d);
+		usleep(20000);
+	}
+}
+
 static int cmp_long(const void *a, const void *b)
 {
 	long x = *(const long *)a, y = *(const long *)b;
@@ -794,12 +845,12 @@ static int cmp_long(const void *a, const void *b)
 
 static int cmd_stress(struct opts *o)
 {
-	unsigned int nt = o->threads, i, unbind_err = 0, export_left = 0, no_export = 0;
+	unsigned int nt = o->threads, i, rounds, unbind_err = 0, export_left = 0, no_export = 0;
 	char avail_path[256];
 	long long avail0, avail1 = -1, alloc1 = -1;
 	struct st_thread *t;
 	pthread_t wd;
-	long *lat, ms;
+	long *lat, ms, base, bind0;
 	bool copy = o->src && o->dst, ok;
 	int rc;
 
@@ -812,6 +863,23 @@ static int cmd_stress(struct opts *o)
 		printf("STRESS error: %s is not exported\n", o->bdf);
 		return 1;
 	}
+	/*
+	 * One idle round first: what an unbind costs on this machine right
+	 * now (TCG on a loaded host can take many seconds for nvme alone).
+	 */
+	st_op_name = "unbind";
+	base = st_sysfs(o, "unbind");
+	bind0 = st_sysfs(o, "bind");
+	if (base < 0 || bind0 < 0 || !wait_export(o->bdf, true, 30000)) {
+		printf("STRESS error: idle unbind/bind round failed\n");
+		return 1;
+	}
+	if (!strcmp(o->driver, "nvme"))
+		wait_nvme_live(o->bdf, 30000);
+	atomic_store(&st_hang_ms, base * 3 > o->hang_secs * 1000L ? base * 3 : o->hang_secs * 1000L);
+	atomic_store(&st_bind_hang_ms, bind0 * 3 > 30000 ? bind0 * 3 : 30000);
+	printf("STRESS idle round: unbind %ld ms, bind %ld ms; hang bounds %ld / %ld ms\n",
+	       base, bind0, atomic_load(&st_hang_ms), atomic_load(&st_bind_hang_ms));
 	avail0 = read_ll(avail_path);
 	lat = calloc(o->iters, sizeof(*lat));
 	t = calloc(nt + 1, sizeof(*t));
@@ -849,6 +917,8 @@ static int cmd_stress(struct opts *o)
 			no_export++;
 			break;
 		}
+		if (!strcmp(o->driver, "nvme"))
+			wait_nvme_live(o->bdf, 30000);
 		atomic_fetch_add(&st_state, 1);		/* 3(e+1): live */
 		if ((i + 1) % 25 == 0) {
 			printf("STRESS progress %u/%u maps=%lu sigbus=%lu copies=%lu\n", i + 1,
@@ -857,6 +927,7 @@ static int cmd_stress(struct opts *o)
 			fflush(stdout);
 		}
 	}
+	rounds = i;
 	atomic_store(&st_stop, true);
 	for (i = 0; i < nt + copy; i++)
 		pthread_join(t[i].th, NULL);
@@ -869,27 +940,27 @@ static int cmd_stress(struct opts *o)
 			break;
 		usleep(50000);
 	}
-	qsort(lat, i, sizeof(*lat), cmp_long);
-	ok = i == o->iters && !unbind_err && !export_left && !no_export && !st_hangs &&
+	qsort(lat, rounds, sizeof(*lat), cmp_long);
+	ok = rounds == o->iters && !unbind_err && !export_left && !no_export && !st_hangs &&
 	     !stc.violations && alloc1 == 0 && avail1 == avail0 && stc.maps > 0;
-	printf("STRESS %s: %s via %s, %u/%u unbind+bind rounds, unbind ms p50 %ld max %ld; "
+	printf("STRESS %s: %s via %s, %u/%u unbind+bind rounds, unbind ms p50 %ld max %ld (idle %ld); "
 	       "%lu maps (%lu ENODEV, %lu other errors), %lu touches, %lu SIGBUS, %lu violations; "
 	       "copies %lu (%lu EFAULT, %lu other errors, %lu mappings); hangs %u; "
 	       "allocated %lld, p2pmem/available %lld (before %lld)\n",
-	       ok ? "ok" : "FAILED", o->bdf, o->driver, i, o->iters,
-	       i ? lat[i / 2] : -1L, i ? lat[i - 1] : -1L,
+	       ok ? "ok" : "FAILED", o->bdf, o->driver, rounds, o->iters,
+	       rounds ? lat[rounds / 2] : -1L, rounds ? lat[rounds - 1] : -1L, base,
 	       (unsigned long)stc.maps, (unsigned long)stc.mmap_enodev,
 	       (unsigned long)stc.mmap_other, (unsigned long)stc.touches,
 	       (unsigned long)stc.sigbus, (unsigned long)stc.violations,
 	       (unsigned long)stc.copies, (unsigned long)stc.copy_efault,
 	       (unsigned long)stc.copy_other, (unsigned long)stc.copy_maps,
-	       st_hangs, alloc1, avail1, avail0);
-	printf("STRESS-JSON {\"bdf\": \"%s\", \"driver\": \"%s\", \"rounds\": %u, \"unbind_ms_p50\": %ld, "
+	       (unsigned int)st_hangs, alloc1, avail1, avail0);
+	printf("STRESS-JSON {\"bdf\": \"%s\", \"driver\": \"%s\", \"rounds\": %u, \"idle_unbind_ms\": %ld, \"unbind_ms_p50\": %ld, "
 	       "\"unbind_ms_max\": %ld, \"maps\": %lu, \"sigbus\": %lu, \"violations\": %lu, "
 	       "\"copies\": %lu, \"hangs\": %u, \"ok\": %s}\n",
-	       o->bdf, o->driver, i, i ? lat[i / 2] : -1L, i ? lat[i - 1] : -1L,
+	       o->bdf, o->driver, rounds, base, rounds ? lat[rounds / 2] : -1L, rounds ? lat[rounds - 1] : -1L,
 	       (unsigned long)stc.maps, (unsigned long)stc.sigbus,
-	       (unsigned long)stc.violations, (unsigned long)stc.copies, st_hangs,
+	       (unsigned long)stc.violations, (unsigned long)stc.copies, (unsigned int)st_hangs,
 	       ok ? "true" : "false");
 	rc = ok ? 0 : 1;
 	free(lat);
