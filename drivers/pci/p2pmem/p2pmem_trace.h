@@ -16,8 +16,6 @@
 #include <linux/tracepoint.h>
 
 #define P2PMEM_TP_BDF_FMT	"%04x:%02x:%02x.%u"
-#define P2PMEM_TP_BDF_ARGS	__entry->domain, __entry->bus, \
-				PCI_SLOT(__entry->devfn), PCI_FUNC(__entry->devfn)
 
 /* An export goes away (provider unbinding or removed). */
 TRACE_EVENT(p2pmem_dev_destroy,
@@ -38,7 +36,9 @@ TRACE_EVENT(p2pmem_dev_destroy,
 		__entry->allocated = allocated;
 	),
 	TP_printk(P2PMEM_TP_BDF_FMT " export=%u allocated=%llu",
-		  P2PMEM_TP_BDF_ARGS, __entry->id, __entry->allocated)
+		  __entry->domain, __entry->bus,
+		  PCI_SLOT(__entry->devfn), PCI_FUNC(__entry->devfn),
+		  __entry->id, __entry->allocated)
 );
 
 /* A buffer's last page came back: pci_free_p2pmem(). */
@@ -62,7 +62,9 @@ TRACE_EVENT(p2pmem_buffer_free,
 		__entry->polls = polls;
 	),
 	TP_printk(P2PMEM_TP_BDF_FMT " export=%u len=%zu polls=%u",
-		  P2PMEM_TP_BDF_ARGS, __entry->id, __entry->len, __entry->polls)
+		  __entry->domain, __entry->bus,
+		  PCI_SLOT(__entry->devfn), PCI_FUNC(__entry->devfn),
+		  __entry->id, __entry->len, __entry->polls)
 );
 
 /* CMBMSC cleared; pool_live: P2P memory still registered in the CMB. */
@@ -82,7 +84,8 @@ TRACE_EVENT(p2pmem_cmb_disable,
 		__entry->pool_live = pool_live;
 	),
 	TP_printk(P2PMEM_TP_BDF_FMT " pool_live=%d",
-		  P2PMEM_TP_BDF_ARGS, __entry->pool_live)
+		  __entry->domain, __entry->bus,
+		  PCI_SLOT(__entry->devfn), PCI_FUNC(__entry->devfn), __entry->pool_live)
 );
 
 #endif /* _P2PMEM_TRACE_H */
