@@ -34,6 +34,7 @@ static int decode(u32 ofst, u32 bir, u32 sz, u32 szu, u32 caps, const u64 *bars,
 }
 
 static const u64 bars_64m[6] = { SZ_16K, 0, SZ_64M, 0, 0, 0 };
+static const u64 bars_bar0[6] = { SZ_64M, 0, 0, 0, 0, 0 };
 
 /* ---- CMB decoding ---- */
 
@@ -129,6 +130,7 @@ struct fake_nvme {
 	unsigned int nwrites;
 	u64 writes[8];
 	bool read_before_cre;	/* CMBLOC/CMBSZ read while CRE was clear */
+	unsigned int dstrd;	/* CAP.DSTRD */
 };
 
 static u32 fake_read32(void *ctx, unsigned int off)
@@ -155,7 +157,9 @@ static u64 fake_read64(void *ctx, unsigned int off)
 {
 	struct fake_nvme *f = ctx;
 
-	return off == P2PMEM_NVME_REG_CAP && f->cmbs ? P2PMEM_NVME_CAP_CMBS : 0;
+	if (off != P2PMEM_NVME_REG_CAP)
+		return 0;
+	return (f->cmbs ? P2PMEM_NVME_CAP_CMBS : 0) | FIELD_PREP(P2PMEM_NVME_CAP_DSTRD, f->dstrd);
 }
 
 static void fake_write64(void *ctx, unsigned int off, u64 val)
@@ -182,6 +186,17 @@ static void fake_init(struct fake_nvme *f, struct p2pmem_nvme_regs *r, bool cmbs
 	};
 }
 
+/* p2pmem_cmb_probe() with CAP.CMBS returned as @cmbs */
+static int probe(const struct p2pmem_nvme_regs *r, const u64 *bars,
+		 struct p2pmem_cmb *cmb, bool *cmbs)
+{
+	u64 cap = 0;
+	int err = p2pmem_cmb_probe(r, bars, cmb, &cap);
+
+	*cmbs = cap & P2PMEM_NVME_CAP_CMBS;
+	return err;
+}
+
 static void p2pmem_cmb_sequence_v14(struct kunit *test)
 {
 	const u64 cba = 0xfe000000ULL;
@@ -191,7 +206,7 @@ static void p2pmem_cmb_sequence_v14(struct kunit *test)
 	bool cmbs;
 
 	fake_init(&f, &r, true);
-	KUNIT_ASSERT_EQ(test, p2pmem_cmb_probe(&r, bars_64m, &cmb, &cmbs), 0);
+	KUNIT_ASSERT_EQ(test, probe(&r, bars_64m, &cmb, &cmbs), 0);
 	KUNIT_EXPECT_TRUE(test, cmbs);
 	KUNIT_EXPECT_FALSE(test, f.read_before_cre);
 	KUNIT_EXPECT_EQ(test, cmb.size, (u64)SZ_64M);
@@ -216,7 +231,7 @@ static void p2pmem_cmb_sequence_legacy(struct kunit *test)
 
 	/* NVMe <= 1.3: registers always visible, CMBMSC never written */
 	fake_init(&f, &r, false);
-	KUNIT_ASSERT_EQ(test, p2pmem_cmb_probe(&r, bars_64m, &cmb, &cmbs), 0);
+	KUNIT_ASSERT_EQ(test, probe(&r, bars_64m, &cmb, &cmbs), 0);
 	KUNIT_EXPECT_FALSE(test, cmbs);
 	KUNIT_EXPECT_EQ(test, cmb.size, (u64)SZ_64M);
 	KUNIT_EXPECT_EQ(test, p2pmem_cmb_activate(&r, cmbs, 0xfe000000ULL), 0);
@@ -233,21 +248,72 @@ static void p2pmem_cmb_sequence_errors(struct kunit *test)
 
 	/* misaligned CBA: nothing written beyond CRE */
 	fake_init(&f, &r, true);
-	KUNIT_ASSERT_EQ(test, p2pmem_cmb_probe(&r, bars_64m, &cmb, &cmbs), 0);
+	KUNIT_ASSERT_EQ(test, probe(&r, bars_64m, &cmb, &cmbs), 0);
 	KUNIT_EXPECT_EQ(test, p2pmem_cmb_activate(&r, cmbs, 0xfe000800ULL), -EINVAL);
 	KUNIT_EXPECT_EQ(test, f.nwrites, 1U);
 
 	/* controller flags the address invalid: CMSE is withdrawn */
 	fake_init(&f, &r, true);
 	f.max_cba = 0xffffffffULL;
-	KUNIT_ASSERT_EQ(test, p2pmem_cmb_probe(&r, bars_64m, &cmb, &cmbs), 0);
+	KUNIT_ASSERT_EQ(test, probe(&r, bars_64m, &cmb, &cmbs), 0);
 	KUNIT_EXPECT_EQ(test, p2pmem_cmb_activate(&r, cmbs, 1ULL << 40), -EIO);
 	KUNIT_EXPECT_EQ(test, f.cmbmsc, P2PMEM_CMBMSC_CRE);
 
 	/* controller without a CMB */
 	fake_init(&f, &r, true);
 	f.cmbsz = 0;
-	KUNIT_EXPECT_EQ(test, p2pmem_cmb_probe(&r, bars_64m, &cmb, &cmbs), -ENODEV);
+	KUNIT_EXPECT_EQ(test, probe(&r, bars_64m, &cmb, &cmbs), -ENODEV);
+
+	/* no read or no write data in the CMB: not published (as in-tree nvme) */
+	fake_init(&f, &r, true);
+	f.cmbsz = cmbsz_val(64, 2, P2PMEM_CMBSZ_SQS | P2PMEM_CMBSZ_WDS);
+	KUNIT_EXPECT_EQ(test, probe(&r, bars_64m, &cmb, &cmbs), -EOPNOTSUPP);
+	fake_init(&f, &r, true);
+	f.cmbsz = cmbsz_val(64, 2, P2PMEM_CMBSZ_RDS);
+	KUNIT_EXPECT_EQ(test, probe(&r, bars_64m, &cmb, &cmbs), -EOPNOTSUPP);
+
+	/* a CMB in BAR 0 on top of the registers and doorbells */
+	fake_init(&f, &r, true);
+	f.cmbloc = cmbloc_val(0, 0);
+	KUNIT_EXPECT_EQ(test, probe(&r, bars_bar0, &cmb, &cmbs), -EADDRINUSE);
+	/* past the doorbells of every queue (DSTRD 0: 4 KiB + 512 KiB): fine */
+	fake_init(&f, &r, true);
+	f.cmbloc = cmbloc_val(1, 0);	/* 1 MiB units: offset 1 MiB */
+	f.cmbsz = cmbsz_val(2, 2, RDS_WDS);
+	KUNIT_EXPECT_EQ(test, probe(&r, bars_bar0, &cmb, &cmbs), 0);
+	/* the same offset with a doorbell stride of 16 bytes is refused */
+	fake_init(&f, &r, true);
+	f.cmbloc = cmbloc_val(1, 0);
+	f.cmbsz = cmbsz_val(2, 2, RDS_WDS);
+	f.dstrd = 2;
+	KUNIT_EXPECT_EQ(test, probe(&r, bars_bar0, &cmb, &cmbs), -EADDRINUSE);
+}
+
+static void p2pmem_nvme_register_file(struct kunit *test)
+{
+	struct p2pmem_cmb cmb = { .bir = 2, .offset = 0, .size = SZ_64M, .cmbsz = RDS_WDS };
+
+	KUNIT_EXPECT_EQ(test, p2pmem_nvme_regs_end(0), (u64)SZ_4K + SZ_512K);
+	KUNIT_EXPECT_EQ(test, p2pmem_nvme_regs_end(FIELD_PREP(P2PMEM_NVME_CAP_DSTRD, 1)),
+			(u64)SZ_4K + SZ_1M);
+	/* the largest stride (15): 128 KiB per doorbell */
+	KUNIT_EXPECT_EQ(test, p2pmem_nvme_regs_end(P2PMEM_NVME_CAP_DSTRD),
+			(u64)SZ_4K + (16ULL << 30));
+	/* other capability bits do not matter */
+	KUNIT_EXPECT_EQ(test, p2pmem_nvme_regs_end(P2PMEM_NVME_CAP_CMBS | 0xffff),
+			(u64)SZ_4K + SZ_512K);
+
+	KUNIT_EXPECT_EQ(test, p2pmem_cmb_usable(&cmb, 0), 0);
+	cmb.bir = 0;
+	KUNIT_EXPECT_EQ(test, p2pmem_cmb_usable(&cmb, 0), -EADDRINUSE);
+	cmb.offset = SZ_4K + SZ_512K - SZ_4K;
+	KUNIT_EXPECT_EQ(test, p2pmem_cmb_usable(&cmb, 0), -EADDRINUSE);
+	cmb.offset = SZ_4K + SZ_512K;
+	KUNIT_EXPECT_EQ(test, p2pmem_cmb_usable(&cmb, 0), 0);
+	cmb.cmbsz = P2PMEM_CMBSZ_RDS;
+	KUNIT_EXPECT_EQ(test, p2pmem_cmb_usable(&cmb, 0), -EOPNOTSUPP);
+	cmb.cmbsz = 0;
+	KUNIT_EXPECT_EQ(test, p2pmem_cmb_usable(&cmb, 0), -EOPNOTSUPP);
 }
 
 /* ---- window validation ---- */
@@ -350,6 +416,7 @@ static struct kunit_case p2pmem_cmb_cases[] = {
 	KUNIT_CASE(p2pmem_cmb_sequence_v14),
 	KUNIT_CASE(p2pmem_cmb_sequence_legacy),
 	KUNIT_CASE(p2pmem_cmb_sequence_errors),
+	KUNIT_CASE(p2pmem_nvme_register_file),
 	{}
 };
 

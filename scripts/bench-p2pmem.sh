@@ -23,6 +23,16 @@
 # (mean MB/s per mode and the ratios), logs in results/bench-p2pmem-TS/.
 # Timings are reported, never asserted; the exit status is non-zero only
 # when a run failed.
+#
+# Then the teardown stress (issue 14), one boot per kernel of
+# BENCH_STRESS_KERNELS: tests/p2pmem-scenarios.sh with only the two stress
+# runs (p2pcopy stress: map/touch/unmap threads + an O_DIRECT copy while
+# the provider is unbound and bound again; nvme's CMB, then our CMB
+# binding) and the teardown-order check, BENCH_STRESS_ITERS rounds each.
+#   BENCH_STRESS_KERNELS  kernels (test-6.1 test-6.12 test-7.2; "" = skip)
+#   BENCH_STRESS_ITERS    unbind+bind rounds per run, two runs   (500)
+# Output: results/bench-p2pmem-TS-stress.txt (rounds, unbind latency p50 /
+# max per kernel and run), logs in results/bench-p2pmem-TS/stress-ID/.
 . "$(dirname "$0")/lib.sh"
 set -eu
 
@@ -32,9 +42,12 @@ THREADS=${BENCH_THREADS:-4}
 CHUNK=${BENCH_CHUNK:-64k}
 ROUNDS=${BENCH_ROUNDS:-3}
 TIMEOUT=${BENCH_TIMEOUT:-1800}
+STRESS_KERNELS=${BENCH_STRESS_KERNELS-test-6.1 test-6.12 test-7.2}
+STRESS_ITERS=${BENCH_STRESS_ITERS:-500}
 [ $# -eq 0 ] || die "usage: $0 (no arguments; see the header for the BENCH_* variables)"
 [[ "$ROUNDS" =~ ^[1-9][0-9]*$ ]] || die "BENCH_ROUNDS: '$ROUNDS' is not a positive number"
 [[ "$THREADS" =~ ^[1-9][0-9]*$ ]] || die "BENCH_THREADS: '$THREADS' is not a positive number"
+[[ "$STRESS_ITERS" =~ ^[1-9][0-9]*$ ]] || die "BENCH_STRESS_ITERS: '$STRESS_ITERS' is not a positive number"
 
 TS=$(date +%Y%m%d-%H%M%S)
 RES=$TOP/results
@@ -91,4 +104,25 @@ echo "results: $JSONL, $TXT; logs: $OUT"
 nfail=$(grep -c ' FAIL' "$OUT/results.txt" || true)
 nruns=$(wc -l <"$JSONL")
 [ "$rc" -eq 0 ] || warn "guest exited with $rc"
-[ "$nfail" -eq 0 ] && [ "$nruns" -eq $((3 * ROUNDS)) ] && [ "$rc" -eq 0 ]
+ok=1
+[ "$nfail" -eq 0 ] && [ "$nruns" -eq $((3 * ROUNDS)) ] && [ "$rc" -eq 0 ] || ok=0
+
+# --- teardown stress ---------------------------------------------------------
+STXT=$RES/bench-p2pmem-$TS-stress.txt
+: >"$STXT"
+for id in $STRESS_KERNELS; do
+	say "bench-p2pmem: teardown stress on $id, 2 x $STRESS_ITERS rounds"
+	smods=$("$TOP/scripts/build.sh" "$id")
+	srun=0
+	P2PMEM_ONLY=stress_nvme,cmb_bind,stress_cmb P2PMEM_STRESS_ITERS=$STRESS_ITERS \
+		P2PMEM_EXPECT="p2pmem-load p2pmem-stress-nvme p2pmem-cmb-bind p2pmem-stress-cmb p2pmem-teardown-order" \
+		TIMEOUT=$((STRESS_ITERS * 60 + 900)) P2PCOPY=$CACHE/tools/p2pcopy \
+		"$TOP/tests/p2pmem-scenarios.sh" "$id" "$smods" "$OUT/stress-$id" >"$OUT/stress-$id.log" 2>&1 || srun=1
+	{
+		echo "== $id: $(grep '^SUMMARY' "$OUT/stress-$id.log")"
+		grep -E '^RESULT p2pmem-(stress|teardown)' "$OUT/stress-$id.log" || echo "no stress results"
+	} | tee -a "$STXT"
+	[ "$srun" -eq 0 ] || ok=0
+done
+[ -z "$STRESS_KERNELS" ] || echo "stress: $STXT"
+[ "$ok" -eq 1 ]

@@ -53,6 +53,20 @@ static inline bool guestmem_pci_has_p2pmem(struct pci_dev *pdev)
 }
 
 /*
+ * May @pdev's BARs be mapped by the CPU and by peers?  Newer kernels flag
+ * devices whose BARs must not be (pdev->non_mappable_bars) and then give
+ * them no P2PDMA provider; where the flag does not exist, every BAR may.
+ */
+static inline bool guestmem_pci_bars_mappable(struct pci_dev *pdev)
+{
+#ifdef GUESTMEM_HAVE_PCI_NON_MAPPABLE_BARS
+	return !pdev->non_mappable_bars;
+#else
+	return true;
+#endif
+}
+
+/*
  * Reference count of a free page of a P2PDMA pool: 1 up to 6.12, 0 once
  * dev_pagemap_ops.folio_free exists (see include/probes/pgmap_folio_free.c).
  */

@@ -17,6 +17,13 @@ PCI=/sys/bus/pci
 CMB_BYTES=67108864
 COPY=4m
 GO=/tmp/go
+DBG=/sys/kernel/debug/p2pmem_pci
+TRACE=/sys/kernel/tracing
+# unbind+bind rounds of the stress runs on nvme's CMB and on our CMB
+# binding (p2pmem_stress_iters=N sets both)
+STRESS_NVME=$(cmdline_arg p2pmem_stress_iters)
+STRESS_CMB=${STRESS_NVME:-8}
+STRESS_NVME=${STRESS_NVME:-4}
 
 # ctrl_bdf SERIAL: PCI address of the nvme-bound controller with SERIAL
 ctrl_bdf() {
@@ -147,7 +154,7 @@ scn_sysfs() {
 		res2=$(sed -n 3p "$PCI/devices/$bdf/resource" | awk '{print $1}')
 		[ "$(printf '%d' "$(attr "$d" bus_address)")" = "$(printf '%d' "$res2")" ] ||
 			bad="$bad $d:bus_address=$(attr "$d" bus_address),BAR2=$res2"
-		dist=$(attr "$d" nvme_distance | tr '\n' ';')
+		dist=$(cat "$DBG/${d#/dev/}/nvme_distance" 2>/dev/null | tr '\n' ';')
 		for peer in "$A" "$B" "$C"; do
 			want=4
 			[ "$peer" = "$bdf" ] && want=0
@@ -155,7 +162,7 @@ scn_sysfs() {
 		done
 	done
 	if [ -z "$bad" ]; then
-		pass p2pmem-sysfs "3 x size=available=$CMB_BYTES, bar 2, bus_address = BAR 2, distance 4 to peers, 0 to self"
+		pass p2pmem-sysfs "3 x size=available=$CMB_BYTES, bar 2, bus_address = BAR 2, debugfs nvme_distance 4 to peers, 0 to self"
 	else
 		fail p2pmem-sysfs "$bad"
 	fi
@@ -236,6 +243,159 @@ scn_unbind_nvme() {
 		pass p2pmem-rebind-nvme "nvme rebound, $(p2p_of "$A") exported again, namespace $NS_A"
 	else
 		fail p2pmem-rebind-nvme "after bind: driver=$(driver_of "$A") export=$(p2p_of "$A") ns=$(ns_of "$A")"
+	fi
+}
+
+# --- hole 1: a teardown while mmap() is still inside ->mmap ---------------
+# The test-only debugfs knob mmap_delay_ms holds ->mmap() at its very end
+# (no lock held) for 20 s, where the core has not yet linked the new VMA
+# into the file's address space.  The unbind of the provider runs inside
+# that window (its export goes away while mmap() is still held): the
+# unbind must return at most 10 s after that, and the mapping, once
+# mmap() returns, must be dead (SIGBUS at the first touch).  With pages inserted inside ->mmap (the
+# design before the fault handler), unmap_mapping_range() missed them: the
+# unbind blocked in memunmap_pages() until the process unmapped, and the
+# mapping stayed usable after the teardown.
+MMAP_KNOB=/sys/kernel/debug/p2pmem_pci/mmap_delay_ms
+scn_mmap_race() {
+	local dv tpid upid n t0 t1 out bound missed blocked
+	dv=$(p2p_of "$A")
+	[ -n "$dv" ] || { fail p2pmem-mmap-race "A not exported"; return; }
+	[ -w "$MMAP_KNOB" ] || { fail p2pmem-mmap-race "no $MMAP_KNOB"; return; }
+	echo 20000 >"$MMAP_KNOB"
+	rm -f "$GO"
+	p2pcopy touch --buf "$dv" --len 1m --go "$GO" >/tmp/touch.race 2>&1 &
+	tpid=$!
+	# the buffer is allocated just before the delay starts
+	wait_for 100 [ "$(attr "$dv" allocated)" = 1048576 ]
+	echo 0 >"$MMAP_KNOB"
+	t0=$(date +%s)
+	( echo "$A" >"$PCI/drivers/nvme/unbind" ) 2>/tmp/sysfs.err &
+	upid=$!
+	# the export goes first thing in the unbind (p2pmem_dev_destroy)
+	wait_for 200 no_p2p "$A"
+	missed=0
+	[ -s /tmp/touch.race ] || ! kill -0 $tpid 2>/dev/null && missed=1
+	# the unbind must not wait for the process still inside mmap()
+	bound=$(( $(date +%s) - t0 + 10 ))
+	while [ $(( $(date +%s) - t0 )) -lt $bound ] && kill -0 $upid 2>/dev/null; do
+		sleep 0.2
+	done
+	t1=$(date +%s)
+	blocked=0
+	kill -0 $upid 2>/dev/null && blocked=1
+	# mmap() returns when its 20 s are over; then release the mapping
+	wait_for 300 [ -s /tmp/touch.race ]
+	touch "$GO"
+	n=600
+	while [ $n -gt 0 ] && kill -0 $upid 2>/dev/null; do
+		sleep 0.1
+		n=$((n - 1))
+	done
+	wait $tpid 2>/dev/null
+	out=$(cat /tmp/touch.race | tr '\n' ' ')
+	if kill -0 $upid 2>/dev/null; then
+		fail p2pmem-mmap-race "unbind of $A blocked for good (mapping released); touch: $out"
+		return
+	elif [ $missed = 1 ]; then
+		fail p2pmem-mmap-race "mmap() returned before the teardown ran (window missed: the machine is too slow for a 20 s delay?); touch: $out"
+	elif [ $blocked = 1 ]; then
+		fail p2pmem-mmap-race "unbind of $A blocked > 10 s after its teardown while a process was inside mmap(), returned $(( $(date +%s) - t0 )) s after it started, once the mapping went; touch: $out"
+	elif ! grep -q '^TOUCH sigbus$' /tmp/touch.race; then
+		fail p2pmem-mmap-race "mapping made across the teardown is live: $out"
+	else
+		pass p2pmem-mmap-race "teardown while mmap() was held inside ->mmap: unbind returned after $((t1 - t0)) s, the mapping is dead: $out"
+	fi
+	if ! sysfs_write_timed "$PCI/drivers/nvme/bind" "$A" 60 ||
+	   ! wait_for 300 has_p2p "$A" || ! wait_for 100 ns_of "$A" >/dev/null; then
+		fail p2pmem-mmap-race "rebind of $A to nvme failed: driver=$(driver_of "$A") export=$(p2p_of "$A")"
+		return
+	fi
+	NS_A=$(ns_of "$A")
+}
+
+# --- stress: map/touch/unmap + O_DIRECT against unbind/rebind --------------
+# p2pcopy stress (tools/p2pcopy.c): 3 threads map, touch and unmap 64 KiB
+# of C's /dev/p2pmemN in a loop, one thread copies A -> B with O_DIRECT
+# through a mapping of it, while C is unbound from DRIVER and bound again
+# ROUNDS times (20 on nvme, 80 on our binding: the nvme rounds cost
+# twice as much, a controller enable each).  The tool fails on an unbind slower than 10 s, an
+# export left after an unbind, a touch that succeeds after the unbind of
+# its mapping's provider returned, a bind that does not bring the export
+# back within 30 s, or, at the end, allocated != 0 or p2pmem/available
+# not back at its value before.  The guest bounds the whole run.
+scn_stress() { # scn_stress NAME DRIVER ROUNDS
+	local name=$1 drv=$2 iters=$3 pid n limit out
+	limit=$((iters * 60 + 300))
+	p2pcopy stress --bdf "$C" --driver "$drv" --iters "$iters" --threads 3 \
+		--len 64k --chunk 64k --src "$NS_A" --dst "$NS_B" >/tmp/stress.$name 2>&1 &
+	pid=$!
+	n=$((limit * 10))
+	while [ $n -gt 0 ] && kill -0 $pid 2>/dev/null; do
+		sleep 0.1
+		n=$((n - 1))
+	done
+	if kill -0 $pid 2>/dev/null; then
+		kill -9 $pid
+		fail "$name" "stress still running after $limit s (hang): $(tail -n3 /tmp/stress.$name | tr '\n' ' ')"
+		return 1
+	fi
+	wait $pid
+	rc=$?
+	grep '^STRESS' /tmp/stress.$name | grep -v '^STRESS progress'
+	out=$(grep '^STRESS [a-zA-Z]*:' /tmp/stress.$name | tail -n1 | sed 's/^STRESS //')
+	if [ $rc = 0 ]; then
+		pass "$name" "$out"
+	else
+		fail "$name" "rc=$rc $out $(grep -m3 -E '^STRESS (violation|hang|error)' /tmp/stress.$name | tr '\n' ' ' | cut -c1-300)"
+	fi
+}
+
+# --- teardown order (hole 2): the CMB is disabled after its pool is gone ---
+# Traced from the stress run on our CMB binding through the unbind during
+# an O_DIRECT copy: every p2pmem_buffer_free of an export of C precedes
+# the p2pmem_cmb_disable of the unbind that destroyed the export, and that
+# event finds no P2P memory registered (pool_live=0).  QEMU does not gate
+# peer access on CMSE, so only the order itself can be checked.
+trace_start() {
+	[ -d "$TRACE/events/p2pmem_pci" ] || return 0
+	echo 8192 >"$TRACE/buffer_size_kb"
+	echo >"$TRACE/trace"
+	echo 1 >"$TRACE/events/p2pmem_pci/enable"
+}
+scn_teardown_order() {
+	local out
+	if [ ! -d "$TRACE/events/p2pmem_pci" ]; then
+		fail p2pmem-teardown-order "no tracepoints in $TRACE/events/p2pmem_pci"
+		return
+	fi
+	echo 0 >"$TRACE/events/p2pmem_pci/enable"
+	cat "$TRACE/trace" >/tmp/trace.order
+	out=$(awk -v bdf="$C" '
+	{
+		for (i = 1; i <= NF; i++) if ($i ~ /^p2pmem_[a-z_]+:$/) break
+		if (i > NF || $(i + 1) != bdf) next
+		ev = $i; id = ""
+		for (j = i + 2; j <= NF; j++) if ($j ~ /^export=/) id = substr($j, 8)
+		if (ev == "p2pmem_dev_destroy:") { destroyed[id] = 1; nd++ }
+		else if (ev == "p2pmem_buffer_free:") {
+			nf++
+			if (id in closed) { bad++; if (bad < 4) print "buffer of export " id " freed after the CMB was disabled;" }
+			else if (id in destroyed) late++
+		} else if (ev == "p2pmem_cmb_disable:") {
+			nc++
+			if ($0 ~ /pool_live=1/) { bad++; if (bad < 4) print "CMB disabled with P2P memory registered;" }
+			for (k in destroyed) closed[k] = 1
+		}
+	}
+	END {
+		printf "%d unbinds of %s: %d exports destroyed, %d buffers freed (%d after their export was destroyed), %d CMB disables, %d out of order\n", nc, bdf, nd, nf, late, nc, bad
+		exit (bad > 0 || nc == 0 || late == 0)
+	}' /tmp/trace.order)
+	if [ $? = 0 ]; then
+		pass p2pmem-teardown-order "$out"
+	else
+		fail p2pmem-teardown-order "$(echo "$out" | tr '\n' ' ')"
 	fi
 }
 
@@ -463,18 +623,30 @@ scn_qmp_del() {
 	kill -9 "$HOLD_PID" 2>/dev/null
 }
 
+# p2pmem_only=name,name (kernel command line, development runs only): run
+# just those scenarios after setup and load
+ONLY=$(cmdline_arg p2pmem_only)
+want() { [ -z "$ONLY" ] || echo ",$ONLY," | grep -q ",$1,"; }
+
 setup
 scn_load
-scn_sysfs
-scn_copy
-scn_sysmem
-scn_refuse
-scn_bad_bar
-scn_allocate
-scn_unbind_nvme
-scn_cmb_bind && scn_unbind_busy
-scn_remove
-scn_reload
-scn_qmp_del
+want sysfs && scn_sysfs
+want copy && scn_copy
+want sysmem && scn_sysmem
+want refuse && scn_refuse
+want bad_bar && scn_bad_bar
+want allocate && scn_allocate
+want unbind_nvme && scn_unbind_nvme
+want mmap_race && scn_mmap_race
+want stress_nvme && scn_stress p2pmem-stress-nvme nvme "$STRESS_NVME"
+if want cmb_bind && scn_cmb_bind; then
+	trace_start
+	want stress_cmb && scn_stress p2pmem-stress-cmb p2pmem_pci "$STRESS_CMB"
+	want unbind_busy && scn_unbind_busy
+	scn_teardown_order
+fi
+want remove && scn_remove
+want reload && scn_reload
+want qmp_del && scn_qmp_del
 kmemleak_check
 finish

@@ -12,6 +12,7 @@
  * mmap.c      buffers allocated from the provider's pool and their page
  *             lifetime; teardown when the provider goes away
  * sysfs.c     attributes of /sys/class/p2pmem_guestmem/p2pmemN
+ * debugfs.c   /sys/kernel/debug/p2pmem_pci/ (test knobs, tables)
  * logic.c     device-independent checks (KUnit: kunit/p2pmem_kunit.c)
  */
 #ifndef _P2PMEM_H
@@ -32,6 +33,7 @@
 /**
  * struct p2pmem_dev - one /dev/p2pmemN
  * @dev: the class device (parent: the provider's PCI device)
+ * @id: number of this export, unique while the module is loaded (traces)
  * @cdev: the character device
  * @pdev: the provider (reference held)
  * @inode: pseudo inode; its i_mapping is every open file's f_mapping, so
@@ -45,9 +47,11 @@
  * @phys: CPU address of the first P2P window
  * @bus: bus address of the first P2P window
  * @size: bytes of P2P memory registered for @pdev (all windows)
+ * @debugfs: its directory under /sys/kernel/debug/p2pmem_pci/
  */
 struct p2pmem_dev {
 	struct device dev;
+	u32 id;
 	struct cdev cdev;
 	struct pci_dev *pdev;
 	struct inode *inode;
@@ -60,6 +64,7 @@ struct p2pmem_dev {
 	phys_addr_t phys;
 	pci_bus_addr_t bus;
 	u64 size;
+	struct dentry *debugfs;
 };
 
 /**
@@ -115,6 +120,13 @@ void p2pmem_dev_destroy(struct p2pmem_dev *p);
 int p2pmem_mmap(struct file *filp, struct vm_area_struct *vma);
 void p2pmem_retire_all(struct p2pmem_dev *p);
 void p2pmem_wait_allocs(void);
+
+/* debugfs.c */
+void p2pmem_debugfs_init(void);
+void p2pmem_debugfs_exit(void);
+void p2pmem_debugfs_mmap_delay(void);
+void p2pmem_debugfs_add(struct p2pmem_dev *p);
+void p2pmem_debugfs_remove(struct p2pmem_dev *p);
 
 /* sysfs.c */
 extern const struct attribute_group *p2pmem_groups[];

@@ -16,8 +16,11 @@
 #include <guestmem/p2pmem_compat.h>
 #include "p2pmem.h"
 #include "p2pmem_logic.h"
+#include "p2pmem_trace.h"
 
 #define P2PMEM_FS_MAGIC	0x70327066	/* "p2pf" */
+
+static atomic_t p2pmem_next_id = ATOMIC_INIT(0);
 
 static struct vfsmount *p2pmem_mnt;
 
@@ -91,6 +94,26 @@ static void p2pmem_dev_release(struct device *dev)
 }
 
 /*
+ * May the window at @off of BAR @bar of @pdev reach user space?  Not if
+ * it lies on an NVMe controller's registers or doorbells in BAR 0.  The
+ * exporter does not own the device and reads none of its registers, so
+ * it assumes the largest doorbell stride (CAP.DSTRD = 15): an NVMe CMB in
+ * BAR 0 is exported only past 16 GiB + 4 KiB.  (The in-tree nvme driver
+ * does not check this before registering a CMB.)
+ */
+static bool p2pmem_window_exportable(struct pci_dev *pdev, int bar,
+				     resource_size_t off)
+{
+	u64 end = p2pmem_nvme_regs_end(P2PMEM_NVME_CAP_DSTRD);
+
+	if (pdev->class != PCI_CLASS_STORAGE_EXPRESS || bar != 0 || off >= end)
+		return true;
+	pci_warn(pdev, "not exporting the P2P memory at BAR 0 offset %#llx: it may overlap the NVMe registers and doorbells (up to %#llx)\n",
+		 (u64)off, end);
+	return false;
+}
+
+/*
  * Find the P2P windows registered for @pdev: the P2PDMA core keeps them
  * private, but each is a ZONE_DEVICE pgmap of type PCI_P2PDMA inside one
  * of the device's memory BARs, at 2 MiB granularity.
@@ -113,7 +136,8 @@ static void p2pmem_dev_find_windows(struct p2pmem_dev *p)
 			if (!pgmap)
 				continue;
 			if (pgmap->type == MEMORY_DEVICE_PCI_P2PDMA &&
-			    pgmap->range.start == start + off) {
+			    pgmap->range.start == start + off &&
+			    p2pmem_window_exportable(pdev, bar, off)) {
 				if (p->bar < 0) {
 					p->bar = bar;
 					p->phys = pgmap->range.start;
@@ -136,6 +160,7 @@ static void p2pmem_dev_init(struct p2pmem_dev *p, struct pci_dev *pdev,
 	p->dev.groups = p2pmem_groups;
 	p->dev.release = p2pmem_dev_release;
 	p->pdev = pci_dev_get(pdev);
+	p->id = atomic_inc_return(&p2pmem_next_id);
 }
 
 /**
@@ -186,6 +211,7 @@ struct p2pmem_dev *p2pmem_dev_create(struct pci_dev *pdev)
 		pci_err(pdev, "adding %s failed: %d\n", dev_name(&p->dev), err);
 		goto put_dev;
 	}
+	p2pmem_debugfs_add(p);
 	dev_info(&p->dev, "%llu bytes of P2P memory of %s (BAR %d, bus address %#llx)\n",
 		 p->size, pci_name(pdev), p->bar, (u64)p->bus);
 	return p;
@@ -208,15 +234,22 @@ free_inode:
  * provider's pool as soon as no page of it is pinned any more.  The
  * structure itself lives on while files are open.
  *
+ * Race-free against mmap() and faults (see the top of p2pmem_mmap.c):
+ * after @dead is set under p->lock no PTE can be made any more, and
+ * every PTE made before belongs to a VMA already in i_mmap, which
+ * unmap_mapping_range() reaches.
+ *
  * Context: process, with the provider's device lock held.
  */
 void p2pmem_dev_destroy(struct p2pmem_dev *p)
 {
 	mutex_lock(&p->lock);
 	p->dead = true;
+	trace_p2pmem_dev_destroy(p->pdev, p->id, p->allocated);
 	mutex_unlock(&p->lock);
 	unmap_mapping_range(p->inode->i_mapping, 0, 0, 1);
 	p2pmem_retire_all(p);
+	p2pmem_debugfs_remove(p);
 	cdev_device_del(&p->cdev, &p->dev);
 	dev_info(&p->dev, "removed (provider %s going away)\n", pci_name(p->pdev));
 	put_device(&p->dev);

@@ -52,12 +52,13 @@ static void p2pmem_cmb_write64(void *ctx, unsigned int off, u64 val)
 static int p2pmem_cmb_locate(struct pci_dev *pdev, struct p2pmem_cmb_ctx *c,
 			     struct p2pmem_cmb *cmb)
 {
-	u64 bar_len[PCI_STD_NUM_BARS];
+	u64 bar_len[PCI_STD_NUM_BARS], cap;
 	int bar, err;
 
 	for (bar = 0; bar < PCI_STD_NUM_BARS; bar++)
 		bar_len[bar] = pci_resource_len(pdev, bar);
-	err = p2pmem_cmb_probe(&c->regs, bar_len, cmb, &c->cmbs);
+	err = p2pmem_cmb_probe(&c->regs, bar_len, cmb, &cap);
+	c->cmbs = cap & P2PMEM_NVME_CAP_CMBS;
 	switch (err) {
 	case 0:
 		break;
@@ -66,6 +67,14 @@ static int p2pmem_cmb_locate(struct pci_dev *pdev, struct p2pmem_cmb_ctx *c,
 		return err;
 	case -ERANGE:
 		pci_err(pdev, "CMB starts past the end of its BAR\n");
+		return err;
+	case -EOPNOTSUPP:
+		pci_err(pdev, "CMB cannot hold read and write data (CMBSZ %#x: RDS/WDS not both set), not usable as P2P memory\n",
+			cmb->cmbsz);
+		return err;
+	case -EADDRINUSE:
+		pci_err(pdev, "CMB in BAR 0 at offset %#llx overlaps the controller registers and doorbells (up to %#llx), refused\n",
+			cmb->offset, p2pmem_nvme_regs_end(cap));
 		return err;
 	default:
 		pci_err(pdev, "CMB registers invalid (reserved SZU or BIR): %d\n", err);

@@ -68,28 +68,76 @@ int p2pmem_cmb_decode(u32 cmbloc, u32 cmbsz, const u64 *bar_len,
 EXPORT_SYMBOL_IF_KUNIT(p2pmem_cmb_decode);
 
 /**
+ * p2pmem_nvme_regs_end() - end of the register file of an NVMe BAR 0
+ * @cap: the CAP register (DSTRD: doorbell stride)
+ *
+ * 4 KiB of registers, then a submission and a completion doorbell of
+ * 4 << CAP.DSTRD bytes each for every possible queue (65536: the number
+ * of queues is only negotiated when the controller is enabled, which
+ * never happens here, so this is the bound the spec allows).  Nothing
+ * of this may become user-mappable memory: CC alone would let a process
+ * enable the controller with queues anywhere in memory.
+ *
+ * Return: the first byte offset in BAR 0 past every register and doorbell.
+ */
+u64 p2pmem_nvme_regs_end(u64 cap)
+{
+	u64 stride = 4ULL << FIELD_GET(P2PMEM_NVME_CAP_DSTRD, cap);
+
+	return P2PMEM_NVME_REGS_LEN + 2 * P2PMEM_NVME_MAX_QUEUES * stride;
+}
+EXPORT_SYMBOL_IF_KUNIT(p2pmem_nvme_regs_end);
+
+/**
+ * p2pmem_cmb_usable() - may a decoded CMB become P2P memory?
+ * @cmb: from p2pmem_cmb_decode()
+ * @cap: the controller's CAP register
+ *
+ * As the in-tree nvme driver publishes a CMB only if it can hold both
+ * read and write data (CMBSZ.RDS and WDS), so does p2pmem_pci.  A CMB in
+ * BAR 0 must not overlap the registers and doorbells.
+ *
+ * Return: 0; -EOPNOTSUPP without RDS and WDS; -EADDRINUSE when the CMB
+ * overlaps the register file (p2pmem_nvme_regs_end()).
+ */
+int p2pmem_cmb_usable(const struct p2pmem_cmb *cmb, u64 cap)
+{
+	const u32 data = P2PMEM_CMBSZ_RDS | P2PMEM_CMBSZ_WDS;
+
+	if ((cmb->cmbsz & data) != data)
+		return -EOPNOTSUPP;
+	if (cmb->bir == 0 && cmb->offset < p2pmem_nvme_regs_end(cap))
+		return -EADDRINUSE;
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(p2pmem_cmb_usable);
+
+/**
  * p2pmem_cmb_probe() - enable the CMB capability registers and decode them
  * @regs: register access
  * @bar_len: lengths of BARs 0-5
  * @cmb: filled in on success
- * @cmbs: set to CAP.CMBS
+ * @cap: set to the CAP register
  *
  * Controllers implementing NVMe 1.4 CMB management (CAP.CMBS) report
  * CMBLOC and CMBSZ as zero until CMBMSC.CRE is set, so CRE is written
  * first; the memory space itself stays disabled (no CMSE) until
  * p2pmem_cmb_activate().
  *
- * Return: as p2pmem_cmb_decode().
+ * Return: as p2pmem_cmb_decode(), then as p2pmem_cmb_usable().
  */
 int p2pmem_cmb_probe(const struct p2pmem_nvme_regs *regs, const u64 *bar_len,
-		     struct p2pmem_cmb *cmb, bool *cmbs)
+		     struct p2pmem_cmb *cmb, u64 *cap)
 {
-	*cmbs = regs->read64(regs->ctx, P2PMEM_NVME_REG_CAP) & P2PMEM_NVME_CAP_CMBS;
-	if (*cmbs)
+	int err;
+
+	*cap = regs->read64(regs->ctx, P2PMEM_NVME_REG_CAP);
+	if (*cap & P2PMEM_NVME_CAP_CMBS)
 		regs->write64(regs->ctx, P2PMEM_NVME_REG_CMBMSC, P2PMEM_CMBMSC_CRE);
-	return p2pmem_cmb_decode(regs->read32(regs->ctx, P2PMEM_NVME_REG_CMBLOC),
-				 regs->read32(regs->ctx, P2PMEM_NVME_REG_CMBSZ),
-				 bar_len, cmb);
+	err = p2pmem_cmb_decode(regs->read32(regs->ctx, P2PMEM_NVME_REG_CMBLOC),
+				regs->read32(regs->ctx, P2PMEM_NVME_REG_CMBSZ),
+				bar_len, cmb);
+	return err ? err : p2pmem_cmb_usable(cmb, *cap);
 }
 EXPORT_SYMBOL_IF_KUNIT(p2pmem_cmb_probe);
 

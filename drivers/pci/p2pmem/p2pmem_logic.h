@@ -21,6 +21,8 @@
 #define P2PMEM_NVME_REGS_LEN	0x1000
 
 #define P2PMEM_NVME_CAP_CMBS	BIT_ULL(57)
+#define P2PMEM_NVME_CAP_DSTRD	GENMASK_ULL(35, 32)
+#define P2PMEM_NVME_MAX_QUEUES	65536ULL	/* queue identifiers are 16 bits */
 #define P2PMEM_CMBMSC_CRE	BIT_ULL(0)
 #define P2PMEM_CMBMSC_CMSE	BIT_ULL(1)
 #define P2PMEM_CMBMSC_CBA_MASK	GENMASK_ULL(63, 12)
@@ -100,7 +102,9 @@ u64 p2pmem_cmb_unit(unsigned int szu);
 int p2pmem_cmb_decode(u32 cmbloc, u32 cmbsz, const u64 *bar_len,
 		      struct p2pmem_cmb *cmb);
 int p2pmem_cmb_probe(const struct p2pmem_nvme_regs *regs, const u64 *bar_len,
-		     struct p2pmem_cmb *cmb, bool *cmbs);
+		     struct p2pmem_cmb *cmb, u64 *cap);
+u64 p2pmem_nvme_regs_end(u64 cap);
+int p2pmem_cmb_usable(const struct p2pmem_cmb *cmb, u64 cap);
 int p2pmem_cmb_activate(const struct p2pmem_nvme_regs *regs, bool cmbs,
 			u64 cba);
 void p2pmem_cmb_deactivate(const struct p2pmem_nvme_regs *regs, bool cmbs);

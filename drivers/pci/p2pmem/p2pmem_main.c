@@ -11,6 +11,9 @@
 #include "p2pmem.h"
 #include "p2pmem_logic.h"
 
+#define CREATE_TRACE_POINTS
+#include "p2pmem_trace.h"
+
 static int max_devices = 16;
 module_param(max_devices, int, 0444);
 MODULE_PARM_DESC(max_devices, "number of /dev/p2pmemN minors (1-256, default 16)");
@@ -46,9 +49,10 @@ static int __init p2pmem_init(void)
 	err = alloc_chrdev_region(&p2pmem_devt, 0, p2pmem_nr_minors, "p2pmem");
 	if (err)
 		goto unregister_class;
+	p2pmem_debugfs_init();
 	err = p2pmem_exporter_start();
 	if (err)
-		goto unregister_region;
+		goto remove_debugfs;
 	err = p2pmem_provider_register();
 	if (err)
 		goto stop_exporter;
@@ -57,7 +61,8 @@ static int __init p2pmem_init(void)
 stop_exporter:
 	p2pmem_exporter_stop();
 	p2pmem_wait_allocs();
-unregister_region:
+remove_debugfs:
+	p2pmem_debugfs_exit();
 	unregister_chrdev_region(p2pmem_devt, p2pmem_nr_minors);
 unregister_class:
 	class_unregister(&p2pmem_class);
@@ -74,6 +79,7 @@ static void __exit p2pmem_exit(void)
 	p2pmem_provider_unregister();
 	p2pmem_exporter_stop();
 	p2pmem_wait_allocs();
+	p2pmem_debugfs_exit();
 	unregister_chrdev_region(p2pmem_devt, p2pmem_nr_minors);
 	class_unregister(&p2pmem_class);
 	p2pmem_fs_exit();

@@ -3,9 +3,29 @@
  * p2pmem_pci: mmap() buffers and the lifetime of their pages.
  *
  * Each mmap() allocates one contiguous buffer from the provider's P2PDMA
- * pool (pci_alloc_p2pmem(), which holds a pgmap reference) and inserts
- * its pages with vm_insert_page(): ordinary struct-page PTEs that
- * get_user_pages() can pin, so O_DIRECT to an NVMe namespace works.
+ * pool (pci_alloc_p2pmem(), which holds a pgmap reference).  Its pages
+ * are inserted by the fault handler, page by page, with vm_insert_page():
+ * ordinary struct-page PTEs that get_user_pages() can pin, so O_DIRECT
+ * to an NVMe namespace works.  ->mmap itself maps nothing.
+ *
+ * Why from ->fault: teardown vs. mmap().  p2pmem_dev_destroy() sets
+ * p->dead under p->lock, then zaps every user mapping with
+ * unmap_mapping_range(), which finds VMAs through the file's i_mmap tree.
+ * The core links a new VMA into i_mmap only after ->mmap returns, so a
+ * PTE made inside ->mmap can escape that zap (it did: issue 14, hole 1;
+ * the buffer then stayed busy, and memunmap_pages() blocked the unbind
+ * until the process unmapped).  Now every PTE is made by
+ * p2pmem_vm_fault(), which holds p->lock and checks p->dead (and the
+ * buffer's @retired) first.  A fault needs mmap_lock or the VMA's own
+ * lock, and on every kernel of the matrix (6.1: mmap_region(), 6.12/7.x:
+ * __mmap_region() with vma_start_write() on the new VMA) the new VMA is
+ * linked into i_mmap before either becomes available to a fault; so a
+ * fault runs only on a VMA that unmap_mapping_range() can see.  Either
+ * the fault took p->lock before destroy set @dead: its PTE exists when
+ * destroy, which takes p->lock after it, zaps, and is zapped; or it
+ * takes p->lock afterwards, sees @dead and returns SIGBUS.  A VMA still
+ * inside ->mmap during the teardown has no PTE at all and faults SIGBUS
+ * later; its buffer is retired by p2pmem_retire_all() like every other.
  *
  * Page lifetime.  The driver keeps one reference on every page of a
  * buffer for as long as the buffer exists, so a page's count never drops
@@ -22,6 +42,24 @@
  * then a work item polls.  Only then is the pgmap reference dropped, so
  * the provider's memunmap_pages() waits for in-flight I/O, never for
  * user mappings, and never forever.
+ *
+ * Upstream fixes of the kernel's own p2pmem/allocate mmap (after 6.2),
+ * and why this design does not need them:
+ * - "percpu_ref leak when vm_insert_page() fails": upstream takes one
+ *   pgmap reference per inserted page and leaked the rest on a failed
+ *   insertion, so memunmap_pages() hung device removal.  Here the pgmap
+ *   reference is the allocation's one (pci_alloc_p2pmem() /
+ *   pci_free_p2pmem()), never per page, and the buffer is retired on
+ *   every path (VMA close, teardown); a failed vm_insert_page() in the
+ *   fault handler just returns its error, nothing was taken.
+ * - "reset page refcount on vm_insert_page failure": upstream sets a
+ *   free page's count to 1 just before inserting it and left it at 1 on
+ *   failure.  Here the counts are set once per buffer (1 at allocation, 0
+ *   again just before pci_free_p2pmem() where free pages are at 0) and a
+ *   failed insertion does not touch them.
+ * - "avoid returning a provider for non-mappable BARs": see
+ *   guestmem_pci_bars_mappable(); such providers are neither bound nor
+ *   exported (their BARs must not reach user space).
  */
 #include <linux/atomic.h>
 #include <linux/mm.h>
@@ -32,6 +70,7 @@
 #include <guestmem/p2pmem_compat.h>
 #include "p2pmem.h"
 #include "p2pmem_logic.h"
+#include "p2pmem_trace.h"
 
 #define P2PMEM_PIN_POLL_MS	20
 #define P2PMEM_PIN_WARN_POLLS	500	/* 10 s */
@@ -74,6 +113,7 @@ static void p2pmem_alloc_give_back(struct p2pmem_alloc *a)
 		for (i = 0; i < a->len >> PAGE_SHIFT; i++)
 			set_page_count(p2pmem_alloc_page(a, i), 0);
 	pci_free_p2pmem(a->p->pdev, a->kaddr, a->len);
+	trace_p2pmem_buffer_free(a->p->pdev, a->p->id, a->len, a->waited);
 }
 
 static void p2pmem_alloc_work(struct work_struct *work)
@@ -149,10 +189,24 @@ static void p2pmem_vm_close(struct vm_area_struct *vma)
 	kref_put(&a->kref, p2pmem_alloc_release);
 }
 
-/* Every page is inserted at mmap(); a fault means the mapping was zapped. */
+/*
+ * Insert the page at vmf->pgoff of the VMA's buffer (a split or moved VMA
+ * keeps its pgoff, so the index is right whatever happened to vm_start).
+ * See the comment at the top for why this is the only place PTEs are made.
+ */
 static vm_fault_t p2pmem_vm_fault(struct vm_fault *vmf)
 {
-	return VM_FAULT_SIGBUS;
+	struct vm_area_struct *vma = vmf->vma;
+	struct p2pmem_alloc *a = vma->vm_private_data;
+	struct p2pmem_dev *p = a->p;
+	vm_fault_t ret = VM_FAULT_SIGBUS;
+
+	mutex_lock(&p->lock);
+	if (!p->dead && !a->retired && vmf->pgoff < a->len >> PAGE_SHIFT)
+		ret = vmf_insert_page(vma, vmf->address,
+				      p2pmem_alloc_page(a, vmf->pgoff));
+	mutex_unlock(&p->lock);
+	return ret;
 }
 
 static const struct vm_operations_struct p2pmem_vm_ops = {
@@ -201,25 +255,15 @@ static struct p2pmem_alloc *p2pmem_alloc_create(struct p2pmem_dev *p, size_t len
 	return a;
 }
 
-static int p2pmem_insert_pages(struct vm_area_struct *vma, struct p2pmem_alloc *a)
-{
-	unsigned long addr;
-	size_t i = 0;
-	int err;
-
-	for (addr = vma->vm_start; addr < vma->vm_end; addr += PAGE_SIZE, i++) {
-		err = vm_insert_page(vma, addr, p2pmem_alloc_page(a, i));
-		if (err)
-			return err;
-	}
-	return 0;
-}
-
 /**
  * p2pmem_mmap() - map a new buffer of the provider's P2P memory
  * @filp: an open /dev/p2pmemN
  * @vma: the new mapping: MAP_SHARED, offset 0, any multiple of PAGE_SIZE
  *	up to the provider's size
+ *
+ * The buffer is allocated here, its pages are mapped by the fault handler.
+ * VM_MIXEDMAP is set now, under mmap_lock held for writing, so that
+ * vm_insert_page() never has to change vm_flags from a fault.
  *
  * Return: 0 or a negative errno (-EINVAL bad request, -ENOMEM pool
  * exhausted, -ENODEV provider gone).
@@ -250,19 +294,15 @@ int p2pmem_mmap(struct file *filp, struct vm_area_struct *vma)
 		err = -ENOMEM;
 		goto unlock;
 	}
-	guestmem_vm_flags_set(vma, VM_DONTCOPY | VM_DONTEXPAND | VM_DONTDUMP);
+	guestmem_vm_flags_set(vma, VM_MIXEDMAP | VM_DONTCOPY | VM_DONTEXPAND |
+			      VM_DONTDUMP);
 	vma->vm_ops = &p2pmem_vm_ops;
 	vma->vm_private_data = a;
-	err = p2pmem_insert_pages(vma, a);
-	if (err) {
-		/*
-		 * The core zaps what was inserted but calls no ->close() for
-		 * a failed mmap: drop the VMA's share here.
-		 */
-		atomic_dec(&a->vmas);
-		p2pmem_alloc_retire_locked(a);
-		kref_put(&a->kref, p2pmem_alloc_release);
-	}
+	mutex_unlock(&p->lock);
+	/* from here on the VMA's share of @a is dropped by ->close() */
+	p2pmem_debugfs_mmap_delay();
+	return 0;
+
 unlock:
 	mutex_unlock(&p->lock);
 	return err;

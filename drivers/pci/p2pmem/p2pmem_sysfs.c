@@ -5,7 +5,6 @@
  */
 #include <linux/device.h>
 #include <linux/pci.h>
-#include <linux/pci-p2pdma.h>
 #include <linux/sysfs.h>
 #include "p2pmem.h"
 
@@ -63,25 +62,6 @@ static ssize_t bus_address_show(struct device *dev, struct device_attribute *att
 }
 static DEVICE_ATTR_RO(bus_address);
 
-/* "<BDF> <distance>" per NVMe controller; -1: P2P not supported. */
-static ssize_t nvme_distance_show(struct device *dev, struct device_attribute *attr,
-				  char *buf)
-{
-	struct p2pmem_dev *p = to_p2pmem_dev(dev);
-	struct pci_dev *nvme = NULL;
-	struct device *client;
-	ssize_t len = 0;
-	int dist;
-
-	while ((nvme = pci_get_class(PCI_CLASS_STORAGE_EXPRESS, nvme))) {
-		client = &nvme->dev;
-		dist = pci_p2pdma_distance_many(p->pdev, &client, 1, false);
-		len += sysfs_emit_at(buf, len, "%s %d\n", pci_name(nvme), dist);
-	}
-	return len;
-}
-static DEVICE_ATTR_RO(nvme_distance);
-
 static struct attribute *p2pmem_attrs[] = {
 	&dev_attr_provider.attr,
 	&dev_attr_bar.attr,
@@ -89,7 +69,6 @@ static struct attribute *p2pmem_attrs[] = {
 	&dev_attr_allocated.attr,
 	&dev_attr_available.attr,
 	&dev_attr_bus_address.attr,
-	&dev_attr_nvme_distance.attr,
 	NULL
 };
 
