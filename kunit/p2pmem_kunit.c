@@ -292,10 +292,11 @@ static void p2pmem_cmb_sequence_errors(struct kunit *test)
 static void p2pmem_nvme_register_file(struct kunit *test)
 {
 	struct p2pmem_cmb cmb = { .bir = 2, .offset = 0, .size = SZ_64M, .cmbsz = RDS_WDS };
+	/* not nested in KUNIT_*, see cmbsz_val() */
+	u64 dstrd1 = FIELD_PREP(P2PMEM_NVME_CAP_DSTRD, 1);
 
 	KUNIT_EXPECT_EQ(test, p2pmem_nvme_regs_end(0), (u64)SZ_4K + SZ_512K);
-	KUNIT_EXPECT_EQ(test, p2pmem_nvme_regs_end(FIELD_PREP(P2PMEM_NVME_CAP_DSTRD, 1)),
-			(u64)SZ_4K + SZ_1M);
+	KUNIT_EXPECT_EQ(test, p2pmem_nvme_regs_end(dstrd1), (u64)SZ_4K + SZ_1M);
 	/* the largest stride (15): 128 KiB per doorbell */
 	KUNIT_EXPECT_EQ(test, p2pmem_nvme_regs_end(P2PMEM_NVME_CAP_DSTRD),
 			(u64)SZ_4K + (16ULL << 30));
