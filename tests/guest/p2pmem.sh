@@ -263,7 +263,7 @@ scn_mmap_race() {
 	dv=$(p2p_of "$A")
 	[ -n "$dv" ] || { fail p2pmem-mmap-race "A not exported"; return; }
 	[ -w "$MMAP_KNOB" ] || { fail p2pmem-mmap-race "no $MMAP_KNOB"; return; }
-	echo 20000 >"$MMAP_KNOB"
+	echo 40000 >"$MMAP_KNOB"
 	rm -f "$GO"
 	p2pcopy touch --buf "$dv" --len 1m --go "$GO" >/tmp/touch.race 2>&1 &
 	tpid=$!
@@ -285,7 +285,7 @@ scn_mmap_race() {
 	t1=$(date +%s)
 	blocked=0
 	kill -0 $upid 2>/dev/null && blocked=1
-	# mmap() returns when its 20 s are over; then release the mapping
+	# mmap() returns when its 40 s are over; then release the mapping
 	wait_for 300 [ -s /tmp/touch.race ]
 	touch "$GO"
 	n=600
@@ -299,7 +299,7 @@ scn_mmap_race() {
 		fail p2pmem-mmap-race "unbind of $A blocked for good (mapping released); touch: $out"
 		return
 	elif [ $missed = 1 ]; then
-		fail p2pmem-mmap-race "mmap() returned before the teardown ran (window missed: the machine is too slow for a 20 s delay?); touch: $out"
+		fail p2pmem-mmap-race "mmap() returned before the teardown ran (window missed: the machine is too slow for a 40 s delay?); touch: $out"
 	elif [ $blocked = 1 ]; then
 		fail p2pmem-mmap-race "unbind of $A blocked > 10 s after its teardown while a process was inside mmap(), returned $(( $(date +%s) - t0 )) s after it started, once the mapping went; touch: $out"
 	elif ! grep -q '^TOUCH sigbus$' /tmp/touch.race; then
