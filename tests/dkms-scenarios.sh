@@ -17,12 +17,18 @@
 #             arrive: DKMS autoinstall; boot 6.1, 6.12 and 7.2: ours,
 #             version V1; on 7.2 also p2pmem_pci, loaded by the package's
 #             udev rule for the NVMe controllers, /dev/p2pmemN group disk
-#   upgrade   package V2 (same sources, --version V1+upgradetest): V1 gone,
-#             boot 6.1 and 6.12: version V2; the 6.12 guest purges the
-#             package itself
-#   removed   boot 6.1, 6.12, 7.2: the in-tree drivers, nothing left; the
-#             same virtio-mem plug now lands outside ZONE_MOVABLE (control
-#             for the package's udev rule)
+#   upgrade   package V2 (same sources, --version V1+upgradetest): V1 gone
+#             and V2 built for every kernel (checked in the image); boot
+#             6.12: version V2; the guest purges the package itself, then
+#             every installed kernel's modprobe resolves the in-tree
+#             drivers (and no p2pmem_pci)
+#   removed   boot 6.1: the in-tree drivers, nothing left for any kernel;
+#             the same virtio-mem plug now lands outside ZONE_MOVABLE
+#             (control for the package's udev rule)
+# One boot per kernel is the install phase; the later phases boot one
+# kernel each and check the others from the image (CI budget: a boot of
+# this image costs ~55 s under TCG; the version and depmod state of the
+# kernels not booted are what DKMS changed, and those are checked)
 #
 # Results: RESULT dkms-<phase>[-<kernel>]-<check> lines.  Each boot's
 # serial log is also checked for kernel reports (lib.sh dmesg_clean).
@@ -158,22 +164,12 @@ fi
 # --- upgrade ----------------------------------------------------------------------------------
 in_image upgrade upgrade "$SHARE" "$DEB2" "$V2" "$V1"
 expect_results dkms-upgrade pkg-upgrade upgrade-old-gone dkms-upgraded
-boot upgrade "$K1" "$V2"
 boot upgrade "$K2" "$V2" "gm_purge=1"
-expect_results "dkms-upgrade-$S1" $GUEST_CHECKS
-expect_results "dkms-upgrade-$S2" $GUEST_CHECKS purge
+expect_results "dkms-upgrade-$S2" $GUEST_CHECKS purge purge-resolution
 
 # --- removed (purged inside the 6.12 guest) ------------------------------------------------
 boot removed "$K1" intree "gm_vmem_control=$VMEM"
-boot removed "$K2" intree "gm_vmem_control=$VMEM"
-[ -z "$K3" ] || boot removed "$K3" intree
-for s in $S1 $S2 $S3; do
-	if [ "$s" = "$S3" ]; then
-		expect_results "dkms-removed-$s" $GUEST_CHECKS removal-clean
-	else
-		expect_results "dkms-removed-$s" $GUEST_CHECKS removal-clean vmem-control
-	fi
-done
+expect_results "dkms-removed-$S1" $GUEST_CHECKS removal-clean vmem-control
 
 rm -f "$DISK"
 say "dkms scenarios: $((SECONDS - T0)) s"

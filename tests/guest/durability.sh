@@ -73,7 +73,7 @@ check_previous() {
 
 # --- writers until the power goes ------------------------------------------
 write_until_cut() {
-	local d out region
+	local d out region rawpid filepid rawrc filerc
 	wait_for 100 test -b "$DEV"
 	[ -b "$DEV" ] || { fail dur-setup "no $DEV"; return; }
 	if [ "$ACK_EARLY" = 1 ]; then
@@ -100,12 +100,23 @@ write_until_cut() {
 	region=$(( (PMEM_SIZE - RAW_OFF) / NRAW / 4096 * 4096 ))
 	echo "DURINFO writers start: raw $NRAW x $region bytes at $RAW_OFF, fs $NFS"
 	durwriter write --mode raw --path "$DEV" --offset $RAW_OFF --region $region \
-		--threads "$NRAW" --run "$RUN" --ack $ACK --seconds 300 &
+		--threads "$NRAW" --run "$RUN" --ack $ACK --seconds 300 2>/tmp/raw.err &
+	rawpid=$!
 	durwriter write --mode file --path /mnt/dur --threads "$NFS" --run "$RUN" \
-		--max-records $(( 80 * 256 / NFS )) --ack $ACK --seconds 300 &
-	wait
-	# only reached when the host did not cut the power in time
-	fail dur-not-cut "writers finished before the power cut"
+		--max-records $(( 80 * 256 / NFS )) --ack $ACK --seconds 300 2>/tmp/file.err &
+	filepid=$!
+	rawrc=0 filerc=0
+	wait $rawpid || rawrc=$?
+	wait $filepid || filerc=$?
+	# only reached when the host did not cut the power in time; a writer
+	# that failed (the host waits for an acknowledgement of both sets) is
+	# named: a kernel without CONFIG_BLK_DEV_WRITE_MOUNTED refuses the raw
+	# writers' O_DIRECT open of the mounted /dev/pmem0 with EBUSY
+	if [ $rawrc != 0 ] || [ $filerc != 0 ]; then
+		fail dur-setup "writers failed before the power cut: raw rc $rawrc ($(tr '\n' ' ' </tmp/raw.err | cut -c1-120)), file rc $filerc ($(tr '\n' ' ' </tmp/file.err | cut -c1-120))"
+	else
+		fail dur-not-cut "writers finished before the power cut"
+	fi
 }
 
 [ -n "$CHK_RUN" ] && check_previous
