@@ -325,8 +325,10 @@ run_column() { # run_column COLUMN ROUND
 	else
 		how="QEMU exited normally"
 	fi
+	rm -f "$d/initramfs.cpio.gz"
 	if ! grep -aq '^INIT: SCENARIO-START' "$clean"; then
 		failure "$lbl: the guest never reached the benchmark; $how (serial log $serial)"
+		return
 	elif ! grep -aq '^BENCH-DONE ' "$clean"; then
 		failure "$lbl: the guest did not finish the benchmark; $how (serial log $serial)"
 	elif [ "$rc" -ne 0 ]; then
