@@ -57,8 +57,12 @@ def load(path):
                 missing = [k for k in REQUIRED if k not in rec]
                 if missing:
                     raise ValueError("missing " + ", ".join(missing))
-                key = (rec["shape"], rec["workload"], rec["region"],
-                       int(rec["jobs"]), rec["column"])
+                if rec["workload"] == "host":
+                    key = (rec["shape"], "host", rec["column"],
+                           int(rec.get("batch", 1)), "host")
+                else:
+                    key = (rec["shape"], rec["workload"], rec["region"],
+                           int(rec["jobs"]), rec["column"])
                 runs[key].append(rec)
             except (ValueError, TypeError, json.JSONDecodeError) as e:
                 print("%s:%d: skipped: %s" % (path, lineno, e), file=sys.stderr)
@@ -88,6 +92,8 @@ def combine(runs):
             "dev": per_sync(rs, "dev_flushes"),
             "host": per_sync(rs, "host_syncs"),
             "hflat50": mean([r.get("host_flush_p50_us") for r in rs]),
+            "hflat99": mean([r.get("host_flush_p99_us") for r in rs]),
+            "writes_per_s": mean([r.get("writes_per_s") for r in rs]),
             "load": [x for r in rs for x in (r.get("load1_begin"), r.get("load1_end"))
                      if x is not None],
         }
@@ -105,12 +111,12 @@ def ratio(a, b):
 
 
 def cases_of(res, shape):
-    keys = {(k[1], k[2], k[3]) for k in res if k[0] == shape}
+    keys = {(k[1], k[2], k[3]) for k in res if k[0] == shape and k[1] != "host"}
     return sorted(keys, key=lambda c: (WL_ORDER.get(c[0], 9), c[1], c[2]))
 
 
 def shapes_of(res):
-    have = {k[0] for k in res}
+    have = {k[0] for k in res if k[1] != "host"}
     return [s for s in SHAPES if s in have] + sorted(have - set(SHAPES))
 
 
@@ -170,6 +176,52 @@ def tables(res):
     return out
 
 
+def host_limit(res):
+    """The host's flush cost against batch size, and the guest runs' flushes."""
+    out = []
+    shapes = [s for s in SHAPES if any(k[0] == s and k[1] == "host" for k in res)]
+    if shapes:
+        out += ["### host limit: fio on the host, 1 job, a flush every B 4 KiB writes",
+                "",
+                "mmap = stores into a MAP_SHARED mapping + msync (virtio-pmem's host "
+                "path); psync = pwrite + fdatasync (virtio-blk cache=writeback's).",
+                "",
+                "| shape | engine | B | flushes/s | flush p50/p99 us | writes/s |",
+                "|---|---|---|---|---|---|"]
+        for shape in shapes:
+            for k in sorted(k for k in res if k[0] == shape and k[1] == "host"):
+                v = res[k]
+                out.append("| %s | %s | %d | %s | %s / %s | %s |" % (
+                    shape, k[2][len("host-"):], k[3], fmt(v["syncs_per_s"]),
+                    fmt(v["p50"]), fmt(v["p99"]), fmt(v["writes_per_s"])))
+        out.append("")
+    pm = [c for c in ("intree", "ours") if c in columns_of(res)]
+    if pm:
+        out += ["### virtio-pmem device flushes in the guest runs", "",
+                "syncs/flush = guest syncs per device flush request (the batch the "
+                "host sees); flush p50/p99 = request to done on the host (QEMU trace).",
+                ""]
+        hdr = ["shape", "case"]
+        for c in pm:
+            hdr += ["%s syncs/flush" % LABEL[c], "%s flushes/s" % LABEL[c],
+                    "%s flush p50/p99 us" % LABEL[c]]
+        out.append("| " + " | ".join(hdr) + " |")
+        out.append("|" + "---|" * len(hdr))
+        for shape in shapes_of(res):
+            for case in cases_of(res, shape):
+                row = [shape, case_name(case)]
+                for c in pm:
+                    dev = get(res, shape, case, c, "dev")
+                    sps = get(res, shape, case, c, "syncs_per_s")
+                    row += [fmt(None if not dev else 1 / dev, 2),
+                            fmt(None if dev is None or sps is None else dev * sps),
+                            "%s / %s" % (fmt(get(res, shape, case, c, "hflat50")),
+                                         fmt(get(res, shape, case, c, "hflat99")))]
+                out.append("| " + " | ".join(row) + " |")
+        out.append("")
+    return out
+
+
 def goals(res):
     out = ["### goals of issue 18 (informational)", ""]
 
@@ -214,6 +266,8 @@ def goals(res):
 def loads(res):
     by = defaultdict(list)
     for k, v in res.items():
+        if k[1] == "host":
+            continue
         by[k[4]] += v["load"]
     parts = ["%s %s-%s" % (LABEL[c], fmt(min(by[c]), 1), fmt(max(by[c]), 1))
              for c in columns_of(res) if by[c]]
@@ -247,6 +301,7 @@ def plot(res, png):
             for col in cols:
                 pts = sorted((k[3], v[field]) for k, v in res.items()
                              if k[0] == shape and k[1] == wl and k[2] == reg
+                             and k[1] != "host"
                              and k[4] == col and v[field] is not None)
                 if not pts:
                     continue
@@ -255,7 +310,7 @@ def plot(res, png):
                 lines.append("%s << EOD" % name)
                 lines += ["%d %.6g" % pt for pt in pts]
                 lines.append("EOD")
-    jobs = sorted({k[3] for k in res}) or [1]
+    jobs = sorted({k[3] for k in res if k[1] != "host"}) or [1]
     xtics = ", ".join("'%d' %d" % (t, t) for t in jobs)
     lines += [
         "set terminal pngcairo size %d,1000 font 'sans,10'" % (440 * len(shapes) + 60),
@@ -312,7 +367,7 @@ def main():
             "jobs; p50/p99 = sync call latency; dev fl/sync = flush requests the "
             "device got per guest sync; host syncs/sync = fsync+fdatasync system "
             "calls of QEMU per guest sync (perf).", ""]
-    text += tables(res) + goals(res)
+    text += tables(res) + host_limit(res) + goals(res)
     text = "\n".join(text) + "\n"
     with open(stem + ".md", "w", encoding="utf-8") as f:
         f.write(text)

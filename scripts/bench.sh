@@ -49,7 +49,16 @@
 #   BENCH_TMPFS        tmpfs directory for the tmpfs shape (/dev/shm)
 #   BENCH_BLK_OPTS     -drive options of blk            (cache=writeback,aio=threads)
 #   BENCH_TUNED_OPTS   -drive options of blk-tuned      (cache=none,aio=io_uring)
+#   BENCH_HOST_BATCHES host limit, see below ("1 4 16 64"; "" skips it)
 #   ACCEL              kvm|tcg, see scripts/vm.sh
+#
+# Host limit (after the guests, no guest): fio on the host, one job, on a
+# backing file of every shape (sparse: a new one per run), BENCH_RUNTIME s
+# per run: 4 KiB stores into a MAP_SHARED mapping + msync every B writes
+# (engine mmap: the virtio-pmem path, where QEMU fsyncs the file the
+# guest's stores dirtied) and 4 KiB pwrite + fdatasync every B writes
+# (psync: virtio-blk cache=writeback), B from BENCH_HOST_BATCHES: the
+# host's cost per flush against the dirty pages it writes back.
 #
 # Output, TS the start time: results/bench-TS.jsonl (one line per run, see
 # scripts/bench-collect.py), results/bench-TS.{txt,md,png} from
@@ -68,6 +77,7 @@ QD=${BENCH_QD:-32}
 REG_L=${BENCH_REG_L:-64}
 REG_S=${BENCH_REG_S:-1}
 FS_MB=${BENCH_FS_MB:-512}
+HOST_BATCHES=${BENCH_HOST_BATCHES-1 4 16 64}
 ROUNDS=${BENCH_ROUNDS:-1}
 TIMEOUT=${BENCH_TIMEOUT:-}
 TMPFS=${BENCH_TMPFS:-/dev/shm}
@@ -89,6 +99,7 @@ isnum BENCH_REG_L "$REG_L"
 isnum BENCH_REG_S "$REG_S"
 isnum BENCH_FS_MB "$FS_MB"
 isnum BENCH_ROUNDS "$ROUNDS"
+for b in $HOST_BATCHES; do isnum BENCH_HOST_BATCHES "$b"; done
 [ -z "$TIMEOUT" ] || isnum BENCH_TIMEOUT "$TIMEOUT"
 for c in $COLUMNS; do
 	case "$c" in intree|ours|blk|blk-tuned) ;; *) die "BENCH_COLUMNS: unknown column '$c'" ;; esac
@@ -156,6 +167,7 @@ say "step 1/5: host packages"
 
 say "step 2/5: Debian's fio for the guest (scripts/fio.sh)"
 FIOROOT=$("$TOP/scripts/fio.sh")
+FIOLIB=$("$TOP/scripts/fio.sh" --libpath)
 FIOVER=$(cat "$(dirname "$FIOROOT")/ok")
 
 say "step 3/5: kernel $KERNEL_ID and our modules (scripts/build.sh)"
@@ -374,6 +386,57 @@ for ((round = 1; round <= ROUNDS; round++)); do
 		run_column "$col" "$round"
 	done
 done
+# --- host limit --------------------------------------------------------------------
+# host_run ENGINE SHAPE BATCH FILE: one host fio run, one JSON line
+host_run() {
+	local eng=$1 shape=$2 b=$3 file=$4 out=$RUN/host/$1-$2-b$3.json sync=--fdatasync=$3
+	[ "$eng" != mmap ] || sync=--fsync=$b
+	LD_LIBRARY_PATH=$FIOLIB nice -n 10 "$FIOROOT/usr/bin/fio" \
+		--name="host-$eng-$shape-b$b" --filename="$file" --ioengine="$eng" --rw=write \
+		--bs=4k --size="${HOST_MB}M" --time_based --runtime="$RUNTIME" "$sync" \
+		--output-format=json --output="$out" >"$out.log" 2>&1 ||
+		{ failure "host fio $eng $shape batch $b failed ($out.log)"; return; }
+	python3 - "$out" "$eng" "$shape" "$b" <<'EOF' >>"$JSONL" || failure "host fio $eng $shape batch $b: unreadable JSON ($out)"
+import json, sys
+out, eng, shape, b = sys.argv[1:]
+j = json.load(open(out))["jobs"][0]
+w, lat = j["write"], j["sync"]["lat_ns"]
+sec = w["runtime"] / 1000.0
+pc = lat.get("percentile") or {}
+rec = {"column": "host-" + eng, "kind": "host", "shape": shape, "workload": "host",
+       "region": "L", "jobs": 1, "batch": int(b), "syncs": lat["N"], "seconds": sec,
+       "syncs_per_s": lat["N"] / sec, "writes": w["total_ios"],
+       "writes_per_s": w["total_ios"] / sec,
+       "sync_p50_us": pc.get("50.000000", 0) / 1000.0,
+       "sync_p99_us": pc.get("99.000000", 0) / 1000.0}
+print(json.dumps(rec, separators=(",", ":")))
+print("    host %-5s %-6s batch %-3s %7.0f flushes/s  p50 %7.0fus p99 %7.0fus  %7.0f writes/s" % (
+    eng, shape, b, rec["syncs_per_s"], rec["sync_p50_us"], rec["sync_p99_us"],
+    rec["writes_per_s"]), file=sys.stderr)
+EOF
+}
+# file size: larger than a run writes, so sparse runs never wrap
+HOST_MB=1024
+if [ -n "$HOST_BATCHES" ]; then
+	say "host limit: fio on the host, 1 job, mmap+msync and pwrite+fdatasync every B writes (B = $HOST_BATCHES), ${RUNTIME}s each"
+	mkdir -p "$RUN/host"
+	for s in $SHAPES; do
+		case "$s" in
+		sparse) f=$RUN/host/sparse.img ;;
+		full) f=$RUN/host/full.img
+			dd if=/dev/zero of="$f" bs=1M count="$HOST_MB" conv=fsync status=none ;;
+		tmpfs) f=$TMPFS/guestmem-bench-$TS-host.img; TMPFILES+=("$f") ;;
+		esac
+		for eng in mmap psync; do
+			for b in $HOST_BATCHES; do
+				# sparse and tmpfs: a new file, every write to a fresh block
+				[ "$s" = full ] || { rm -f "$f"; truncate -s "${HOST_MB}M" "$f"; }
+				host_run "$eng" "$s" "$b" "$f"
+			done
+		done
+		rm -f "$f"
+	done
+fi
 rm -f "$FULL"
 
 # --- report ------------------------------------------------------------------------
