@@ -17,7 +17,9 @@
 #   blk        virtio-blk-pci, -drive cache=writeback,aio=threads
 #              (QEMU's default cache mode; BENCH_BLK_OPTS)
 #   blk-tuned  virtio-blk-pci with an iothread, -drive cache=none,
-#              aio=io_uring (what a careful user sets; BENCH_TUNED_OPTS),
+#              aio=native (what a careful user sets; BENCH_TUNED_OPTS;
+#              with aio=io_uring QEMU sends its flushes through io_uring,
+#              which the fsync/fdatasync syscall count cannot see),
 #              on BENCH_TUNED_SHAPES only
 # Shapes (BENCH_SHAPES): the backing file of each device, on the host
 # file system of results/ unless tmpfs:
@@ -48,7 +50,7 @@
 #   BENCH_TIMEOUT      seconds per guest boot           (computed)
 #   BENCH_TMPFS        tmpfs directory for the tmpfs shape (/dev/shm)
 #   BENCH_BLK_OPTS     -drive options of blk            (cache=writeback,aio=threads)
-#   BENCH_TUNED_OPTS   -drive options of blk-tuned      (cache=none,aio=io_uring)
+#   BENCH_TUNED_OPTS   -drive options of blk-tuned      (cache=none,aio=native)
 #   BENCH_HOST_BATCHES host limit, see below ("1 4 16 64"; "" skips it)
 #   ACCEL              kvm|tcg, see scripts/vm.sh
 #
@@ -82,7 +84,7 @@ ROUNDS=${BENCH_ROUNDS:-1}
 TIMEOUT=${BENCH_TIMEOUT:-}
 TMPFS=${BENCH_TMPFS:-/dev/shm}
 BLK_OPTS=${BENCH_BLK_OPTS:-cache=writeback,aio=threads}
-TUNED_OPTS=${BENCH_TUNED_OPTS:-cache=none,aio=io_uring}
+TUNED_OPTS=${BENCH_TUNED_OPTS:-cache=none,aio=native}
 # first PCI slot of the bench devices on pcie.0 (vm.sh's own devices take
 # the low ones)
 SLOT0=16
