@@ -208,7 +208,7 @@ fi
 		"$(qemu-system-x86_64 --version | head -n1)" "$FIOVER" \
 		"$(git -C "$TOP" rev-parse --short HEAD 2>/dev/null || echo '?')" "$dirty"
 	printf '# host: %s, %s cores, file system of results/: %s; blk: %s; blk-tuned: %s + iothread\n' \
-		"$(uname -r)" "$(nproc)" "$(stat -f -c %T "$RUN")" "$BLK_OPTS" "$TUNED_OPTS"
+		"$(uname -r)" "$(nproc)" "$(findmnt -no FSTYPE -T "$RUN" 2>/dev/null || stat -f -c %T "$RUN")" "$BLK_OPTS" "$TUNED_OPTS"
 	printf '# cases %s, %ss each, QD %s, regions L %s MiB S %s MiB, devices %s MiB\n' \
 		"$CASES_ARG" "$RUNTIME" "$QD" "$REG_L" "$REG_S" "$DEV_MB"
 } >"$JSONL"
@@ -301,30 +301,41 @@ run_column() { # run_column COLUMN ROUND
 		return
 	fi
 	local serial=$d/serial.log trace=$d/trace.log markers=$d/markers.txt clean=$d/serial.clean.log
-	: >"$serial"
-	: >"$trace"
-	: >"$markers"
-	local traces=()
+	local traces=() attempt
 	if [ "$kind" = pmem ]; then
 		traces=(--trace virtio_pmem_flush_request --trace virtio_pmem_flush_done)
 	else
 		traces=(--trace virtio_blk_req_complete --trace virtio_blk_handle_write
 			--trace virtio_blk_handle_read)
 	fi
-	t_boot=$(date +%s.%N)
-	watch_markers "$serial" "$trace" "$markers" &
-	WATCHER=$!
-	say "$lbl: booting $KERNEL_ID, devices $devs, $ncases runs (timeout ${timeout}s; serial log $serial)"
-	rc=0
-	nice -n 10 "$TOP/scripts/vm.sh" --kernel "$VMLINUZ" --initrd "$d/initramfs.cpio.gz" \
-		--log "$serial" --rundir "$d" --pmem-size 16M \
-		"${traces[@]}" --trace-log "$trace" --trace-time --syscall-counts "$d/syscalls.csv" \
-		--append "bench_kind=$kind bench_devs=$devs bench_cases=$CASES_ARG bench_runtime=$RUNTIME bench_qd=$QD bench_fs_mb=$FS_MB bench_reg_l=$REG_L bench_reg_s=$REG_S" \
-		--timeout "$timeout" "${vmargs[@]}" || rc=$?
-	kill "$WATCHER" 2>/dev/null || true
-	wait "$WATCHER" 2>/dev/null || true
-	WATCHER=
-	scan_markers "$serial" "$trace" "$markers" late
+	# a boot that never reaches the scenario (TCG on an overloaded host
+	# now and then panics with "IO-APIC + timer doesn't work!") is retried
+	# once; the devices are untouched then
+	for attempt in 1 2; do
+		: >"$serial"
+		: >"$trace"
+		: >"$markers"
+		t_boot=$(date +%s.%N)
+		watch_markers "$serial" "$trace" "$markers" &
+		WATCHER=$!
+		say "$lbl: booting $KERNEL_ID, devices $devs, $ncases runs (timeout ${timeout}s; serial log $serial)"
+		rc=0
+		nice -n 10 "$TOP/scripts/vm.sh" --kernel "$VMLINUZ" --initrd "$d/initramfs.cpio.gz" \
+			--log "$serial" --rundir "$d" --pmem-size 16M \
+			"${traces[@]}" --trace-log "$trace" --trace-time --syscall-counts "$d/syscalls.csv" \
+			--append "bench_kind=$kind bench_devs=$devs bench_cases=$CASES_ARG bench_runtime=$RUNTIME bench_qd=$QD bench_fs_mb=$FS_MB bench_reg_l=$REG_L bench_reg_s=$REG_S" \
+			--timeout "$timeout" "${vmargs[@]}" || rc=$?
+		kill "$WATCHER" 2>/dev/null || true
+		wait "$WATCHER" 2>/dev/null || true
+		WATCHER=
+		scan_markers "$serial" "$trace" "$markers" late
+		grep -aq 'INIT: SCENARIO-START' "$serial" || [ "$attempt" -eq 2 ] || {
+			warn "$lbl: the guest did not reach the benchmark ($(tr -d '\r' <"$serial" | grep -a -m1 -E 'panic|BUG:' | cut -c1-120)): booting once more"
+			cp "$serial" "$d/serial.attempt$attempt.log"
+			continue
+		}
+		break
+	done
 	rm -f "$d"/*.img
 	for s in $shapes; do
 		[ "$s" != tmpfs ] || rm -f "$TMPFS/guestmem-bench-$TS-$col.img"
