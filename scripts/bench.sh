@@ -45,7 +45,6 @@ FS_SYNCS=2400
 FS_MAX_COUNT=300
 
 T0=$(date +%s.%N)
-elapsed() { awk -v a="${1:-$T0}" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f", b - a}'; }
 
 # --- arguments -------------------------------------------------------------
 [ $# -eq 0 ] || die "usage: $0 (no arguments; see the header for the BENCH_* variables)"

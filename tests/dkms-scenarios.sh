@@ -33,15 +33,15 @@
 # Results: RESULT dkms-<phase>[-<kernel>]-<check> lines.  Each boot's
 # serial log is also checked for kernel reports (lib.sh dmesg_clean).
 . "$(dirname "$0")/../scripts/lib.sh"
+. "$TOP/tests/scenario-lib.sh"
 set -u
 
 [ $# -eq 1 ] || die "usage: $0 OUT"
-OUT=$(mkdir -p "$1" && realpath "$1")
+scenario_out "$1"
 SHARE=$OUT/share
 mkdir -p "$SHARE"
 IMGTOOL=$TOP/scripts/debian-image.sh
 : >"$OUT/results.txt"
-emit() { echo "RESULT $*" | tee -a "$OUT/results.txt"; }
 T0=$SECONDS
 
 # --- image and packages ---------------------------------------------------------

@@ -479,11 +479,7 @@ scn_fault_short() {
 	[ "$(stat_value state)" = ok ] || bad="$bad state-$(stat_value state)"
 	acked_check 31 || bad="$bad acked-data"
 	case "$cpu" in busy*) bad="$bad $cpu" ;; esac
-	if [ -n "$bad" ]; then
-		fail fault-short-reply "$bad"
-	else
-		pass fault-short-reply "used length 0..3 -> EIO with message, 4096 accepted with warning, next flush ok, $cpu"
-	fi
+	verdict fault-short-reply "$bad" "used length 0..3 -> EIO with message, 4096 accepted with warning, next flush ok, $cpu"
 }
 
 # non-zero ret: QEMU's 1, Firecracker's -1, garbage
@@ -505,11 +501,7 @@ scn_fault_ret() {
 	[ "$(stat_value state)" = ok ] || bad="$bad state-$(stat_value state)"
 	acked_check 32 || bad="$bad acked-data"
 	case "$cpu" in busy*) bad="$bad $cpu" ;; esac
-	if [ -n "$bad" ]; then
-		fail fault-bad-ret "$bad"
-	else
-		pass fault-bad-ret "ret 1, -1, 0xdeadbeef -> EIO with message, next flush ok, $cpu"
-	fi
+	verdict fault-bad-ret "$bad" "ret 1, -1, 0xdeadbeef -> EIO with message, next flush ok, $cpu"
 }
 
 # an unknown token before the real answer, and a duplicate answer
@@ -528,11 +520,7 @@ scn_fault_token_dup() {
 	[ "$(stat_value state)" = ok ] || bad="$bad state-$(stat_value state)"
 	acked_check 33 || bad="$bad acked-data"
 	case "$cpu" in busy*) bad="$bad $cpu" ;; esac
-	if [ -n "$bad" ]; then
-		fail $name "$bad"
-	else
-		pass $name "'$msg' warned, flush and next flush ok, $cpu"
-	fi
+	verdict $name "$bad" "'$msg' warned, flush and next flush ok, $cpu"
 }
 
 # the device never answers (answer dropped): EIO after the timeout, stuck,
@@ -559,11 +547,7 @@ scn_fault_noreply() {
 	flush_once 907 || bad="$bad flush-after-rebind"
 	acked_check 34 || bad="$bad acked-data"
 	case "$cpu" in busy*) bad="$bad $cpu" ;; esac
-	if [ -n "$bad" ]; then
-		fail fault-no-reply "$bad"
-	else
-		pass fault-no-reply "EIO after ${el}s, state stuck, refused; unbind ${u}s, rebind ok, data intact, $cpu"
-	fi
+	verdict fault-no-reply "$bad" "EIO after ${el}s, state stuck, refused; unbind ${u}s, rebind ok, data intact, $cpu"
 }
 
 # broken queue / NEEDS_RESET with a caller waiting and flush_timeout_ms=0:
@@ -613,11 +597,7 @@ scn_fault_broken() { # scn_fault_broken NAME how MSG
 	[ "$(stat_value state)" = ok ] || bad="$bad state-after-rebind-$(stat_value state)"
 	acked_check 35 || bad="$bad acked-data"
 	case "$cpu" in busy*) bad="$bad $cpu" ;; esac
-	if [ -n "$bad" ]; then
-		fail $name "$bad"
-	else
-		pass $name "waiter got EIO after ${el}s (flush_timeout_ms=0), state broken, new caller refused; unbind ${u}s, rebind ok, data intact, $cpu"
-	fi
+	verdict $name "$bad" "waiter got EIO after ${el}s (flush_timeout_ms=0), state broken, new caller refused; unbind ${u}s, rebind ok, data intact, $cpu"
 }
 
 # remove with a silent host and flush_timeout_ms=0 must not hang
@@ -640,11 +620,7 @@ scn_fault_remove() {
 	dmesg_has "unanswered for" || bad="$bad no-msg"
 	flush_once 910 || bad="$bad flush-after-rebind"
 	acked_check 36 || bad="$bad acked-data"
-	if [ -n "$bad" ]; then
-		fail fault-remove-silent "$bad"
-	else
-		pass fault-remove-silent "unbind with an unanswered flush and flush_timeout_ms=0 returned in ${u}s, waiter got EIO, data intact"
-	fi
+	verdict fault-remove-silent "$bad" "unbind with an unanswered flush and flush_timeout_ms=0 returned in ${u}s, waiter got EIO, data intact"
 }
 
 # hibernation cycle (pm_test=devices) with an abandoned request owned by
@@ -669,11 +645,7 @@ scn_fault_freeze_stuck() {
 	fault_params 10000 60000
 	case_end fault-freeze-stuck
 	acked_check 37 || bad="$bad acked-data"
-	if [ -n "$bad" ]; then
-		fail fault-freeze-stuck "$bad"
-	else
-		pass fault-freeze-stuck "abandoned request at freeze, state ok after restore, flush ok, data intact"
-	fi
+	verdict fault-freeze-stuck "$bad" "abandoned request at freeze, state ok after restore, flush ok, data intact"
 }
 
 # hibernation cycle while writers fdatasync in a loop: none fails.  Run
@@ -708,11 +680,7 @@ racing_check() { # racing_check CYCLE-OK
 	done
 	[ "$fails" -eq 0 ] || bad="$bad $fails-of-$n-failed"
 	case_end fault-freeze-racing
-	if [ -n "$bad" ]; then
-		fail fault-freeze-racing "$bad"
-	else
-		pass fault-freeze-racing "$n write+fdatasync in 4 loops across a hibernation cycle, 0 failed, data ok, requests $R_REQ0 -> $r1"
-	fi
+	verdict fault-freeze-racing "$bad" "$n write+fdatasync in 4 loops across a hibernation cycle, 0 failed, data ok, requests $R_REQ0 -> $r1"
 }
 
 scn_faults() {

@@ -794,18 +794,7 @@ scn_faults() {
 }
 
 echo "SCENARIO vmem: kernel $(uname -r), virtio-mem $VMEMSET, sizes $SIZES, hold ${HOLD_MB}M, workload ${WL_MB}M, timeouts ${TO}s/${CONV_TO}s"
-if ! ctl_open; then
-	fail vmem-host "no answer from the host on $CTL_DEV"
-	finish
-	exit 1
-fi
-ADDR=$(kv addr)
-MAXSZ=$(kv max)
-BLOCK=$(kv block)
-# MemTotal moves by exactly the pages onlined (unplugged sub-blocks of an
-# online block are taken out of the managed count too); allow one device
-# block for accounting done elsewhere in the kernel meanwhile
-TOL_KB=$((BLOCK / 1024))
+vmem_ctl_start vmem-host
 echo "VMEMINFO addr=$ADDR max=$MAXSZ block=$BLOCK memblock=$MB_BYTES $CTL_REPLY"
 if [ -n "$(cmdline_arg vmem_fault_cases)" ] && scn_probe; then
 	BASE_KB=$(memtotal_kb)
