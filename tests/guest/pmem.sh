@@ -454,6 +454,17 @@ rebind() {
 }
 fault_params() { echo "$1" >$F_P/flush_warn_ms; echo "$2" >$F_P/flush_timeout_ms; }
 dmesg_has() { grep -q -- "$1" /tmp/case.dmesg; }
+# kmsg_mark TEXT: a line in the kernel log, timestamped like the driver's
+kmsg_mark() { echo "pmem-test: $1" >/dev/kmsg; }
+# kmsg_latency MARK MSG: seconds from the kmsg_mark line MARK to the first
+# later line with MSG in the case's log, or "never"
+kmsg_latency() {
+	awk -v m="pmem-test: $1" -v s="$2" '
+		function ts(l) { sub(/^\[ */, "", l); sub(/\].*/, "", l); return l + 0 }
+		t0 == "" && index($0, m) { t0 = ts($0); next }
+		t0 != "" && index($0, s) { printf "%.2f", ts($0) - t0; found = 1; exit }
+		END { if (!found) printf "never" }' /tmp/case.dmesg
+}
 case_begin() { dmesg -c >/dev/null; }
 case_end() { dmesg >/tmp/case.dmesg; grep -E 'nd_virtio|virtio_pmem|virtio[0-9]' /tmp/case.dmesg | sed "s/^/FAULT $1: /"; }
 
@@ -554,7 +565,7 @@ scn_fault_noreply() {
 # only noticing the breakage can release it; EIO within 1 s, state broken,
 # new callers refused, unbind returns
 scn_fault_broken() { # scn_fault_broken NAME how MSG
-	local name=$1 how=$2 msg=$3 bad= cpu el t0 u st rc
+	local name=$1 how=$2 msg=$3 bad= cpu el t0 u st rc kl
 	case_begin
 	acked_write 35
 	fault_params 10000 0
@@ -563,6 +574,7 @@ scn_fault_broken() { # scn_fault_broken NAME how MSG
 	sleep 0.5
 	bg_done w1 && bad="$bad not-in-flight"
 	cpu_begin
+	kmsg_mark "$name trigger"
 	t0=$(now)
 	case "$how" in
 	break) echo 1 >"$F_DBG/break" ;;
@@ -586,18 +598,25 @@ scn_fault_broken() { # scn_fault_broken NAME how MSG
 	cpu=$(cpu_end)
 	unhang w1 w2
 	[ "$rc" != 0 ] || bad="$bad waiter-succeeded"
-	awk -v e="$el" 'BEGIN {exit !(e + 0 == e && e < 1.0)}' || bad="$bad eio-after-${el}s"
+	# the waiter saw EIO (a hang would be "never": flush_timeout_ms=0)
+	awk -v e="$el" 'BEGIN {exit !(e + 0 == e && e < 10)}' || bad="$bad eio-after-${el}s"
 	[ "$st" = broken ] || bad="$bad state-$st"
 	u=$(unbind_timed) || bad="$bad unbind-$u"
 	fault_params 10000 60000
 	rebind || bad="$bad rebind-failed"
 	case_end $name
 	dmesg_has "$msg" || bad="$bad no-msg"
+	# within 1 s the driver failed its callers: kernel timestamps of the
+	# trigger and of the driver's message, so the guest's userspace
+	# scheduling on a loaded TCG host (1.0-1.3 s seen at load 12, 0.6 s
+	# idle) does not count
+	kl=$(kmsg_latency "$name trigger" "$msg")
+	awk -v e="$kl" 'BEGIN {exit !(e + 0 == e && e < 1.0)}' || bad="$bad driver-eio-after-${kl}s"
 	flush_once 909 || bad="$bad flush-after-rebind"
 	[ "$(stat_value state)" = ok ] || bad="$bad state-after-rebind-$(stat_value state)"
 	acked_check 35 || bad="$bad acked-data"
 	case "$cpu" in busy*) bad="$bad $cpu" ;; esac
-	verdict $name "$bad" "waiter got EIO after ${el}s (flush_timeout_ms=0), state broken, new caller refused; unbind ${u}s, rebind ok, data intact, $cpu"
+	verdict $name "$bad" "callers failed ${kl}s after the trigger (kernel log), the waiter saw EIO after ${el}s (flush_timeout_ms=0), state broken, new caller refused; unbind ${u}s, rebind ok, data intact, $cpu"
 }
 
 # remove with a silent host and flush_timeout_ms=0 must not hang
