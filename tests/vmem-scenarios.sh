@@ -54,10 +54,10 @@ say "vmem-scenarios: kernel $ID, virtio-mem driver $DRV, output in $OUT"
 . "$OUT/initramfs.env"
 
 if [ "$KIND" = test ]; then
-	SIZES=1G,2G,512M MEM=1536 HOLD_MB=128 WL_MB=384 TO=180 CONV_TO=240
+	SIZES=1G,2G,512M MEM=1536 HOLD_MB=128 WL_MB=384 TO=180 CONV_TO=240 STALL_MIN=60
 	TIMEOUT=${TIMEOUT:-1800}
 else
-	SIZES=2G,4G,1G MEM=1024 HOLD_MB=300 WL_MB=768 TO=60 CONV_TO=120
+	SIZES=2G,4G,1G MEM=1024 HOLD_MB=300 WL_MB=768 TO=60 CONV_TO=120 STALL_MIN=20
 	TIMEOUT=${TIMEOUT:-600}
 fi
 SIZES_B=$(echo "$SIZES" | tr , '\n' | numfmt --from=iec | paste -sd,)
@@ -69,7 +69,7 @@ rc=0
 "$TOP/scripts/vm.sh" --kernel "$VMLINUZ" --initrd "$OUT/initramfs.cpio.gz" \
 	--log "$SERIAL" --rundir "$OUT" --mem "$MEM" \
 	--trace 'virtio_mem_*' --trace-log "$TRACE" --timeout "$TIMEOUT" \
-	--append "vmem_sizes=$SIZES_B vmem_hold_mb=$HOLD_MB vmem_wl_mb=$WL_MB vmem_to=$TO vmem_conv_to=$CONV_TO${VMEM_FAULT_CASES:+ vmem_fault_cases=$VMEM_FAULT_CASES}" \
+	--append "vmem_sizes=$SIZES_B vmem_hold_mb=$HOLD_MB vmem_wl_mb=$WL_MB vmem_to=$TO vmem_conv_to=$CONV_TO vmem_stall_min=$STALL_MIN${VMEM_FAULT_CASES:+ vmem_fault_cases=$VMEM_FAULT_CASES}" \
 	-- -chardev "socket,id=ctl,path=$CTLSOCK,server=on,wait=off" -serial chardev:ctl || rc=$?
 vmem_host_stop
 TOTAL_SECS=$(elapsed)
