@@ -50,7 +50,6 @@ RUN=$TOP/results/bench-vmem-$TS
 JSONL=$RUN/results.jsonl
 mkdir -p "$RUN"
 T0=$(date +%s.%N)
-elapsed() { awk -v a="${1:-$T0}" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f", b - a}'; }
 FAILURES=()
 failure() { FAILURES+=("$*"); printf 'BENCH FAILURE: %s\n' "$*" >&2; }
 

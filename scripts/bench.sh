@@ -90,7 +90,6 @@ TUNED_OPTS=${BENCH_TUNED_OPTS:-cache=none,aio=native}
 SLOT0=16
 
 T0=$(date +%s.%N)
-elapsed() { awk -v a="${1:-$T0}" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f", b - a}'; }
 
 # --- arguments -------------------------------------------------------------
 [ $# -eq 0 ] || die "usage: $0 (no arguments; see the header for the BENCH_* variables)"

@@ -37,7 +37,6 @@ VMEM_BIG=$((2 << 30))
 VMEM_SMALL=$((512 << 20))
 BOOT_TIMEOUT=600
 T0=$(date +%s.%N)
-elapsed() { awk -v a="${1:-$T0}" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f", b - a}'; }
 step() { say "[$(elapsed)s] $*"; }
 
 # the kind from matrix.conf first: "env" of a test kernel would build it

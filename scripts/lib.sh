@@ -13,6 +13,8 @@ mkdir -p "$CACHE/logs" "$CACHE/debs"
 say() { printf '==> %s\n' "$*" >&2; }
 warn() { printf 'WARNING: %s\n' "$*" >&2; }
 die() { printf 'ERROR: %s\n' "$*" >&2; exit 1; }
+# elapsed [T]: seconds since T (a `date +%s.%N` value; default $T0), one decimal
+elapsed() { awk -v a="${1:-$T0}" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f", b - a}'; }
 
 # run_logged NAME CMD...: run a long step, output to a log, a dot per
 # 10 s as progress, and on failure the log's tail plus its path.

@@ -45,6 +45,7 @@
 # with QEMU killed, which scripts/vm.sh reports as rc 124 ("TIMEOUT"): that
 # is the cut, not a timeout (TIMEOUT is enforced here as well).
 . "$(dirname "$0")/../scripts/lib.sh"
+. "$TOP/tests/scenario-lib.sh"
 set -eu
 
 usage() { die "usage: $0 ID (--intree | --ours DIR) OUTDIR [--cuts N] [--ack-early-cuts K] [--seed S] [--verify-kernel ID2]"; }
@@ -76,8 +77,7 @@ SEED=${SEED:-$(( $(date +%s%N) % 1000000007 ))}
 [[ "$SEED" =~ ^[0-9]+$ ]] || die "--seed: '$SEED' is not a number"
 DELAY_MIN_MS=${DUR_DELAY_MIN_MS:-500}
 DELAY_SPAN_MS=${DUR_DELAY_SPAN_MS:-2500}
-mkdir -p "$OUT"
-OUT=$(realpath "$OUT")
+scenario_out "$OUT"
 
 PMEM_SIZE=512M
 PMEM_BYTES=$((512 * 1048576))
@@ -398,7 +398,6 @@ done
 
 # --- results -----------------------------------------------------------------
 : >"$OUT/results.txt"
-emit() { echo "RESULT $*" | tee -a "$OUT/results.txt"; }
 join() { local IFS=';'; echo "$*" | cut -c1-300; }
 W="writers (raw,ext4) per cut cycling (1,1) (16,16) (1,16) (16,1), seed $SEED"
 if [ "$CUTS" -gt 0 ]; then
@@ -432,7 +431,4 @@ else
 	emit "${emit_dmesg:-$NAME-dmesg-clean FAIL no verification boot}"
 fi
 echo "DURABILITY $ID $DRIVER cuts $CUTS raw_checked $tot_raw_checked raw_lost $tot_raw_lost fs_checked $tot_fs_checked fs_lost $tot_fs_lost fsck_clean $fsck_clean host_syncs $tot_syncs ack_early_cuts $BROKEN ack_early_raw_lost $br_raw_lost/$br_raw_checked ack_early_fs_lost $br_fs_lost/$br_fs_checked seconds $((SECONDS - T0)) seed $SEED"
-npass=$(grep -c '^RESULT [^ ]* PASS' "$OUT/results.txt" || true)
-nfail=$(grep -c '^RESULT [^ ]* FAIL' "$OUT/results.txt" || true)
-echo "SUMMARY $ID $DRIVER durability: $npass passed, $nfail failed; $NBOOTS boots in $((SECONDS - T0)) s; logs in $OUT"
-[ "$npass" -ge 1 ] && [ "$nfail" -eq 0 ]
+results_summary "$ID $DRIVER durability" "$NBOOTS boots in $((SECONDS - T0)) s"

@@ -14,12 +14,11 @@
 # are expected too (scripts/lib.sh expect_guest_results).
 # Prints RESULT lines; exit 0 iff all pass.
 . "$(dirname "$0")/../scripts/lib.sh"
+. "$TOP/tests/scenario-lib.sh"
 set -eu
 [ $# -eq 2 ] || die "usage: $0 ID OUTDIR"
 ID=$1
-OUT=$2
-mkdir -p "$OUT"
-OUT=$(realpath "$OUT")
+scenario_out "$2"
 
 # the suites of kunit/*.c, per kernel
 SUITES="vpmem_coalesce vpmem_logic vmem_protocol vmem_geometry vmem_sb vmem_select"
@@ -54,7 +53,6 @@ rc=0
 tr -d '\r' <"$OUT/serial.log" >"$OUT/serial.txt"
 
 : >"$OUT/results.txt"
-emit() { echo "RESULT $*" | tee -a "$OUT/results.txt"; }
 
 # the list above is what kunit/*.c defines (a new suite must be listed)
 defined=$(cd "$TOP/kunit" && awk '/struct kunit_suite [a-z0-9_]+ = \{/ {on = 1}

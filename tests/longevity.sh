@@ -14,15 +14,14 @@
 # seconds; default 1200 + 20 per cycle), ACCEL (see scripts/vm.sh).
 # Prints RESULT lines (also OUTDIR/results.txt); exit 0 iff all pass.
 . "$(dirname "$0")/../scripts/lib.sh"
+. "$TOP/tests/scenario-lib.sh"
 set -eu
 
 [ $# -ge 3 ] && [ $# -le 4 ] || die "usage: $0 ID MODDIR OUTDIR [CYCLES]"
 ID=$1
 MODS=$(realpath "$2")
-OUT=$3
+scenario_out "$3"
 CYCLES=${4:-500}
-mkdir -p "$OUT"
-OUT=$(realpath "$OUT")
 KDIR=$("$TOP/scripts/kernels.sh" ready "$ID" | sed -n 's/^KDIR=//p')
 EXTRA=()
 P2P=0
@@ -45,15 +44,8 @@ t0=$SECONDS
 secs=$((SECONDS - t0))
 rm -f "$OUT"/*.img
 
-CLEAN=$OUT/serial.clean.log
-tr -d '\r' <"$OUT/serial.log" >"$CLEAN"
-: >"$OUT/results.txt"
-emit() { echo "RESULT $*" | tee -a "$OUT/results.txt"; }
-if grep -aq '^SCENARIO longevity' "$CLEAN"; then
-	emit "longevity-boot PASS scenario reached (QEMU rc=$rc, ${secs}s of guest time)"
-else
-	emit "longevity-boot FAIL guest never reached the scenario (QEMU rc=$rc; see $OUT/serial.log)"
-fi
+results_begin "$OUT/serial.log"
+emit_boot longevity-boot "$rc" "${secs}s of guest time" "^SCENARIO longevity"
 guest_results "$CLEAN" | sed 's/^RESULT kmemleak /RESULT longevity-kmemleak /' >"$OUT/guest-results.txt"
 EXPECTED="longevity-pmem longevity-pmem-mounted longevity-vmem"
 [ "$P2P" = 1 ] && EXPECTED="$EXPECTED longevity-p2pmem"

@@ -23,21 +23,19 @@
 # guest's COPY lines and a summary.  Exit 0 iff every expected result is
 # there and all results are PASS.
 . "$(dirname "$0")/../scripts/lib.sh"
+. "$TOP/tests/scenario-lib.sh"
 set -eu
 
 [ $# -eq 3 ] || die "usage: $0 ID MODDIR OUTDIR"
 ID=$1
 MODS=$(realpath "$2")
-OUT=$3
-mkdir -p "$OUT"
-OUT=$(realpath "$OUT")
+scenario_out "$3"
 [ -f "$MODS/p2pmem_pci.ko" ] || die "no p2pmem_pci.ko in $MODS (kernel without CONFIG_PCI_P2PDMA?)"
 if [ -z "${P2PCOPY:-}" ]; then
 	make -s -C "$TOP/tools" O="$CACHE/tools" >"$OUT/tools.log" 2>&1 || die "building tools failed ($OUT/tools.log)"
 	P2PCOPY=$CACHE/tools/p2pcopy
 fi
 T0=$(date +%s.%N)
-elapsed() { awk -v a="$T0" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f", b - a}'; }
 
 "$TOP/scripts/initramfs.sh" "$ID" "$OUT/initramfs.cpio.gz" \
 	--scenario "$TOP/tests/guest/p2pmem.sh" --extra "$P2PCOPY" "$MODS/p2pmem_pci.ko"
@@ -95,18 +93,11 @@ TOTAL=$(elapsed)
 grep -aq 'QMPDEL-REQUEST d00d000' "$SERIAL" || kill $WATCHER 2>/dev/null || true
 wait $WATCHER 2>/dev/null || true
 
-CLEAN=$OUT/serial.clean.log
-tr -d '\r' <"$SERIAL" >"$CLEAN"
-: >"$OUT/results.txt"
-emit() { echo "RESULT $*" | tee -a "$OUT/results.txt"; }
+results_begin "$SERIAL"
 
 guest_results "$CLEAN" >"$OUT/guest-results.txt"
 
-if grep -q 'INIT: SCENARIO-START' "$CLEAN"; then
-	emit "p2pmem-boot PASS scenario reached (QEMU rc=$rc, total ${TOTAL}s)"
-else
-	emit "p2pmem-boot FAIL guest never reached the scenario (QEMU rc=$rc; see $SERIAL)"
-fi
+emit_boot p2pmem-boot "$rc" "total ${TOTAL}s" "INIT: SCENARIO-START"
 
 # Expected results; the kernel's p2pmem/allocate file exists from 6.2 on.
 EXPECTED="p2pmem-load p2pmem-sysfs p2pmem-copy p2pmem-copy-freed p2pmem-copy-own-cmb
@@ -167,7 +158,4 @@ fi
 emit "$(dmesg_clean p2pmem-dmesg-clean "$OUT/serial.filtered.log" "$CLEAN" 'RESULT|COPY|NOTE|SCENARIO|INIT:|HOLD|TOUCH|STRESS|QMPDEL-REQUEST' '' \
 	"no BUG/WARNING/KASAN/lockdep/kmemleak reports" "$OUT/dmesg-reports.txt")"
 
-npass=$(grep -c '^RESULT [^ ]* PASS' "$OUT/results.txt" || true)
-nfail=$(grep -c '^RESULT [^ ]* FAIL' "$OUT/results.txt" || true)
-echo "SUMMARY $ID p2pmem: $npass passed, $nfail failed; total ${TOTAL}s; logs in $OUT"
-[ "$npass" -ge 1 ] && [ "$nfail" -eq 0 ]
+results_summary "$ID p2pmem" "total ${TOTAL}s"

@@ -15,6 +15,7 @@
 # lines and a summary.  Exit status 0 iff there is at least one RESULT and
 # all of them are PASS.
 . "$(dirname "$0")/../scripts/lib.sh"
+. "$TOP/tests/scenario-lib.sh"
 set -eu
 
 usage() { die "usage: $0 ID [--intree | --ours DIR] OUTDIR"; }
@@ -27,9 +28,7 @@ case "$1" in
 --ours) [ $# -ge 2 ] || usage; MODARGS=(--ours "$(realpath "$2")"); shift 2 ;;
 esac
 [ $# -eq 1 ] || usage
-OUT=$1
-mkdir -p "$OUT"
-OUT=$(realpath "$OUT")
+scenario_out "$1"
 
 SERIAL=$OUT/serial.log
 TRACE=$OUT/trace.log
@@ -46,8 +45,6 @@ CW_CHUNK=65536
 FILE_BYTES=1048576
 GUEST_SCENARIOS="probe size dax-mount mapsync fsync raw-write concurrent-fs concurrent-raw coalesce-data freeze-restore reload"
 T0=$(date +%s.%N)
-# elapsed [SINCE]: seconds since SINCE (default: start of the script)
-elapsed() { awk -v a="${1:-$T0}" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f", b - a}'; }
 
 # --- initramfs -----------------------------------------------------------
 EXTRA=()
@@ -106,10 +103,7 @@ TOTAL_SECS=$(elapsed)
 
 # --- results -------------------------------------------------------------
 say "checking results"
-CLEAN=$OUT/serial.clean.log
-tr -d '\r' <"$SERIAL" >"$CLEAN"
-: >"$OUT/results.txt"
-emit() { echo "RESULT $*" | tee -a "$OUT/results.txt"; }
+results_begin "$SERIAL"
 
 # guest results: from the final block when the guest got there, else any
 # RESULT line (a kernel message may precede it on the same line)
@@ -225,7 +219,4 @@ emit "$(dmesg_clean dmesg-clean "$CLEAN" "$CLEAN" 'RESULT|STAT|STATP|PATTERN|PHA
 	"no BUG/WARNING/KASAN/lockdep/kmemleak reports" "$OUT/dmesg-reports.txt")"
 
 # --- summary -------------------------------------------------------------
-npass=$(grep -c '^RESULT [^ ]* PASS' "$OUT/results.txt" || true)
-nfail=$(grep -c '^RESULT [^ ]* FAIL' "$OUT/results.txt" || true)
-echo "SUMMARY $ID ${MODARGS[0]:-none}: $npass passed, $nfail failed; boot ${BOOT_SECS}s, total ${TOTAL_SECS}s; logs in $OUT"
-[ "$npass" -ge 1 ] && [ "$nfail" -eq 0 ]
+results_summary "$ID ${MODARGS[0]:-none}" "boot ${BOOT_SECS}s, total ${TOTAL_SECS}s"

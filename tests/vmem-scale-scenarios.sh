@@ -23,39 +23,14 @@
 # (plug_reserve=N) to show that the checks fail without it; TIMEOUT (QEMU
 # seconds; default 300, 1200 on test kernels); VMEMHOLD, ACCEL as for tests/vmem-scenarios.sh.
 . "$(dirname "$0")/../scripts/lib.sh"
+. "$TOP/tests/scenario-lib.sh"
 set -eu
 
 usage() { die "usage: $0 ID [--intree | --ours DIR] OUTDIR"; }
-[ $# -ge 2 ] || usage
-ID=$1
-shift
-DRV=intree
-VMEMARGS=(--vmem intree)
-case "$1" in
---intree) shift ;;
---ours) [ $# -ge 2 ] || usage; DRV=ours; VMEMARGS=(--vmem ours "$(realpath "$2")"); shift 2 ;;
-esac
-[ $# -eq 1 ] || usage
-OUT=$1
-mkdir -p "$OUT"
-OUT=$(realpath "$OUT")
-SERIAL=$OUT/serial.log
-TRACE=$OUT/trace.log
-CTLLOG=$OUT/ctl.log
-CTLSOCK=$OUT/ctl.sock
+vmem_scenario_args "$@"
 T0=$(date +%s.%N)
-elapsed() { awk -v a="${1:-$T0}" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f", b - a}'; }
 
-VMEMHOLD=${VMEMHOLD:-}
-if [ -z "$VMEMHOLD" ]; then
-	if [ -x "$CACHE/tools/vmemhold" ] && [ "$CACHE/tools/vmemhold" -nt "$TOP/tools/vmemhold.c" ]; then
-		VMEMHOLD=$CACHE/tools/vmemhold
-	else
-		make -s -C "$TOP/tools" O="$OUT/tools" "$OUT/tools/vmemhold" >"$OUT/tools.log" 2>&1 ||
-			die "building tools/vmemhold failed ($OUT/tools.log)"
-		VMEMHOLD=$OUT/tools/vmemhold
-	fi
-fi
+vmemhold_tool
 say "vmem-scale: kernel $ID, virtio-mem driver $DRV, output in $OUT"
 "$TOP/scripts/initramfs.sh" "$ID" "$OUT/initramfs.cpio.gz" "${VMEMARGS[@]}" \
 	--scenario "$TOP/tests/guest/vmem-scale.sh" --extra "$VMEMHOLD"
@@ -78,15 +53,7 @@ else
 fi
 GUARD=${VSCALE_GUARD:-1}
 
-rm -f "$OUT/results.txt" "$CTLSOCK"
-: >"$SERIAL"
-: >"$TRACE"
-: >"$CTLLOG"
-
-python3 "$TOP/scripts/vmem-host.py" --ctl "$CTLSOCK" --qmp "$OUT/qmp.sock" \
-	--trace "$TRACE" --log "$CTLLOG" &
-HOSTPID=$!
-trap 'kill $HOSTPID 2>/dev/null || true' EXIT
+vmem_host_start
 say "booting (timeout ${TIMEOUT}s, ${MEM} MiB boot RAM, region $REGION_MB MiB, request $REQ, guard $GUARD)"
 rc=0
 "$TOP/scripts/vm.sh" --kernel "$VMLINUZ" --initrd "$OUT/initramfs.cpio.gz" \
@@ -95,28 +62,15 @@ rc=0
 	--append "memhp_default_state=online_movable memory_hotplug.memmap_on_memory=1" \
 	--append "vscale_req=$REQ vscale_ballast_mb=$BALLAST_MB vscale_hold_mb=$HOLD_MB vscale_to=$TO vscale_guard=$GUARD" \
 	-- -chardev "socket,id=ctl,path=$CTLSOCK,server=on,wait=off" -serial chardev:ctl || rc=$?
-for _ in 1 2 3 4 5 6 7 8 9 10; do
-	kill -0 $HOSTPID 2>/dev/null || break
-	sleep 0.5
-done
-kill $HOSTPID 2>/dev/null || true
-wait $HOSTPID 2>/dev/null || true
-rm -f "$OUT"/*.img "$CTLSOCK"
+vmem_host_stop
 TOTAL_SECS=$(elapsed)
 
 say "checking results"
-CLEAN=$OUT/serial.clean.log
-tr -d '\r' <"$SERIAL" >"$CLEAN"
-: >"$OUT/results.txt"
-emit() { echo "RESULT $*" | tee -a "$OUT/results.txt"; }
+results_begin "$SERIAL"
 
 guest_results "$CLEAN" >"$OUT/guest-results.txt"
 
-if grep -aq '^INIT: SCENARIO-START' "$CLEAN"; then
-	emit "vscale-boot PASS scenario reached (QEMU rc=$rc, total ${TOTAL_SECS}s)"
-else
-	emit "vscale-boot FAIL guest never reached the scenario (QEMU rc=$rc; see $SERIAL)"
-fi
+emit_boot vscale-boot "$rc" "total ${TOTAL_SECS}s"
 
 # vscale-survive: the guest lived through the request
 last=$(grep -a '^PROGRESS ' "$CLEAN" | tail -n1)
@@ -150,7 +104,4 @@ emit "$(dmesg_clean vscale-dmesg-clean "$CLEAN" "$CLEAN" 'RESULT|STAT|PROGRESS|S
 	"no BUG/WARNING/KASAN/lockdep/kmemleak reports, device never marked broken" "$OUT/dmesg-reports.txt")"
 
 grep -a '^STAT vscale' "$CLEAN" || true
-npass=$(grep -c '^RESULT [^ ]* PASS' "$OUT/results.txt" || true)
-nfail=$(grep -c '^RESULT [^ ]* FAIL' "$OUT/results.txt" || true)
-echo "SUMMARY $ID vmem-scale $DRV: $npass passed, $nfail failed; total ${TOTAL_SECS}s; logs in $OUT"
-[ "$npass" -ge 1 ] && [ "$nfail" -eq 0 ]
+results_summary "$ID vmem-scale $DRV" "total ${TOTAL_SECS}s"

@@ -39,96 +39,50 @@
 # rewrites or holds QEMU's answers and fakes config fields; the last case
 # unbinds the device while a request waits for it.
 . "$(dirname "$0")/../scripts/lib.sh"
+. "$TOP/tests/scenario-lib.sh"
 set -eu
 
 usage() { die "usage: $0 ID [--intree | --ours DIR] OUTDIR"; }
-[ $# -ge 2 ] || usage
-ID=$1
-shift
-DRV=intree
-VMEMARGS=(--vmem intree)
-case "$1" in
---intree) shift ;;
---ours) [ $# -ge 2 ] || usage; DRV=ours; VMEMARGS=(--vmem ours "$(realpath "$2")"); shift 2 ;;
-esac
-[ $# -eq 1 ] || usage
-OUT=$1
-mkdir -p "$OUT"
-OUT=$(realpath "$OUT")
-SERIAL=$OUT/serial.log
-TRACE=$OUT/trace.log
-CTLLOG=$OUT/ctl.log
-CTLSOCK=$OUT/ctl.sock
+vmem_scenario_args "$@"
 T0=$(date +%s.%N)
-elapsed() { awk -v a="${1:-$T0}" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f", b - a}'; }
 
 # --- tools and initramfs ---------------------------------------------------
-VMEMHOLD=${VMEMHOLD:-}
-if [ -z "$VMEMHOLD" ]; then
-	if [ -x "$CACHE/tools/vmemhold" ] && [ "$CACHE/tools/vmemhold" -nt "$TOP/tools/vmemhold.c" ]; then
-		VMEMHOLD=$CACHE/tools/vmemhold
-	else
-		make -s -C "$TOP/tools" O="$OUT/tools" "$OUT/tools/vmemhold" >"$OUT/tools.log" 2>&1 ||
-			die "building tools/vmemhold failed ($OUT/tools.log)"
-		VMEMHOLD=$OUT/tools/vmemhold
-	fi
-fi
+vmemhold_tool
 say "vmem-scenarios: kernel $ID, virtio-mem driver $DRV, output in $OUT"
 "$TOP/scripts/initramfs.sh" "$ID" "$OUT/initramfs.cpio.gz" "${VMEMARGS[@]}" \
 	--scenario "$TOP/tests/guest/vmem.sh" --extra "$VMEMHOLD"
 . "$OUT/initramfs.env"
 
 if [ "$KIND" = test ]; then
-	SIZES=1G,2G,512M MEM=1536 HOLD_MB=128 WL_MB=384 TO=180 CONV_TO=240
+	SIZES=1G,2G,512M MEM=1536 HOLD_MB=128 WL_MB=384 TO=180 CONV_TO=240 STALL_MIN=60
 	TIMEOUT=${TIMEOUT:-1800}
 else
-	SIZES=2G,4G,1G MEM=1024 HOLD_MB=300 WL_MB=768 TO=60 CONV_TO=120
+	SIZES=2G,4G,1G MEM=1024 HOLD_MB=300 WL_MB=768 TO=60 CONV_TO=120 STALL_MIN=20
 	TIMEOUT=${TIMEOUT:-600}
 fi
 SIZES_B=$(echo "$SIZES" | tr , '\n' | numfmt --from=iec | paste -sd,)
 
-rm -f "$OUT/results.txt" "$CTLSOCK"
-: >"$SERIAL"
-: >"$TRACE"
-: >"$CTLLOG"
-
 # --- boot, with the host half serving the guest ------------------------------
-python3 "$TOP/scripts/vmem-host.py" --ctl "$CTLSOCK" --qmp "$OUT/qmp.sock" \
-	--trace "$TRACE" --log "$CTLLOG" &
-HOSTPID=$!
-trap 'kill $HOSTPID 2>/dev/null || true' EXIT
+vmem_host_start
 say "booting (timeout ${TIMEOUT}s, ${MEM} MiB boot RAM, sizes $SIZES)"
 rc=0
 "$TOP/scripts/vm.sh" --kernel "$VMLINUZ" --initrd "$OUT/initramfs.cpio.gz" \
 	--log "$SERIAL" --rundir "$OUT" --mem "$MEM" \
 	--trace 'virtio_mem_*' --trace-log "$TRACE" --timeout "$TIMEOUT" \
-	--append "vmem_sizes=$SIZES_B vmem_hold_mb=$HOLD_MB vmem_wl_mb=$WL_MB vmem_to=$TO vmem_conv_to=$CONV_TO${VMEM_FAULT_CASES:+ vmem_fault_cases=$VMEM_FAULT_CASES}" \
+	--append "vmem_sizes=$SIZES_B vmem_hold_mb=$HOLD_MB vmem_wl_mb=$WL_MB vmem_to=$TO vmem_conv_to=$CONV_TO vmem_stall_min=$STALL_MIN${VMEM_FAULT_CASES:+ vmem_fault_cases=$VMEM_FAULT_CASES}" \
 	-- -chardev "socket,id=ctl,path=$CTLSOCK,server=on,wait=off" -serial chardev:ctl || rc=$?
-for _ in 1 2 3 4 5 6 7 8 9 10; do
-	kill -0 $HOSTPID 2>/dev/null || break
-	sleep 0.5
-done
-kill $HOSTPID 2>/dev/null || true
-wait $HOSTPID 2>/dev/null || true
-rm -f "$OUT"/*.img "$CTLSOCK"
+vmem_host_stop
 TOTAL_SECS=$(elapsed)
 
 # --- results -------------------------------------------------------------------
 say "checking results"
-CLEAN=$OUT/serial.clean.log
-tr -d '\r' <"$SERIAL" >"$CLEAN"
-: >"$OUT/results.txt"
-emit() { echo "RESULT $*" | tee -a "$OUT/results.txt"; }
+results_begin "$SERIAL"
 
 guest_results "$CLEAN" >"$OUT/guest-results.txt"
 # names unique next to the pmem scenarios' in make check
 sed -i 's/^RESULT kmemleak /RESULT vmem-kmemleak /' "$OUT/guest-results.txt"
 
-if grep -aq '^INIT: SCENARIO-START' "$CLEAN"; then
-	emit "vmem-boot PASS scenario reached (QEMU rc=$rc, total ${TOTAL_SECS}s)"
-else
-	emit "vmem-boot FAIL guest never reached the scenario (QEMU rc=$rc; see $SERIAL)"
-fi
+emit_boot vmem-boot "$rc" "total ${TOTAL_SECS}s"
 
 EXPECTED="vmem-probe grow-mid online-movable grow-mid-requests grow-big grow-big-requests shrink-small shrink-small-requests shrink-zero shrink-zero-requests hold-unplug unplug-hold unplug-pagecache pc-unplug-requests idle-quiet dmesg-size-lines"
 [ "$DRV" = ours ] && EXPECTED="$EXPECTED sysfs-attrs sysfs-qmp sysfs-stats vmem-pm-hibernate vmem-pm-after"
@@ -172,7 +126,4 @@ emit "$(dmesg_clean vmem-dmesg-clean "$CLEAN" "$CLEAN" 'RESULT|STAT|PHASE|SCENAR
 grep -a -E '^(CONVERGE|STAT pc-) ' "$CLEAN" || true
 awk '$2 == "<" && $3 == "WAIT" {w = $4} $2 == ">" && ($3 == "DONE" || $3 == "TIMEOUT" || $3 == "STALLED") {print "STEP WAIT", w, $3, $4, $5, $6, $7}' "$CTLLOG" || true
 
-npass=$(grep -c '^RESULT [^ ]* PASS' "$OUT/results.txt" || true)
-nfail=$(grep -c '^RESULT [^ ]* FAIL' "$OUT/results.txt" || true)
-echo "SUMMARY $ID vmem $DRV: $npass passed, $nfail failed; total ${TOTAL_SECS}s; logs in $OUT"
-[ "$npass" -ge 1 ] && [ "$nfail" -eq 0 ]
+results_summary "$ID vmem $DRV" "total ${TOTAL_SECS}s"

@@ -171,6 +171,7 @@ struct vmem {
 	int nid;
 	int mgid;
 	struct vmem_geo geo;
+	const struct vmem_mode_ops *ops;	/* SBM or BBM */
 	unsigned long usable_ids;
 	u64 plug_end;
 	u8 *states;
@@ -262,22 +263,35 @@ void vmem_fake_offline_drop_refs(unsigned long pfn, unsigned long nr);
 void vmem_fake_offline_take_refs(unsigned long pfn, unsigned long nr);
 bool vmem_has_memory_added(struct vmem *vm);
 
+/**
+ * struct vmem_mode_ops - the work that depends on the block mode
+ * @cleanup: the worker's first step: finish what an earlier run left
+ *	(blocks to remove, fake-offline memory to release); 0 or -errno
+ * @plug: the worker: plug (and add) @diff more bytes; 0 or -errno
+ * @unplug: the worker: unplug (and remove) @diff bytes; 0 or -errno
+ * @online_page: the online_page callback for a page of the device's range
+ * @notify: a memory notifier event @action for the block at @idx, pages
+ *	@pfn.. (@nr_pages), in the notifier sequence (@hotplug_mutex held
+ *	from MEM_GOING_* to the matching completion or cancel event):
+ *	NOTIFY_OK, or NOTIFY_BAD to refuse MEM_GOING_ONLINE
+ *
+ * The shared code (vmem_main.c, vmem_hotplug.c) calls the mode only
+ * through &vmem.ops: Sub Block Mode (vmem_sbm.c) or Big Block Mode
+ * (vmem_bbm.c), chosen once from the geometry.
+ */
+struct vmem_mode_ops {
+	int (*cleanup)(struct vmem *vm);
+	int (*plug)(struct vmem *vm, u64 diff);
+	int (*unplug)(struct vmem *vm, u64 diff);
+	void (*online_page)(struct vmem *vm, struct page *page,
+			    unsigned int order);
+	int (*notify)(struct vmem *vm, unsigned long action, unsigned long idx,
+		      unsigned long pfn, unsigned long nr_pages);
+};
+
 /* vmem_sbm.c / vmem_bbm.c */
-int vmem_sbm_plug(struct vmem *vm, u64 diff);
-int vmem_sbm_unplug(struct vmem *vm, u64 diff);
-int vmem_sbm_cleanup(struct vmem *vm);
-void vmem_sbm_online_page(struct vmem *vm, struct page *page,
-			  unsigned int order);
-void vmem_sbm_notify(struct vmem *vm, unsigned long action,
-		     unsigned long idx, unsigned long start_pfn);
-int vmem_bbm_plug(struct vmem *vm, u64 diff);
-int vmem_bbm_unplug(struct vmem *vm, u64 diff);
-int vmem_bbm_cleanup(struct vmem *vm);
-void vmem_bbm_online_page(struct vmem *vm, struct page *page,
-			  unsigned int order);
-void vmem_bbm_notify(struct vmem *vm, unsigned long action,
-		     unsigned long idx, unsigned long pfn,
-		     unsigned long nr_pages);
+extern const struct vmem_mode_ops vmem_sbm_ops;
+extern const struct vmem_mode_ops vmem_bbm_ops;
 
 /* vmem_inject.c */
 void vmem_inject_init(struct vmem *vm);

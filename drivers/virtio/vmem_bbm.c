@@ -53,7 +53,7 @@ static int vmem_bbm_plug_and_add(struct vmem *vm, unsigned long idx)
  * the unmovable-memory reserve stopped it (vmem_reserve_allows()), or the
  * error of a request or of adding memory.
  */
-int vmem_bbm_plug(struct vmem *vm, u64 diff)
+static int vmem_bbm_plug(struct vmem *vm, u64 diff)
 {
 	u64 nb = div64_u64(diff, vm->geo.block_size);
 	unsigned long idx;
@@ -156,7 +156,7 @@ rollback:
  * Return: 0, -EBUSY when memory in use kept it from finishing, or the
  * error of a request.
  */
-int vmem_bbm_unplug(struct vmem *vm, u64 diff)
+static int vmem_bbm_unplug(struct vmem *vm, u64 diff)
 {
 	u64 nb = div64_u64(diff, vm->geo.block_size);
 	int pass, passes = READ_ONCE(vmem_unplug_online) ? 3 : 1;
@@ -187,7 +187,7 @@ int vmem_bbm_unplug(struct vmem *vm, u64 diff)
  *
  * Return: 0 or the error of a request.
  */
-int vmem_bbm_cleanup(struct vmem *vm)
+static int vmem_bbm_cleanup(struct vmem *vm)
 {
 	unsigned long idx;
 	int rc;
@@ -214,8 +214,8 @@ int vmem_bbm_cleanup(struct vmem *vm)
  *
  * A big block being unplugged keeps newly onlined memory fake-offline.
  */
-void vmem_bbm_online_page(struct vmem *vm, struct page *page,
-			  unsigned int order)
+static void vmem_bbm_online_page(struct vmem *vm, struct page *page,
+				 unsigned int order)
 {
 	unsigned long idx = vmem_idx(vm, vmem_phys_to_id(&vm->geo,
 							page_to_phys(page)));
@@ -226,25 +226,30 @@ void vmem_bbm_online_page(struct vmem *vm, struct page *page,
 		generic_online_page(page, order);
 }
 
-/**
- * vmem_bbm_notify() - memory notifier events for BBM memory
- * @vm: device (@hotplug_mutex held by the notifier sequence)
- * @action: MEM_GOING_OFFLINE or MEM_CANCEL_OFFLINE (others: no-op)
- * @idx: big block index
- * @pfn: first page of the range going offline
- * @nr_pages: its size
- *
- * In FAKE_OFFLINE state all online memory of the block is ours: drop
- * (or retake) the references so offlining can skip the pages.
+/*
+ * Memory notifier events for BBM memory (struct vmem_mode_ops.notify):
+ * in FAKE_OFFLINE state all online memory of the big block @idx is ours:
+ * drop (MEM_GOING_OFFLINE) or retake (MEM_CANCEL_OFFLINE) the references
+ * of the range @pfn.. (@nr_pages) going offline so offlining can skip the
+ * pages; other events need nothing, and no onlining is refused.
  */
-void vmem_bbm_notify(struct vmem *vm, unsigned long action,
-		     unsigned long idx, unsigned long pfn,
-		     unsigned long nr_pages)
+static int vmem_bbm_notify(struct vmem *vm, unsigned long action,
+			   unsigned long idx, unsigned long pfn,
+			   unsigned long nr_pages)
 {
 	if (vm->states[idx] != VMEM_BBM_FAKE_OFFLINE)
-		return;
+		return NOTIFY_OK;
 	if (action == MEM_GOING_OFFLINE)
 		vmem_fake_offline_drop_refs(pfn, nr_pages);
 	else if (action == MEM_CANCEL_OFFLINE)
 		vmem_fake_offline_take_refs(pfn, nr_pages);
+	return NOTIFY_OK;
 }
+
+const struct vmem_mode_ops vmem_bbm_ops = {
+	.cleanup = vmem_bbm_cleanup,
+	.plug = vmem_bbm_plug,
+	.unplug = vmem_bbm_unplug,
+	.online_page = vmem_bbm_online_page,
+	.notify = vmem_bbm_notify,
+};

@@ -53,10 +53,7 @@ static void vmem_online_page_cb(struct page *page, unsigned int order)
 		 * MEM_GOING_ONLINE to MEM_ONLINE.
 		 */
 		rcu_read_unlock();
-		if (vm->geo.sbm)
-			vmem_sbm_online_page(vm, page, order);
-		else
-			vmem_bbm_online_page(vm, page, order);
+		vm->ops->online_page(vm, page, order);
 		return;
 	}
 	rcu_read_unlock();
@@ -408,16 +405,6 @@ static bool vmem_notify_range_ok(struct vmem *vm, u64 start, u64 size,
 	return id == vmem_phys_to_id(&vm->geo, start + size - 1);
 }
 
-static int vmem_sbm_going_online(struct vmem *vm, unsigned long idx)
-{
-	u8 st = vm->states[idx];
-
-	if (st == VMEM_SBM_OFFLINE || st == VMEM_SBM_OFFLINE_PARTIAL)
-		return NOTIFY_OK;
-	dev_warn_ratelimited(vmem_dev(vm), "memory block onlining denied\n");
-	return NOTIFY_BAD;
-}
-
 static int vmem_notify(struct vmem *vm, unsigned long action,
 		       struct memory_notify *mhp, unsigned long idx)
 {
@@ -430,19 +417,13 @@ static int vmem_notify(struct vmem *vm, unsigned long action,
 		rc = vmem_notify_begin(vm);
 		if (rc != NOTIFY_OK)
 			break;
-		if (action == MEM_GOING_ONLINE && vm->geo.sbm)
-			rc = vmem_sbm_going_online(vm, idx);
-		else if (vm->geo.sbm)
-			vmem_sbm_notify(vm, action, idx, mhp->start_pfn);
-		else
-			vmem_bbm_notify(vm, action, idx, mhp->start_pfn,
-					mhp->nr_pages);
+		rc = vm->ops->notify(vm, action, idx, mhp->start_pfn,
+				     mhp->nr_pages);
 		/* a refused onlining gets MEM_CANCEL_ONLINE, which unlocks */
 		break;
 	case MEM_OFFLINE:
 	case MEM_ONLINE:
-		if (vm->geo.sbm)
-			vmem_sbm_notify(vm, action, idx, mhp->start_pfn);
+		vm->ops->notify(vm, action, idx, mhp->start_pfn, mhp->nr_pages);
 		if (action == MEM_OFFLINE) {
 			atomic64_add(size, &vm->offline_size);
 			/* offline memory can be unplugged: try now */
@@ -460,13 +441,7 @@ static int vmem_notify(struct vmem *vm, unsigned long action,
 	case MEM_CANCEL_ONLINE:
 		if (!vm->hotplug_active)
 			break;
-		if (action == MEM_CANCEL_OFFLINE) {
-			if (vm->geo.sbm)
-				vmem_sbm_notify(vm, action, idx, mhp->start_pfn);
-			else
-				vmem_bbm_notify(vm, action, idx, mhp->start_pfn,
-						mhp->nr_pages);
-		}
+		vm->ops->notify(vm, action, idx, mhp->start_pfn, mhp->nr_pages);
 		vmem_notify_end(vm);
 		break;
 	}

@@ -160,7 +160,7 @@ static int vmem_step(struct vmem *vm)
 	if (atomic_xchg(&vm->config_changed, 0))
 		vmem_refresh_config(vm);
 
-	rc = vm->geo.sbm ? vmem_sbm_cleanup(vm) : vmem_bbm_cleanup(vm);
+	rc = vm->ops->cleanup(vm);
 	if (rc)
 		return rc;
 	plugged = READ_ONCE(vm->cfg.plugged_size);
@@ -168,11 +168,9 @@ static int vmem_step(struct vmem *vm)
 	if (requested <= plugged)
 		vmem_reserve_settled(vm);
 	if (requested > plugged)
-		return vm->geo.sbm ? vmem_sbm_plug(vm, requested - plugged) :
-				     vmem_bbm_plug(vm, requested - plugged);
+		return vm->ops->plug(vm, requested - plugged);
 	if (requested < plugged)
-		return vm->geo.sbm ? vmem_sbm_unplug(vm, plugged - requested) :
-				     vmem_bbm_unplug(vm, plugged - requested);
+		return vm->ops->unplug(vm, plugged - requested);
 	return 0;
 }
 
@@ -297,6 +295,7 @@ static int vmem_init_geometry(struct vmem *vm)
 	vm->offline_threshold = max_t(u64, VMEM_OFFLINE_THRESHOLD,
 				      2 * vm->geo.block_size);
 	vm->usable_ids = vmem_geo_usable_ids(&vm->geo, &vm->cfg, vm->plug_end);
+	vm->ops = vm->geo.sbm ? &vmem_sbm_ops : &vmem_bbm_ops;
 	return 0;
 }
 

@@ -160,7 +160,7 @@ static int vmem_sbm_plug_and_add(struct vmem *vm, unsigned long idx,
  * -ENOMEM when the unmovable-memory reserve stopped it, or the error of a
  * request or of adding memory.
  */
-int vmem_sbm_plug(struct vmem *vm, u64 diff)
+static int vmem_sbm_plug(struct vmem *vm, u64 diff)
 {
 	u64 nb_sb = div64_u64(diff, vm->geo.sb_size);
 	struct vmem_pick it;
@@ -272,7 +272,7 @@ static int vmem_sbm_unplug_offline(struct vmem *vm, unsigned long idx,
  * Return: 0 when done, -EBUSY when memory in use kept it from finishing,
  * or the error of a request.
  */
-int vmem_sbm_unplug(struct vmem *vm, u64 diff)
+static int vmem_sbm_unplug(struct vmem *vm, u64 diff)
 {
 	u64 nb_sb = div64_u64(diff, vm->geo.sb_size);
 	unsigned int norder = vmem_sbm_unplug_order_len;
@@ -313,7 +313,7 @@ int vmem_sbm_unplug(struct vmem *vm, u64 diff)
  *
  * Return: 0, or an error that the worker treats like any other.
  */
-int vmem_sbm_cleanup(struct vmem *vm)
+static int vmem_sbm_cleanup(struct vmem *vm)
 {
 	bool again = false;
 	unsigned long idx;
@@ -356,8 +356,8 @@ int vmem_sbm_cleanup(struct vmem *vm)
  * Plugged sub-blocks go to the buddy, unplugged ones stay fake-offline.
  * A range mixing both is split into sub-blocks (once).
  */
-void vmem_sbm_online_page(struct vmem *vm, struct page *page,
-			  unsigned int order)
+static void vmem_sbm_online_page(struct vmem *vm, struct page *page,
+				 unsigned int order)
 {
 	u64 addr = page_to_phys(page), end = addr + PFN_PHYS(1UL << order);
 	unsigned long idx = vmem_idx(vm, vmem_phys_to_id(&vm->geo, addr));
@@ -408,19 +408,34 @@ static void vmem_sbm_take_unplugged_refs(struct vmem *vm, unsigned long idx)
 						    vmem_sb_pages(vm, 1));
 }
 
-/**
- * vmem_sbm_notify() - block state bookkeeping for memory notifier events
- * @vm: device (@hotplug_mutex held by the notifier sequence)
- * @action: MEM_GOING_OFFLINE, MEM_CANCEL_OFFLINE, MEM_OFFLINE or MEM_ONLINE
- * @idx: block index
- * @start_pfn: first page of the block
+/*
+ * MEM_GOING_ONLINE: only a block we added and left offline (all of it or
+ * partly plugged) may be onlined; a block in any other state is being
+ * added or removed by us right now.
  */
-void vmem_sbm_notify(struct vmem *vm, unsigned long action,
-		     unsigned long idx, unsigned long start_pfn)
+static int vmem_sbm_going_online(struct vmem *vm, unsigned long idx)
+{
+	u8 st = vm->states[idx];
+
+	if (st == VMEM_SBM_OFFLINE || st == VMEM_SBM_OFFLINE_PARTIAL)
+		return NOTIFY_OK;
+	dev_warn_ratelimited(vmem_dev(vm), "memory block onlining denied\n");
+	return NOTIFY_BAD;
+}
+
+/*
+ * Block state bookkeeping for memory notifier events (struct
+ * vmem_mode_ops.notify); @idx is one memory block, @pfn its first page.
+ */
+static int vmem_sbm_notify(struct vmem *vm, unsigned long action,
+			   unsigned long idx, unsigned long pfn,
+			   unsigned long nr_pages)
 {
 	bool movable;
 
 	switch (action) {
+	case MEM_GOING_ONLINE:
+		return vmem_sbm_going_online(vm, idx);
 	case MEM_GOING_OFFLINE:
 		vmem_sbm_drop_unplugged_refs(vm, idx);
 		break;
@@ -431,8 +446,17 @@ void vmem_sbm_notify(struct vmem *vm, unsigned long action,
 		vm->states[idx] = vmem_sbm_state_offline(vm->states[idx]);
 		break;
 	case MEM_ONLINE:
-		movable = is_zone_movable_page(pfn_to_page(start_pfn));
+		movable = is_zone_movable_page(pfn_to_page(pfn));
 		vm->states[idx] = vmem_sbm_state_online(vm->states[idx], movable);
 		break;
 	}
+	return NOTIFY_OK;
 }
+
+const struct vmem_mode_ops vmem_sbm_ops = {
+	.cleanup = vmem_sbm_cleanup,
+	.plug = vmem_sbm_plug,
+	.unplug = vmem_sbm_unplug,
+	.online_page = vmem_sbm_online_page,
+	.notify = vmem_sbm_notify,
+};

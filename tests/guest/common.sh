@@ -23,6 +23,11 @@ result() { # result NAME PASS|FAIL DETAIL...
 }
 pass() { local n=$1; shift; result "$n" PASS "$@"; }
 fail() { local n=$1; shift; result "$n" FAIL "$@"; }
+# verdict NAME PROBLEMS DETAIL: FAIL naming the PROBLEMS a check collected,
+# PASS with DETAIL when there are none
+verdict() {
+	if [ -n "$2" ]; then fail "$1" "$2"; else pass "$1" "$3"; fi
+}
 
 # cmdline_arg NAME: value of NAME=... on the kernel command line
 cmdline_arg() {
@@ -176,6 +181,23 @@ kv() {
 }
 
 # memtotal_kb: MemTotal from /proc/meminfo
+# vmem_ctl_start NAME: open the line to the host half (failing NAME and
+# ending the scenario without it), then the device's ADDR, MAXSZ and BLOCK
+# (QUERY) and TOL_KB: MemTotal moves by exactly the pages onlined
+# (unplugged sub-blocks of an online block are taken out of the managed
+# count too); one device block of tolerance for accounting done elsewhere
+# in the kernel meanwhile
+vmem_ctl_start() {
+	if ! ctl_open; then
+		fail "$1" "no answer from the host on $CTL_DEV"
+		finish
+		exit 1
+	fi
+	ADDR=$(kv addr)
+	MAXSZ=$(kv max)
+	BLOCK=$(kv block)
+	TOL_KB=$((BLOCK / 1024))
+}
 memtotal_kb() { awk '$1 == "MemTotal:" {print $2}' /proc/meminfo; }
 
 # vmem_sysfs_dir: our driver's attribute directory, empty if none
@@ -188,7 +210,6 @@ vmem_sysfs_dir() {
 }
 
 # --- p2pmem_pci: the lab's three NVMe controllers and their exports --------
-# (tests/guest/p2pmem.sh and p2pbench.sh still carry their own copies)
 P2P_CLASS=/sys/class/p2pmem_guestmem
 
 # nvme_bdf SERIAL: PCI address of the nvme-bound controller with SERIAL

@@ -13,13 +13,11 @@
 #   gm_vmem_control=BYTES  the package is gone: grow virtio-mem to BYTES and
 #                       check that no block lands in ZONE_MOVABLE (the
 #                       package's udev rule is what made the difference)
-#   gm_purge=1          finally `dpkg --purge guestmem-dkms` in this guest
 . /usr/local/lib/guestmem-test/common.sh
 
 EXPECT=$(cmdline_arg gm_expect)
 VMEM=$(cmdline_arg gm_vmem)
 VMEM_CONTROL=$(cmdline_arg gm_vmem_control)
-PURGE=$(cmdline_arg gm_purge)
 KVER=$(uname -r)
 MODS="nd_virtio virtio_pmem virtio_mem"
 
@@ -223,45 +221,6 @@ if [ "$EXPECT" = intree ]; then
 	else
 		fail removal-clean "left: ${left:-none}; dpkg status: $st"
 	fi
-fi
-
-# --- removal inside the running guest --------------------------------------------
-# check_resolution_after_purge: for every installed kernel (not only the
-# running one: dkms remove runs depmod for each), modprobe's choice is now
-# the kernel's own module, and p2pmem_pci (never in-tree) resolves to nothing
-check_resolution_after_purge() {
-	local dir k m file bad='' seen=''
-	for dir in /lib/modules/*/; do
-		k=$(basename "$dir")
-		[ -f "$dir/modules.dep" ] || continue
-		for m in $MODS; do
-			file=$(modinfo -k "$k" -F filename "$m" 2>/dev/null)
-			case "$file" in
-			*/kernel/drivers/*) ;;
-			*) bad="$bad $k:$m=${file:-none}" ;;
-			esac
-		done
-		file=$(modinfo -k "$k" -F filename p2pmem_pci 2>/dev/null)
-		[ -n "$file" ] && bad="$bad $k:p2pmem_pci=$file"
-		seen="$seen $k"
-	done
-	if [ -z "$seen" ]; then
-		fail purge-resolution "no kernel with a modules.dep under /lib/modules"
-	elif [ -n "$bad" ]; then
-		fail purge-resolution "after the purge, not the in-tree module:$bad"
-	else
-		pass purge-resolution "in-tree $MODS for every kernel:$seen; no p2pmem_pci"
-	fi
-}
-
-if [ "$PURGE" = 1 ]; then
-	if dpkg --purge guestmem-dkms >/tmp/purge.log 2>&1; then
-		pass purge "dpkg --purge guestmem-dkms in the running guest: $(grep -c 'Deleting from: /lib/modules' /tmp/purge.log) modules deleted by dkms remove"
-	else
-		fail purge "dpkg --purge failed: $(tail -n2 /tmp/purge.log | tr '\n' ' ')"
-	fi
-	sed 's/^/PURGE: /' /tmp/purge.log
-	check_resolution_after_purge
 fi
 
 finish

@@ -8,6 +8,8 @@
 #   debian-chroot.sh install SHARE DEB V  our package, then the headers of
 #                                         a kernel that arrives later
 #   debian-chroot.sh upgrade SHARE DEB V OLDV
+#   debian-chroot.sh purge SHARE          dpkg --purge, then what every
+#                                         kernel's modprobe resolves
 set -u
 export DEBIAN_FRONTEND=noninteractive
 LIB=/usr/local/lib/guestmem-test
@@ -43,6 +45,33 @@ check_installed() {
 		result "$name" PASS "DKMS $v installed for $(kvers | xargs), modinfo -k resolves all three to updates/dkms, signed by '$signer'"
 	else
 		result "$name" FAIL "$bad"
+	fi
+}
+
+# check_resolution_after_purge: for every installed kernel (dkms remove
+# runs depmod for each), modprobe's choice is the kernel's own module again,
+# and p2pmem_pci (never in-tree) resolves to nothing
+check_resolution_after_purge() {
+	local k m file bad='' seen=''
+	for k in $(kvers); do
+		[ -f "/lib/modules/$k/modules.dep" ] || continue
+		for m in nd_virtio virtio_pmem virtio_mem; do
+			file=$(modinfo -k "$k" -F filename "$m" 2>/dev/null)
+			case "$file" in
+			*/kernel/drivers/*) ;;
+			*) bad="$bad $k:$m=${file:-none}" ;;
+			esac
+		done
+		file=$(modinfo -k "$k" -F filename p2pmem_pci 2>/dev/null)
+		[ -n "$file" ] && bad="$bad $k:p2pmem_pci=$file"
+		seen="$seen $k"
+	done
+	if [ -z "$seen" ]; then
+		result purge-resolution FAIL "no kernel with a modules.dep under /lib/modules"
+	elif [ -n "$bad" ]; then
+		result purge-resolution FAIL "after the purge, not the in-tree module:$bad"
+	else
+		result purge-resolution PASS "in-tree nd_virtio virtio_pmem virtio_mem for every kernel:$seen; no p2pmem_pci"
 	fi
 }
 
@@ -100,8 +129,17 @@ upgrade)
 	fi
 	check_installed dkms-upgraded "$v"
 	;;
+purge)
+	if dpkg --purge guestmem-dkms >/tmp/purge.log 2>&1; then
+		result purge PASS "dpkg --purge guestmem-dkms: $(grep -c 'Deleting from: /lib/modules' /tmp/purge.log) modules deleted by dkms remove"
+	else
+		result purge FAIL "dpkg --purge failed: $(tail -n2 /tmp/purge.log | tr '\n' ' ')"
+	fi
+	sed 's/^/PURGE: /' /tmp/purge.log
+	check_resolution_after_purge
+	;;
 *)
-	echo "usage: $0 setup|install|upgrade ..." >&2
+	echo "usage: $0 setup|install|upgrade|purge ..." >&2
 	exit 2
 	;;
 esac

@@ -12,41 +12,17 @@ P2PBENCH_THREADS=$(cmdline_arg p2pbench_threads)
 P2PBENCH_CHUNK=$(cmdline_arg p2pbench_chunk)
 P2PBENCH_ROUNDS=$(cmdline_arg p2pbench_rounds)
 
-ctrl_bdf() {
-	local c
-	for c in /sys/class/nvme/nvme*; do
-		[ "$(cat "$c/serial" 2>/dev/null | tr -d ' ')" = "$1" ] || continue
-		basename "$(readlink -f "$c/device")"
-		return 0
-	done
-	return 1
-}
-ns_of() {
-	local n
-	for n in /sys/bus/pci/devices/"$1"/nvme/nvme*/nvme*n*; do
-		[ -e "$n" ] && { echo "/dev/${n##*/}"; return 0; }
-	done
-	return 1
-}
-p2p_of() {
-	local c
-	for c in /sys/class/p2pmem_guestmem/p2pmem*; do
-		[ "$(cat "$c/provider" 2>/dev/null)" = "$1" ] && { echo "/dev/${c##*/}"; return 0; }
-	done
-	return 1
-}
-
-wait_for 200 ctrl_bdf d00d0003 >/dev/null
-A=$(ctrl_bdf d00d0001)
-B=$(ctrl_bdf d00d0002)
-C=$(ctrl_bdf d00d0003)
-wait_for 100 ns_of "$A" >/dev/null
-wait_for 100 ns_of "$B" >/dev/null
-NS_A=$(ns_of "$A")
-NS_B=$(ns_of "$B")
+wait_for 200 nvme_bdf d00d0003 >/dev/null
+A=$(nvme_bdf d00d0001)
+B=$(nvme_bdf d00d0002)
+C=$(nvme_bdf d00d0003)
+wait_for 100 nvme_ns "$A" >/dev/null
+wait_for 100 nvme_ns "$B" >/dev/null
+NS_A=$(nvme_ns "$A")
+NS_B=$(nvme_ns "$B")
 insmod /bin/p2pmem_pci.ko || fail p2pbench-load "insmod failed"
-wait_for 100 p2p_of "$C" >/dev/null
-DEV=$(p2p_of "$C")
+wait_for 100 p2pmem_dev "$C" >/dev/null
+DEV=$(p2pmem_dev "$C")
 ALLOC=/sys/bus/pci/devices/$C/p2pmem/allocate
 echo "SCENARIO p2pbench: $NS_A -> $NS_B, buffer CMB of $C ($DEV, $ALLOC), size $P2PBENCH_SIZE, threads $P2PBENCH_THREADS, chunk $P2PBENCH_CHUNK, rounds $P2PBENCH_ROUNDS"
 

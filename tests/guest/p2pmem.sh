@@ -26,37 +26,8 @@ STRESS_CMB=${STRESS_NVME:-8}
 STRESS_NVME=${STRESS_NVME:-4}
 STRESS_HANG_SECS=30
 
-# ctrl_bdf SERIAL: PCI address of the nvme-bound controller with SERIAL
-ctrl_bdf() {
-	local c
-	for c in /sys/class/nvme/nvme*; do
-		[ "$(cat "$c/serial" 2>/dev/null | tr -d ' ')" = "$1" ] || continue
-		basename "$(readlink -f "$c/device")"
-		return 0
-	done
-	return 1
-}
-
-# ns_of BDF: /dev/nvmeXnY of the controller at BDF (nvme-bound)
-ns_of() {
-	local n
-	for n in "$PCI"/devices/"$1"/nvme/nvme*/nvme*n*; do
-		[ -e "$n" ] && { echo "/dev/${n##*/}"; return 0; }
-	done
-	return 1
-}
-
-# p2p_of BDF: /dev/p2pmemN exported for the provider at BDF
-p2p_of() {
-	local c
-	for c in "$CLASS"/p2pmem*; do
-		[ -e "$c/provider" ] || continue
-		[ "$(cat "$c/provider")" = "$1" ] && { echo "/dev/${c##*/}"; return 0; }
-	done
-	return 1
-}
-has_p2p() { p2p_of "$1" >/dev/null; }
-no_p2p() { ! p2p_of "$1" >/dev/null; }
+has_p2p() { p2pmem_dev "$1" >/dev/null; }
+no_p2p() { ! p2pmem_dev "$1" >/dev/null; }
 nr_p2p() { ls -d "$CLASS"/p2pmem* 2>/dev/null | wc -l; }
 attr() { cat "$CLASS/${1#/dev/}/$2" 2>/dev/null; }
 driver_of() { basename "$(readlink "$PCI/devices/$1/driver" 2>/dev/null)" 2>/dev/null; }
@@ -114,14 +85,14 @@ copy_check() {
 
 # --- setup ---------------------------------------------------------------
 setup() {
-	wait_for 200 ctrl_bdf d00d0003 >/dev/null
-	A=$(ctrl_bdf d00d0001)
-	B=$(ctrl_bdf d00d0002)
-	C=$(ctrl_bdf d00d0003)
-	wait_for 100 ns_of "$A" >/dev/null
-	wait_for 100 ns_of "$B" >/dev/null
-	NS_A=$(ns_of "$A")
-	NS_B=$(ns_of "$B")
+	wait_for 200 nvme_bdf d00d0003 >/dev/null
+	A=$(nvme_bdf d00d0001)
+	B=$(nvme_bdf d00d0002)
+	C=$(nvme_bdf d00d0003)
+	wait_for 100 nvme_ns "$A" >/dev/null
+	wait_for 100 nvme_ns "$B" >/dev/null
+	NS_A=$(nvme_ns "$A")
+	NS_B=$(nvme_ns "$B")
 	echo "SCENARIO p2pmem: A=$A ($NS_A) B=$B ($NS_B) C=$C"
 }
 
@@ -137,10 +108,10 @@ scn_load() {
 	wait_for 100 has_p2p "$C"
 	if [ -z "$A" ] || [ -z "$B" ] || [ -z "$C" ]; then
 		fail p2pmem-load "controllers not found (A=$A B=$B C=$C)"
-	elif has_p2p "$A" && has_p2p "$B" && has_p2p "$C" && [ -c "$(p2p_of "$A")" ]; then
-		pass p2pmem-load "$(nr_p2p) devices: A $(p2p_of "$A"), B $(p2p_of "$B"), C $(p2p_of "$C")"
+	elif has_p2p "$A" && has_p2p "$B" && has_p2p "$C" && [ -c "$(p2pmem_dev "$A")" ]; then
+		pass p2pmem-load "$(nr_p2p) devices: A $(p2pmem_dev "$A"), B $(p2pmem_dev "$B"), C $(p2pmem_dev "$C")"
 	else
-		fail p2pmem-load "missing exports: A=$(p2p_of "$A") B=$(p2p_of "$B") C=$(p2p_of "$C"); $(dmesg | grep -i p2p | tail -n3 | tr '\n' ' ')"
+		fail p2pmem-load "missing exports: A=$(p2pmem_dev "$A") B=$(p2pmem_dev "$B") C=$(p2pmem_dev "$C"); $(dmesg | grep -i p2p | tail -n3 | tr '\n' ' ')"
 	fi
 }
 
@@ -148,7 +119,7 @@ scn_load() {
 scn_sysfs() {
 	local bdf d bad='' res2 dist
 	for bdf in "$A" "$B" "$C"; do
-		d=$(p2p_of "$bdf") || { bad="$bad $bdf:no-device"; continue; }
+		d=$(p2pmem_dev "$bdf") || { bad="$bad $bdf:no-device"; continue; }
 		[ "$(attr "$d" size)" = $CMB_BYTES ] || bad="$bad $d:size=$(attr "$d" size)"
 		[ "$(attr "$d" available)" = $CMB_BYTES ] || bad="$bad $d:available=$(attr "$d" available)"
 		[ "$(attr "$d" bar)" = 2 ] || bad="$bad $d:bar=$(attr "$d" bar)"
@@ -172,7 +143,7 @@ scn_sysfs() {
 # --- copies ----------------------------------------------------------------
 scn_copy() {
 	local dc n=50
-	dc=$(p2p_of "$C")
+	dc=$(p2pmem_dev "$C")
 	copy_check p2pmem-copy "$dc" || return
 	# the buffer goes back to the pool once unmapped
 	while [ $n -gt 0 ] && [ "$(attr "$dc" allocated)" != 0 ]; do
@@ -182,7 +153,7 @@ scn_copy() {
 	[ "$(attr "$dc" allocated)" = 0 ] ||
 		fail p2pmem-copy-freed "allocated=$(attr "$dc" allocated) 5 s after the copy"
 	[ "$(attr "$dc" allocated)" = 0 ] && pass p2pmem-copy-freed "allocated back to 0"
-	copy_check p2pmem-copy-own-cmb "$(p2p_of "$A")"
+	copy_check p2pmem-copy-own-cmb "$(p2pmem_dev "$A")"
 }
 
 scn_sysmem() {
@@ -198,7 +169,7 @@ scn_sysmem() {
 
 scn_refuse() {
 	local out
-	if out=$(p2pcopy refuse --buf "$(p2p_of "$A")" 2>&1); then
+	if out=$(p2pcopy refuse --buf "$(p2pmem_dev "$A")" 2>&1); then
 		pass p2pmem-private-refused "$out"
 	else
 		fail p2pmem-private-refused "$out"
@@ -218,7 +189,7 @@ scn_allocate() {
 # --- provider unbound from nvme while mapped --------------------------------
 scn_unbind_nvme() {
 	local da rc t0 t1
-	da=$(p2p_of "$A")
+	da=$(p2pmem_dev "$A")
 	hold_start "$da" unbind || { fail p2pmem-unbind-nvme "holder not ready: $(cat /tmp/hold.unbind)"; return; }
 	t0=$(date +%s)
 	sysfs_write_timed "$PCI/drivers/nvme/unbind" "$A" 120
@@ -239,11 +210,11 @@ scn_unbind_nvme() {
 	kill -9 "$HOLD_PID" 2>/dev/null
 	if ! sysfs_write_timed "$PCI/drivers/nvme/bind" "$A" 60; then
 		fail p2pmem-rebind-nvme "bind failed: $(cat /tmp/sysfs.err)"
-	elif wait_for 300 has_p2p "$A" && wait_for 100 ns_of "$A" >/dev/null; then
-		NS_A=$(ns_of "$A")
-		pass p2pmem-rebind-nvme "nvme rebound, $(p2p_of "$A") exported again, namespace $NS_A"
+	elif wait_for 300 has_p2p "$A" && wait_for 100 nvme_ns "$A" >/dev/null; then
+		NS_A=$(nvme_ns "$A")
+		pass p2pmem-rebind-nvme "nvme rebound, $(p2pmem_dev "$A") exported again, namespace $NS_A"
 	else
-		fail p2pmem-rebind-nvme "after bind: driver=$(driver_of "$A") export=$(p2p_of "$A") ns=$(ns_of "$A")"
+		fail p2pmem-rebind-nvme "after bind: driver=$(driver_of "$A") export=$(p2pmem_dev "$A") ns=$(nvme_ns "$A")"
 	fi
 }
 
@@ -260,7 +231,7 @@ scn_unbind_nvme() {
 MMAP_KNOB=/sys/kernel/debug/p2pmem_pci/mmap_delay_ms
 scn_mmap_race() {
 	local dv tpid upid n t0 t1 out bound missed blocked
-	dv=$(p2p_of "$A")
+	dv=$(p2pmem_dev "$A")
 	[ -n "$dv" ] || { fail p2pmem-mmap-race "A not exported"; return; }
 	[ -w "$MMAP_KNOB" ] || { fail p2pmem-mmap-race "no $MMAP_KNOB"; return; }
 	echo 40000 >"$MMAP_KNOB"
@@ -308,11 +279,11 @@ scn_mmap_race() {
 		pass p2pmem-mmap-race "teardown while mmap() was held inside ->mmap: unbind returned after $((t1 - t0)) s, the mapping is dead: $out"
 	fi
 	if ! sysfs_write_timed "$PCI/drivers/nvme/bind" "$A" 60 ||
-	   ! wait_for 300 has_p2p "$A" || ! wait_for 100 ns_of "$A" >/dev/null; then
-		fail p2pmem-mmap-race "rebind of $A to nvme failed: driver=$(driver_of "$A") export=$(p2p_of "$A")"
+	   ! wait_for 300 has_p2p "$A" || ! wait_for 100 nvme_ns "$A" >/dev/null; then
+		fail p2pmem-mmap-race "rebind of $A to nvme failed: driver=$(driver_of "$A") export=$(p2pmem_dev "$A")"
 		return
 	fi
-	NS_A=$(ns_of "$A")
+	NS_A=$(nvme_ns "$A")
 }
 
 # --- stress: map/touch/unmap + O_DIRECT against unbind/rebind --------------
@@ -416,7 +387,7 @@ scn_cmb_bind() {
 	echo p2pmem_pci >"$PCI/devices/$C/driver_override"
 	sysfs_write_timed "$PCI/drivers_probe" "$C" 60
 	wait_for 50 has_p2p "$C"
-	dc=$(p2p_of "$C")
+	dc=$(p2pmem_dev "$C")
 	if [ "$(driver_of "$C")" != p2pmem_pci ]; then
 		fail p2pmem-cmb-bind "$C bound to '$(driver_of "$C")': $(dmesg | grep "$C" | tail -n2 | tr '\n' ' ')"
 	elif [ -z "$dc" ]; then
@@ -434,7 +405,7 @@ scn_cmb_bind() {
 # --- own provider unbound while mapped and while O_DIRECT is in flight ----
 scn_unbind_busy() {
 	local dc cpid rc t0 t1 n hold
-	dc=$(p2p_of "$C")
+	dc=$(p2pmem_dev "$C")
 	[ -n "$dc" ] || { fail p2pmem-unbind-busy "C not exported"; return; }
 	hold_start "$dc" busy || { fail p2pmem-unbind-busy "holder not ready"; return; }
 	p2pcopy copy --src "$NS_A" --dst "$NS_B" --buf "$dc" --threads 4 --chunk 64k \
@@ -475,7 +446,7 @@ scn_unbind_busy() {
 # --- provider removed (pci_stop_and_remove_bus_device) while mapped -------
 scn_remove() {
 	local db rc t0 t1
-	db=$(p2p_of "$B")
+	db=$(p2pmem_dev "$B")
 	hold_start "$db" remove || { fail p2pmem-remove "holder not ready"; return; }
 	t0=$(date +%s)
 	sysfs_write_timed "$PCI/devices/$B/remove" 1 120
@@ -495,18 +466,18 @@ scn_remove() {
 	fi
 	kill -9 "$HOLD_PID" 2>/dev/null
 	echo 1 >"$PCI/rescan"
-	if wait_for 300 has_p2p "$B" && wait_for 100 ns_of "$B" >/dev/null; then
-		NS_B=$(ns_of "$B")
-		pass p2pmem-rescan "$B back after rescan, exported as $(p2p_of "$B")"
+	if wait_for 300 has_p2p "$B" && wait_for 100 nvme_ns "$B" >/dev/null; then
+		NS_B=$(nvme_ns "$B")
+		pass p2pmem-rescan "$B back after rescan, exported as $(p2pmem_dev "$B")"
 	else
-		fail p2pmem-rescan "after rescan: dev=$(ls -d "$PCI/devices/$B" 2>/dev/null) export=$(p2p_of "$B")"
+		fail p2pmem-rescan "after rescan: dev=$(ls -d "$PCI/devices/$B" 2>/dev/null) export=$(p2pmem_dev "$B")"
 	fi
 }
 
 # --- module unload (refused while mapped) and reload -----------------------
 scn_reload() {
 	local out n
-	hold_start "$(p2p_of "$A")" reload || { fail p2pmem-reload "holder not ready"; return; }
+	hold_start "$(p2pmem_dev "$A")" reload || { fail p2pmem-reload "holder not ready"; return; }
 	if rmmod p2pmem_pci 2>/dev/null; then
 		fail p2pmem-reload "rmmod succeeded while a mapping existed"
 		return
@@ -526,9 +497,9 @@ scn_reload() {
 		return
 	fi
 	if wait_for 100 has_p2p "$A" && wait_for 100 has_p2p "$B"; then
-		copy_check p2pmem-reload "$(p2p_of "$B")" --size 1m
+		copy_check p2pmem-reload "$(p2pmem_dev "$B")" --size 1m
 	else
-		fail p2pmem-reload "after reload: A=$(p2p_of "$A") B=$(p2p_of "$B")"
+		fail p2pmem-reload "after reload: A=$(p2pmem_dev "$A") B=$(p2pmem_dev "$B")"
 	fi
 }
 
@@ -609,7 +580,7 @@ scn_qmp_del() {
 		echo "NOTE p2pmem-qmp-remove: $C (driver '$(driver_of "$C")') not exported by nvme, using A"
 		v=$A serial=d00d0001
 	fi
-	dv=$(p2p_of "$v")
+	dv=$(p2pmem_dev "$v")
 	[ -n "$dv" ] || { fail p2pmem-qmp-remove "no export for $v"; return; }
 	hold_start "$dv" qmpdel || { fail p2pmem-qmp-remove "holder not ready: $(cat /tmp/hold.qmpdel)"; return; }
 	t0=$(date +%s)

@@ -454,6 +454,17 @@ rebind() {
 }
 fault_params() { echo "$1" >$F_P/flush_warn_ms; echo "$2" >$F_P/flush_timeout_ms; }
 dmesg_has() { grep -q -- "$1" /tmp/case.dmesg; }
+# kmsg_mark TEXT: a line in the kernel log, timestamped like the driver's
+kmsg_mark() { echo "pmem-test: $1" >/dev/kmsg; }
+# kmsg_latency MARK MSG: seconds from the kmsg_mark line MARK to the first
+# later line with MSG in the case's log, or "never"
+kmsg_latency() {
+	awk -v m="pmem-test: $1" -v s="$2" '
+		function ts(l) { sub(/^\[ */, "", l); sub(/\].*/, "", l); return l + 0 }
+		t0 == "" && index($0, m) { t0 = ts($0); next }
+		t0 != "" && index($0, s) { printf "%.2f", ts($0) - t0; found = 1; exit }
+		END { if (!found) printf "never" }' /tmp/case.dmesg
+}
 case_begin() { dmesg -c >/dev/null; }
 case_end() { dmesg >/tmp/case.dmesg; grep -E 'nd_virtio|virtio_pmem|virtio[0-9]' /tmp/case.dmesg | sed "s/^/FAULT $1: /"; }
 
@@ -479,11 +490,7 @@ scn_fault_short() {
 	[ "$(stat_value state)" = ok ] || bad="$bad state-$(stat_value state)"
 	acked_check 31 || bad="$bad acked-data"
 	case "$cpu" in busy*) bad="$bad $cpu" ;; esac
-	if [ -n "$bad" ]; then
-		fail fault-short-reply "$bad"
-	else
-		pass fault-short-reply "used length 0..3 -> EIO with message, 4096 accepted with warning, next flush ok, $cpu"
-	fi
+	verdict fault-short-reply "$bad" "used length 0..3 -> EIO with message, 4096 accepted with warning, next flush ok, $cpu"
 }
 
 # non-zero ret: QEMU's 1, Firecracker's -1, garbage
@@ -505,11 +512,7 @@ scn_fault_ret() {
 	[ "$(stat_value state)" = ok ] || bad="$bad state-$(stat_value state)"
 	acked_check 32 || bad="$bad acked-data"
 	case "$cpu" in busy*) bad="$bad $cpu" ;; esac
-	if [ -n "$bad" ]; then
-		fail fault-bad-ret "$bad"
-	else
-		pass fault-bad-ret "ret 1, -1, 0xdeadbeef -> EIO with message, next flush ok, $cpu"
-	fi
+	verdict fault-bad-ret "$bad" "ret 1, -1, 0xdeadbeef -> EIO with message, next flush ok, $cpu"
 }
 
 # an unknown token before the real answer, and a duplicate answer
@@ -528,11 +531,7 @@ scn_fault_token_dup() {
 	[ "$(stat_value state)" = ok ] || bad="$bad state-$(stat_value state)"
 	acked_check 33 || bad="$bad acked-data"
 	case "$cpu" in busy*) bad="$bad $cpu" ;; esac
-	if [ -n "$bad" ]; then
-		fail $name "$bad"
-	else
-		pass $name "'$msg' warned, flush and next flush ok, $cpu"
-	fi
+	verdict $name "$bad" "'$msg' warned, flush and next flush ok, $cpu"
 }
 
 # the device never answers (answer dropped): EIO after the timeout, stuck,
@@ -559,18 +558,14 @@ scn_fault_noreply() {
 	flush_once 907 || bad="$bad flush-after-rebind"
 	acked_check 34 || bad="$bad acked-data"
 	case "$cpu" in busy*) bad="$bad $cpu" ;; esac
-	if [ -n "$bad" ]; then
-		fail fault-no-reply "$bad"
-	else
-		pass fault-no-reply "EIO after ${el}s, state stuck, refused; unbind ${u}s, rebind ok, data intact, $cpu"
-	fi
+	verdict fault-no-reply "$bad" "EIO after ${el}s, state stuck, refused; unbind ${u}s, rebind ok, data intact, $cpu"
 }
 
 # broken queue / NEEDS_RESET with a caller waiting and flush_timeout_ms=0:
 # only noticing the breakage can release it; EIO within 1 s, state broken,
 # new callers refused, unbind returns
 scn_fault_broken() { # scn_fault_broken NAME how MSG
-	local name=$1 how=$2 msg=$3 bad= cpu el t0 u st rc
+	local name=$1 how=$2 msg=$3 bad= cpu el t0 u st rc kl
 	case_begin
 	acked_write 35
 	fault_params 10000 0
@@ -579,6 +574,7 @@ scn_fault_broken() { # scn_fault_broken NAME how MSG
 	sleep 0.5
 	bg_done w1 && bad="$bad not-in-flight"
 	cpu_begin
+	kmsg_mark "$name trigger"
 	t0=$(now)
 	case "$how" in
 	break) echo 1 >"$F_DBG/break" ;;
@@ -602,22 +598,25 @@ scn_fault_broken() { # scn_fault_broken NAME how MSG
 	cpu=$(cpu_end)
 	unhang w1 w2
 	[ "$rc" != 0 ] || bad="$bad waiter-succeeded"
-	awk -v e="$el" 'BEGIN {exit !(e + 0 == e && e < 1.0)}' || bad="$bad eio-after-${el}s"
+	# the waiter saw EIO (a hang would be "never": flush_timeout_ms=0)
+	awk -v e="$el" 'BEGIN {exit !(e + 0 == e && e < 10)}' || bad="$bad eio-after-${el}s"
 	[ "$st" = broken ] || bad="$bad state-$st"
 	u=$(unbind_timed) || bad="$bad unbind-$u"
 	fault_params 10000 60000
 	rebind || bad="$bad rebind-failed"
 	case_end $name
 	dmesg_has "$msg" || bad="$bad no-msg"
+	# within 1 s the driver failed its callers: kernel timestamps of the
+	# trigger and of the driver's message, so the guest's userspace
+	# scheduling on a loaded TCG host (1.0-1.3 s seen at load 12, 0.6 s
+	# idle) does not count
+	kl=$(kmsg_latency "$name trigger" "$msg")
+	awk -v e="$kl" 'BEGIN {exit !(e + 0 == e && e < 1.0)}' || bad="$bad driver-eio-after-${kl}s"
 	flush_once 909 || bad="$bad flush-after-rebind"
 	[ "$(stat_value state)" = ok ] || bad="$bad state-after-rebind-$(stat_value state)"
 	acked_check 35 || bad="$bad acked-data"
 	case "$cpu" in busy*) bad="$bad $cpu" ;; esac
-	if [ -n "$bad" ]; then
-		fail $name "$bad"
-	else
-		pass $name "waiter got EIO after ${el}s (flush_timeout_ms=0), state broken, new caller refused; unbind ${u}s, rebind ok, data intact, $cpu"
-	fi
+	verdict $name "$bad" "callers failed ${kl}s after the trigger (kernel log), the waiter saw EIO after ${el}s (flush_timeout_ms=0), state broken, new caller refused; unbind ${u}s, rebind ok, data intact, $cpu"
 }
 
 # remove with a silent host and flush_timeout_ms=0 must not hang
@@ -640,11 +639,7 @@ scn_fault_remove() {
 	dmesg_has "unanswered for" || bad="$bad no-msg"
 	flush_once 910 || bad="$bad flush-after-rebind"
 	acked_check 36 || bad="$bad acked-data"
-	if [ -n "$bad" ]; then
-		fail fault-remove-silent "$bad"
-	else
-		pass fault-remove-silent "unbind with an unanswered flush and flush_timeout_ms=0 returned in ${u}s, waiter got EIO, data intact"
-	fi
+	verdict fault-remove-silent "$bad" "unbind with an unanswered flush and flush_timeout_ms=0 returned in ${u}s, waiter got EIO, data intact"
 }
 
 # hibernation cycle (pm_test=devices) with an abandoned request owned by
@@ -669,11 +664,7 @@ scn_fault_freeze_stuck() {
 	fault_params 10000 60000
 	case_end fault-freeze-stuck
 	acked_check 37 || bad="$bad acked-data"
-	if [ -n "$bad" ]; then
-		fail fault-freeze-stuck "$bad"
-	else
-		pass fault-freeze-stuck "abandoned request at freeze, state ok after restore, flush ok, data intact"
-	fi
+	verdict fault-freeze-stuck "$bad" "abandoned request at freeze, state ok after restore, flush ok, data intact"
 }
 
 # hibernation cycle while writers fdatasync in a loop: none fails.  Run
@@ -708,11 +699,7 @@ racing_check() { # racing_check CYCLE-OK
 	done
 	[ "$fails" -eq 0 ] || bad="$bad $fails-of-$n-failed"
 	case_end fault-freeze-racing
-	if [ -n "$bad" ]; then
-		fail fault-freeze-racing "$bad"
-	else
-		pass fault-freeze-racing "$n write+fdatasync in 4 loops across a hibernation cycle, 0 failed, data ok, requests $R_REQ0 -> $r1"
-	fi
+	verdict fault-freeze-racing "$bad" "$n write+fdatasync in 4 loops across a hibernation cycle, 0 failed, data ok, requests $R_REQ0 -> $r1"
 }
 
 scn_faults() {

@@ -192,15 +192,7 @@ scn_intree() {
 }
 
 echo "SCENARIO vmem-scale: kernel $(uname -r), virtio-mem $VMEMSET, request $REQ, ballast ${BALLAST_MB}M, guard ${GUARD:-1}, cmdline $(cat /proc/cmdline)"
-if ! ctl_open; then
-	fail vscale-host "no answer from the host on $CTL_DEV"
-	finish
-	exit 1
-fi
-ADDR=$(kv addr)
-MAXSZ=$(kv max)
-BLOCK=$(kv block)
-TOL_KB=$((BLOCK / 1024))
+vmem_ctl_start vscale-host
 bound=$(ls -d /sys/bus/virtio/drivers/virtio_mem/virtio* 2>/dev/null | head -n1)
 if [ -z "$bound" ]; then
 	fail vscale-probe "no device bound to virtio_mem ($VMEMSET; insmod failures: $(tr '\n' ' ' </tmp/modfail))"

@@ -1,0 +1,111 @@
+# SPDX-License-Identifier: GPL-2.0
+# Host-side pieces shared by the guest scenario scripts (tests/*.sh), sourced
+# after scripts/lib.sh.  Every scenario writes its RESULT lines to
+# $OUT/results.txt and ends with a SUMMARY line.
+
+# scenario_out DIR: OUT, the scenario's output directory, created and absolute
+scenario_out() {
+	mkdir -p "$1"
+	OUT=$(realpath "$1")
+}
+
+# emit NAME PASS|FAIL DETAIL: one host-side result
+emit() { echo "RESULT $*" | tee -a "$OUT/results.txt"; }
+
+# results_begin SERIAL: the serial log without carriage returns in $CLEAN
+# ($OUT/serial.clean.log), an empty $OUT/results.txt
+results_begin() {
+	CLEAN=$OUT/serial.clean.log
+	tr -d '\r' <"$1" >"$CLEAN"
+	: >"$OUT/results.txt"
+}
+
+# emit_boot NAME QEMU_RC DETAIL [MARKER]: NAME passes when the guest reached
+# its scenario (MARKER, an extended regular expression on $CLEAN; default
+# the init's SCENARIO-START line)
+emit_boot() {
+	local name=$1 rc=$2 detail=$3 marker=${4:-^INIT: SCENARIO-START}
+	if grep -aqE "$marker" "$CLEAN"; then
+		emit "$name PASS scenario reached (QEMU rc=$rc, $detail)"
+	else
+		emit "$name FAIL guest never reached the scenario (QEMU rc=$rc; see $CLEAN)"
+	fi
+}
+
+# results_summary WHAT DETAIL: "SUMMARY WHAT: N passed, N failed; DETAIL";
+# status 0 iff there is at least one result and none failed
+results_summary() {
+	local npass nfail
+	npass=$(grep -c '^RESULT [^ ]* PASS' "$OUT/results.txt" || true)
+	nfail=$(grep -c '^RESULT [^ ]* FAIL' "$OUT/results.txt" || true)
+	echo "SUMMARY $1: $npass passed, $nfail failed; $2; logs in $OUT"
+	[ "$npass" -ge 1 ] && [ "$nfail" -eq 0 ]
+}
+
+# --- virtio-mem scenarios (tests/vmem-scenarios.sh, vmem-scale-scenarios.sh)
+
+# vmem_scenario_args ID [--intree | --ours DIR] OUTDIR: ID, DRV (intree or
+# ours), VMEMARGS for scripts/initramfs.sh, OUT and the log paths SERIAL,
+# TRACE, CTLLOG, CTLSOCK; usage() is the caller's
+vmem_scenario_args() {
+	[ $# -ge 2 ] || usage
+	ID=$1
+	shift
+	DRV=intree
+	VMEMARGS=(--vmem intree)
+	case "$1" in
+	--intree) shift ;;
+	--ours)
+		[ $# -ge 2 ] || usage
+		DRV=ours
+		VMEMARGS=(--vmem ours "$(realpath "$2")")
+		shift 2
+		;;
+	esac
+	[ $# -eq 1 ] || usage
+	scenario_out "$1"
+	SERIAL=$OUT/serial.log
+	TRACE=$OUT/trace.log
+	CTLLOG=$OUT/ctl.log
+	CTLSOCK=$OUT/ctl.sock
+}
+
+# vmemhold_tool: VMEMHOLD, the static tools/vmemhold (given, the cache's
+# when newer than its source, or built into $OUT/tools)
+vmemhold_tool() {
+	VMEMHOLD=${VMEMHOLD:-}
+	[ -n "$VMEMHOLD" ] && return
+	if [ -x "$CACHE/tools/vmemhold" ] && [ "$CACHE/tools/vmemhold" -nt "$TOP/tools/vmemhold.c" ]; then
+		VMEMHOLD=$CACHE/tools/vmemhold
+		return
+	fi
+	make -s -C "$TOP/tools" O="$OUT/tools" "$OUT/tools/vmemhold" >"$OUT/tools.log" 2>&1 ||
+		die "building tools/vmemhold failed ($OUT/tools.log)"
+	VMEMHOLD=$OUT/tools/vmemhold
+}
+
+# vmem_host_start: empty logs, then the host half (scripts/vmem-host.py:
+# the guest's resize requests on CTLSOCK, served over QMP) in HOSTPID
+vmem_host_start() {
+	rm -f "$OUT/results.txt" "$CTLSOCK"
+	: >"$SERIAL"
+	: >"$TRACE"
+	: >"$CTLLOG"
+	python3 "$TOP/scripts/vmem-host.py" --ctl "$CTLSOCK" --qmp "$OUT/qmp.sock" \
+		--trace "$TRACE" --log "$CTLLOG" &
+	HOSTPID=$!
+	trap 'kill $HOSTPID 2>/dev/null || true' EXIT
+}
+
+# vmem_host_stop: after QEMU exited, give the host half 5 s to finish its
+# log, stop it, drop the guest's images and the socket
+vmem_host_stop() {
+	local i
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		kill -0 "$HOSTPID" 2>/dev/null || break
+		sleep 0.5
+	done
+	kill "$HOSTPID" 2>/dev/null || true
+	wait "$HOSTPID" 2>/dev/null || true
+	rm -f "$OUT"/*.img "$CTLSOCK"
+}
