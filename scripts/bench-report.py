@@ -1,22 +1,20 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""Compare flush benchmark results of the in-tree and our virtio-pmem driver.
+"""Report of a `make bench` run: in-tree virtio-pmem, ours, virtio-blk.
 
-Input: a JSON-lines file, one object per benchmark run:
-  {"driver": "intree"|"ours", "workload": "raw"|"fs", "threads": N,
-   "syncs": n, "seconds": s, "syncs_per_s": x, "p50_us": a, "p99_us": b,
-   "host_flushes": h}
-Extra keys (e.g. the rest of a `pmemtool writers --json` line) are ignored;
-blank lines and lines starting with '#' are skipped.  host_flushes may be
-absent or null (shown as n/a).  Repeated runs of the same
-(driver, workload, threads) are combined: syncs/s, p50 and p99 are averaged,
-host flushes per sync is sum(host_flushes) / sum(syncs).
+Input: the JSON-lines file of scripts/bench.sh (one object per fio run, see
+scripts/bench-collect.py; lines starting with '#' are the run's header and
+are repeated in the report).  Runs of the same (column, shape, workload,
+region, jobs) from several rounds are combined: syncs/s and latencies are
+averaged, flushes per sync are sum(flushes) / sum(syncs).
 
-Output: a text table per workload (both drivers side by side, ours/intree
-ratios, host flushes per guest sync) followed by the targets with PASS/MISS,
-written to OUT.txt and stdout, and a plot OUT.png (gnuplot, pngcairo) with
-syncs/s vs threads and host flushes per sync vs threads for each workload.
-The targets are informational: the exit status is 0 whatever they say.
+Output: OUT.md (markdown, also on stdout): per backing-file shape a table
+of syncs/s with the ratios ours/in-tree and ours/virtio-blk, and a table
+of sync latency p50/p99 and flushes per guest sync (device flush requests
+and host fsync/fdatasync calls), then the issue's goals with PASS/MISS;
+and OUT.png (gnuplot, pngcairo): syncs/s and host syncs per guest sync
+against jobs, per shape.  The goals are informational: the exit status is
+0 whatever they say.
 """
 
 import argparse
@@ -28,194 +26,262 @@ import subprocess
 import sys
 from collections import defaultdict
 
-DRIVERS = ("intree", "ours")
-REQUIRED = ("driver", "workload", "threads", "syncs", "seconds",
-            "syncs_per_s", "p50_us", "p99_us")
+COLUMNS = ("intree", "ours", "blk", "blk-tuned")
+LABEL = {"intree": "in-tree", "ours": "ours", "blk": "virtio-blk",
+         "blk-tuned": "blk-tuned"}
+SHAPES = ("sparse", "full", "tmpfs")
+WL_ORDER = {"raw": 0, "fs": 1, "uring": 2}
+REQUIRED = ("column", "shape", "workload", "region", "jobs", "syncs",
+            "seconds", "syncs_per_s")
 
-# Targets (informational).
-RAW_THREADS = 16
+# the goals of issue 18 (informational)
+RAW_JOBS = 16
 RAW_SPEEDUP = 4.0
-RAW_FLUSH_PER_SYNC = 0.25
+BLK_RATIO = 0.8
 MAX_SLOWDOWN = 0.05
+URING_SPEEDUP = 4.0
 
 
 def load(path):
-    runs = defaultdict(list)
+    runs, header = defaultdict(list), []
     with open(path, encoding="utf-8") as f:
         for lineno, line in enumerate(f, 1):
             line = line.strip()
-            if not line or line.startswith("#"):
+            if not line:
+                continue
+            if line.startswith("#"):
+                header.append(line.lstrip("# "))
                 continue
             try:
                 rec = json.loads(line)
                 missing = [k for k in REQUIRED if k not in rec]
                 if missing:
                     raise ValueError("missing " + ", ".join(missing))
-                if rec["driver"] not in DRIVERS:
-                    raise ValueError("unknown driver %r" % rec["driver"])
-                key = (str(rec["workload"]), rec["driver"], int(rec["threads"]))
-                hf = rec.get("host_flushes")
-                runs[key].append({
-                    "syncs": float(rec["syncs"]),
-                    "seconds": float(rec["seconds"]),
-                    "syncs_per_s": float(rec["syncs_per_s"]),
-                    "p50_us": float(rec["p50_us"]),
-                    "p99_us": float(rec["p99_us"]),
-                    "host_flushes": None if hf is None else float(hf),
-                })
+                if rec["workload"] == "host":
+                    key = (rec["shape"], "host", rec["column"],
+                           int(rec.get("batch", 1)), "host")
+                else:
+                    key = (rec["shape"], rec["workload"], rec["region"],
+                           int(rec["jobs"]), rec["column"])
+                runs[key].append(rec)
             except (ValueError, TypeError, json.JSONDecodeError) as e:
                 print("%s:%d: skipped: %s" % (path, lineno, e), file=sys.stderr)
-    return runs
+    return runs, header
+
+
+def mean(xs):
+    xs = [x for x in xs if x is not None]
+    return sum(xs) / len(xs) if xs else None
+
+
+def per_sync(rs, field):
+    if any(r.get(field) is None for r in rs):
+        return None
+    syncs = sum(r["syncs"] for r in rs)
+    return sum(r[field] for r in rs) / syncs if syncs else None
 
 
 def combine(runs):
-    """Map (workload, driver, threads) -> aggregated stats."""
     res = {}
     for key, rs in runs.items():
-        n = len(rs)
-        syncs = sum(r["syncs"] for r in rs)
-        hf = None
-        if all(r["host_flushes"] is not None for r in rs) and syncs > 0:
-            hf = sum(r["host_flushes"] for r in rs) / syncs
         res[key] = {
-            "runs": n,
-            "syncs_per_s": sum(r["syncs_per_s"] for r in rs) / n,
-            "p50_us": sum(r["p50_us"] for r in rs) / n,
-            "p99_us": sum(r["p99_us"] for r in rs) / n,
-            "flush_per_sync": hf,
+            "runs": len(rs),
+            "syncs_per_s": mean([r["syncs_per_s"] for r in rs]),
+            "p50": mean([r.get("sync_p50_us") for r in rs]),
+            "p99": mean([r.get("sync_p99_us") for r in rs]),
+            "dev": per_sync(rs, "dev_flushes"),
+            "host": per_sync(rs, "host_syncs"),
+            "hflat50": mean([r.get("host_flush_p50_us") for r in rs]),
+            "hflat99": mean([r.get("host_flush_p99_us") for r in rs]),
+            "writes_per_s": mean([r.get("writes_per_s") for r in rs]),
+            "load": [x for r in rs for x in (r.get("load1_begin"), r.get("load1_end"))
+                     if x is not None],
         }
     return res
 
 
-def fmt(v, prec=1):
-    if v is None:
-        return "n/a"
-    if isinstance(v, float) and (math.isnan(v) or math.isinf(v)):
+def fmt(v, prec=0):
+    if v is None or (isinstance(v, float) and (math.isnan(v) or math.isinf(v))):
         return "n/a"
     return "%.*f" % (prec, v)
 
 
 def ratio(a, b):
-    if a is None or b is None or b == 0:
-        return None
-    return a / b
+    return None if a is None or b is None or b == 0 else a / b
 
 
-def workloads_of(res):
-    order = {"raw": 0, "fs": 1}
-    return sorted({k[0] for k in res}, key=lambda w: (order.get(w, 9), w))
+def cases_of(res, shape):
+    keys = {(k[1], k[2], k[3]) for k in res if k[0] == shape and k[1] != "host"}
+    return sorted(keys, key=lambda c: (WL_ORDER.get(c[0], 9), c[1], c[2]))
 
 
-def threads_of(res, wl):
-    return sorted({k[2] for k in res if k[0] == wl})
+def shapes_of(res):
+    have = {k[0] for k in res if k[1] != "host"}
+    return [s for s in SHAPES if s in have] + sorted(have - set(SHAPES))
 
 
-def get(res, wl, drv, t, field):
-    s = res.get((wl, drv, t))
+def columns_of(res):
+    have = {k[4] for k in res}
+    return [c for c in COLUMNS if c in have]
+
+
+def get(res, shape, case, col, field):
+    s = res.get((shape,) + case + (col,))
     return None if s is None else s[field]
 
 
-def table(res):
+def case_name(case):
+    wl, reg, jobs = case
+    return "%s %s x%d" % (wl, reg, jobs)
+
+
+def tables(res):
+    cols = columns_of(res)
+    blks = [c for c in ("blk", "blk-tuned") if c in cols]
     out = []
-    hdr = ("%7s | %10s %10s %6s | %9s %9s %6s | %9s %9s %6s | %9s %9s | %s"
-           % ("threads", "intree/s", "ours/s", "ratio", "p50 in", "p50 ours",
-              "ratio", "p99 in", "p99 ours", "ratio", "fl/s in", "fl/s ours",
-              "note"))
-    for wl in workloads_of(res):
-        out.append("workload %s  (syncs/s, latency in us, fl/s = host flushes "
-                   "per guest sync, ratio = ours/intree)" % wl)
-        out.append(hdr)
-        out.append("-" * len(hdr))
-        for t in threads_of(res, wl):
-            a = {f: get(res, wl, "intree", t, f)
-                 for f in ("syncs_per_s", "p50_us", "p99_us", "flush_per_sync")}
-            b = {f: get(res, wl, "ours", t, f)
-                 for f in ("syncs_per_s", "p50_us", "p99_us", "flush_per_sync")}
-            r = ratio(b["syncs_per_s"], a["syncs_per_s"])
-            note = ""
-            if r is not None and r < 1.0 - MAX_SLOWDOWN:
-                note = "SLOWER >%d%%" % round(MAX_SLOWDOWN * 100)
-            nruns = {d: (res.get((wl, d, t)) or {}).get("runs", 0)
-                     for d in DRIVERS}
-            if max(nruns.values()) > 1:
-                note = (note + " runs %d/%d" % (nruns["intree"],
-                                                 nruns["ours"])).strip()
-            row = ("%7d | %10s %10s %6s | %9s %9s %6s | %9s %9s %6s | "
-                   "%9s %9s | %s" % (
-                           t, fmt(a["syncs_per_s"]), fmt(b["syncs_per_s"]),
-                           fmt(r, 2),
-                           fmt(a["p50_us"]), fmt(b["p50_us"]),
-                           fmt(ratio(b["p50_us"], a["p50_us"]), 2),
-                           fmt(a["p99_us"]), fmt(b["p99_us"]),
-                           fmt(ratio(b["p99_us"], a["p99_us"]), 2),
-                           fmt(a["flush_per_sync"], 3),
-                           fmt(b["flush_per_sync"], 3), note))
-            out.append(row.rstrip())
+    for shape in shapes_of(res):
+        out.append("### shape: %s" % shape)
+        out.append("")
+        hdr = ["case"] + ["%s/s" % LABEL[c] for c in cols]
+        if "intree" in cols and "ours" in cols:
+            hdr.append("ours/in-tree")
+        hdr += ["ours/%s" % LABEL[b] for b in blks if "ours" in cols]
+        out.append("| " + " | ".join(hdr) + " |")
+        out.append("|" + "---|" * len(hdr))
+        for case in cases_of(res, shape):
+            row = [case_name(case)]
+            row += [fmt(get(res, shape, case, c, "syncs_per_s")) for c in cols]
+            ours = get(res, shape, case, "ours", "syncs_per_s")
+            if "intree" in cols and "ours" in cols:
+                row.append(fmt(ratio(ours, get(res, shape, case, "intree", "syncs_per_s")), 2))
+            if "ours" in cols:
+                row += [fmt(ratio(ours, get(res, shape, case, b, "syncs_per_s")), 2)
+                        for b in blks]
+            out.append("| " + " | ".join(row) + " |")
+        out.append("")
+        hdr = ["case"]
+        hdr += ["p50/p99 us %s" % LABEL[c] for c in cols]
+        hdr += ["dev fl/sync %s" % LABEL[c] for c in cols]
+        hdr += ["host syncs/sync %s" % LABEL[c] for c in cols]
+        out.append("| " + " | ".join(hdr) + " |")
+        out.append("|" + "---|" * len(hdr))
+        for case in cases_of(res, shape):
+            row = [case_name(case)]
+            row += ["%s / %s" % (fmt(get(res, shape, case, c, "p50")),
+                                 fmt(get(res, shape, case, c, "p99"))) for c in cols]
+            row += [fmt(get(res, shape, case, c, "dev"), 3) for c in cols]
+            row += [fmt(get(res, shape, case, c, "host"), 3) for c in cols]
+            out.append("| " + " | ".join(row) + " |")
         out.append("")
     return out
 
 
-def targets(res):
-    out = ["targets (informational):"]
+def host_limit(res):
+    """The host's flush cost against batch size, and the guest runs' flushes."""
+    out = []
+    shapes = [s for s in SHAPES if any(k[0] == s and k[1] == "host" for k in res)]
+    if shapes:
+        out += ["### host limit: fio on the host, 1 job, a flush every B 4 KiB writes",
+                "",
+                "mmap = stores into a MAP_SHARED mapping + msync (virtio-pmem's host "
+                "path); psync = pwrite + fdatasync (virtio-blk cache=writeback's).",
+                "",
+                "| shape | engine | B | flushes/s | flush p50/p99 us | writes/s |",
+                "|---|---|---|---|---|---|"]
+        for shape in shapes:
+            for k in sorted(k for k in res if k[0] == shape and k[1] == "host"):
+                v = res[k]
+                out.append("| %s | %s | %d | %s | %s / %s | %s |" % (
+                    shape, k[2][len("host-"):], k[3], fmt(v["syncs_per_s"]),
+                    fmt(v["p50"]), fmt(v["p99"]), fmt(v["writes_per_s"])))
+        out.append("")
+    pm = [c for c in ("intree", "ours") if c in columns_of(res)]
+    if pm:
+        out += ["### virtio-pmem device flushes in the guest runs", "",
+                "syncs/flush = guest syncs per device flush request (the batch the "
+                "host sees); flush p50/p99 = request to done on the host (QEMU trace).",
+                ""]
+        hdr = ["shape", "case"]
+        for c in pm:
+            hdr += ["%s syncs/flush" % LABEL[c], "%s flushes/s" % LABEL[c],
+                    "%s flush p50/p99 us" % LABEL[c]]
+        out.append("| " + " | ".join(hdr) + " |")
+        out.append("|" + "---|" * len(hdr))
+        for shape in shapes_of(res):
+            for case in cases_of(res, shape):
+                row = [shape, case_name(case)]
+                for c in pm:
+                    dev = get(res, shape, case, c, "dev")
+                    sps = get(res, shape, case, c, "syncs_per_s")
+                    row += [fmt(None if not dev else 1 / dev, 2),
+                            fmt(None if dev is None or sps is None else dev * sps),
+                            "%s / %s" % (fmt(get(res, shape, case, c, "hflat50")),
+                                         fmt(get(res, shape, case, c, "hflat99")))]
+                out.append("| " + " | ".join(row) + " |")
+        out.append("")
+    return out
+
+
+def goals(res):
+    out = ["### goals of issue 18 (informational)", ""]
 
     def verdict(ok):
-        return "N/A " if ok is None else ("PASS" if ok else "MISS")
+        return "n/a " if ok is None else ("PASS" if ok else "MISS")
 
-    a = get(res, "raw", "intree", RAW_THREADS, "syncs_per_s")
-    b = get(res, "raw", "ours", RAW_THREADS, "syncs_per_s")
-    r = ratio(b, a)
-    out.append("  %s raw @%d threads: ours >= %.0fx intree syncs/s "
-               "(measured ours/intree %s)" % (verdict(None if r is None else r >= RAW_SPEEDUP),
-                                   RAW_THREADS, RAW_SPEEDUP, fmt(r, 2)))
+    def sps(shape, case, col):
+        return get(res, shape, case, col, "syncs_per_s")
 
-    f = get(res, "raw", "ours", RAW_THREADS, "flush_per_sync")
-    out.append("  %s raw @%d threads: ours <= %.2f host flushes per fdatasync "
-               "(measured %s)" % (verdict(None if f is None else
-                                          f <= RAW_FLUSH_PER_SYNC),
-                                  RAW_THREADS, RAW_FLUSH_PER_SYNC, fmt(f, 3)))
-
-    worst = None
-    for wl in workloads_of(res):
-        for t in threads_of(res, wl):
-            r = ratio(get(res, wl, "ours", t, "syncs_per_s"),
-                      get(res, wl, "intree", t, "syncs_per_s"))
+    for shape in shapes_of(res):
+        case = ("raw", "L", RAW_JOBS)
+        r = ratio(sps(shape, case, "ours"), sps(shape, case, "intree"))
+        out.append("- %s %s raw L x%d: ours >= %.0fx in-tree (%s)"
+                   % (verdict(None if r is None else r >= RAW_SPEEDUP), shape,
+                      RAW_JOBS, RAW_SPEEDUP, fmt(r, 2)))
+        r = ratio(sps(shape, case, "ours"), sps(shape, case, "blk"))
+        out.append("- %s %s raw L x%d: ours >= %.1fx virtio-blk (%s)"
+                   % (verdict(None if r is None else r >= BLK_RATIO), shape,
+                      RAW_JOBS, BLK_RATIO, fmt(r, 2)))
+        worst = None
+        for c in cases_of(res, shape):
+            if not (c[2] == 1 or c[0] == "fs"):
+                continue
+            r = ratio(sps(shape, c, "ours"), sps(shape, c, "intree"))
             if r is not None and (worst is None or r < worst[0]):
-                worst = (r, wl, t)
-    if worst is None:
-        out.append("  N/A  no workload > %d%% slower than intree (no pairs)"
-                   % round(MAX_SLOWDOWN * 100))
-    else:
-        out.append("  %s no workload > %d%% slower than intree in syncs/s "
-                   "(worst: %s @%d threads, ours/intree %.2f)"
-                   % (verdict(worst[0] >= 1.0 - MAX_SLOWDOWN),
-                      round(MAX_SLOWDOWN * 100), worst[1], worst[2], worst[0]))
+                worst = (r, c)
+        if worst:
+            out.append("- %s %s 1 job and every fs case: ours >= %.2fx in-tree "
+                       "(worst %s: %.2f)" % (verdict(worst[0] >= 1 - MAX_SLOWDOWN),
+                                            shape, 1 - MAX_SLOWDOWN,
+                                            case_name(worst[1]), worst[0]))
+        for c in cases_of(res, shape):
+            if c[0] != "uring":
+                continue
+            r = ratio(sps(shape, c, "ours"), sps(shape, c, "intree"))
+            out.append("- %s %s %s: ours >= %.0fx in-tree (%s)"
+                       % (verdict(None if r is None else r >= URING_SPEEDUP),
+                          shape, case_name(c), URING_SPEEDUP, fmt(r, 2)))
     return out
+
+
+def loads(res):
+    by = defaultdict(list)
+    for k, v in res.items():
+        if k[1] == "host":
+            continue
+        by[k[4]] += v["load"]
+    parts = ["%s %s-%s" % (LABEL[c], fmt(min(by[c]), 1), fmt(max(by[c]), 1))
+             for c in columns_of(res) if by[c]]
+    return "host 1-minute load during the runs (min-max): " + ", ".join(parts)
 
 
 def gp_quote(s):
     return "'" + s.replace("'", "''") + "'"
 
 
-def series(res, wl, drv, field):
-    """(threads, value) points of one driver/workload with a value."""
-    pts = []
-    for t in threads_of(res, wl):
-        s = res.get((wl, drv, t))
-        if s is not None and s[field] is not None:
-            pts.append((t, s[field]))
-    return pts
-
-
-def plot_cmd(blocks, i, field, style):
-    """gnuplot commands for one panel; drivers without data are left out."""
-    parts = ["%s using 1:2 with linespoints %s title '%s'"
-             % (blocks[(i, d, field)], style[d], d)
-             for d in DRIVERS if (i, d, field) in blocks]
-    if parts:
-        return ["set yrange [0:*]", "plot " + ", ".join(parts)]
-    return ["set yrange [0:1]", "set key off",
-            "set label 2 'no data' at graph 0.5, graph 0.5 center",
-            "plot 1/0 notitle", "unset label 2", "set key on"]
+STYLE = {"intree": "lc rgb '#d62728' pt 7 lw 2",
+         "ours": "lc rgb '#1f77b4' pt 5 lw 2",
+         "blk": "lc rgb '#2ca02c' pt 9 lw 2",
+         "blk-tuned": "lc rgb '#9467bd' pt 11 lw 2 dt 2"}
 
 
 def plot(res, png):
@@ -224,64 +290,50 @@ def plot(res, png):
         print("gnuplot not found (apt-get install gnuplot-nox): no plot",
               file=sys.stderr)
         return False
-    wls = workloads_of(res)
-    if not wls:
-        return False
-    lines = []
-    # one datablock per (workload, driver, field) that has points
-    blocks = {}
-    for i, wl in enumerate(wls):
-        for drv in DRIVERS:
-            for col, field in ((2, "syncs_per_s"), (3, "flush_per_sync")):
-                pts = series(res, wl, drv, field)
+    shapes = shapes_of(res)
+    cols = columns_of(res)
+    panels = [("raw", "L", "syncs_per_s", "raw L: fdatasyncs/s"),
+              ("fs", "L", "syncs_per_s", "ext4 L: fsyncs/s"),
+              ("raw", "L", "host", "raw L: host fsync calls per guest sync")]
+    lines, blocks = [], {}
+    for i, shape in enumerate(shapes):
+        for p, (wl, reg, field, _) in enumerate(panels):
+            for col in cols:
+                pts = sorted((k[3], v[field]) for k, v in res.items()
+                             if k[0] == shape and k[1] == wl and k[2] == reg
+                             and k[1] != "host"
+                             and k[4] == col and v[field] is not None)
                 if not pts:
                     continue
-                name = "$d%d%s%d" % (i, drv, col)
-                blocks[(i, drv, field)] = name
+                name = "$d%d_%d_%s" % (i, p, col.replace("-", "_"))
+                blocks[(i, p, col)] = name
                 lines.append("%s << EOD" % name)
-                lines += ["%d %.6g" % p for p in pts]
+                lines += ["%d %.6g" % pt for pt in pts]
                 lines.append("EOD")
-    alltimes = sorted({k[2] for k in res})
-    xtics = ", ".join("'%d' %d" % (t, t) for t in alltimes)
-    xmin = max(min(alltimes) / 1.4, 0.5)
-    xmax = max(alltimes) * 1.4
-    style = {"intree": "lc rgb '#d62728' pt 7 lw 2",
-             "ours": "lc rgb '#1f77b4' pt 5 lw 2"}
+    jobs = sorted({k[3] for k in res if k[1] != "host"}) or [1]
+    xtics = ", ".join("'%d' %d" % (t, t) for t in jobs)
     lines += [
-        "set terminal pngcairo size %d,760 font 'sans,10'" % (480 * len(wls) + 80),
+        "set terminal pngcairo size %d,1000 font 'sans,10'" % (440 * len(shapes) + 60),
         "set output %s" % gp_quote(png),
-        "set multiplot layout 2,%d title 'virtio-pmem flush benchmark: "
-        "in-tree vs ours'" % len(wls),
+        "set multiplot layout 3,%d title 'fsync-heavy fio: virtio-pmem (in-tree, "
+        "ours) vs virtio-blk, per backing-file shape'" % len(shapes),
         "set logscale x 2",
-        "set xrange [%g:%g]" % (xmin, xmax),
-        "set xtics (%s)" % xtics,
-        "set grid",
-        "set key top left box opaque",
-        "set offsets 0, 0, graph 0.12, 0",
-        "set xlabel 'threads'",
+        "set xrange [%g:%g]" % (max(min(jobs) / 1.4, 0.5), max(jobs) * 1.4),
+        "set xtics (%s)" % xtics, "set grid", "set key top left box opaque",
+        "set xlabel 'jobs'", "set yrange [0:*]",
     ]
-    for i, wl in enumerate(wls):
-        lines += [
-            "set title %s" % gp_quote("%s: guest syncs/s (higher is better)" % wl),
-            "set ylabel 'syncs/s'",
-        ]
-        lines += plot_cmd(blocks, i, "syncs_per_s", style)
-    for i, wl in enumerate(wls):
-        lines += [
-            "set title %s" % gp_quote("%s: host flushes per guest sync "
-                                      "(lower is better)" % wl),
-            "set ylabel 'host flushes / sync'",
-            "set key bottom left box opaque",
-        ]
-        if wl == "raw":
-            lines.append("set arrow 1 from graph 0, first %g to graph 1, first %g "
-                         "nohead dt 2 lc rgb 'gray40'"
-                         % (RAW_FLUSH_PER_SYNC, RAW_FLUSH_PER_SYNC))
-            lines.append("set label 1 'target %.2f' at graph 0.02, first %g "
-                         "offset 0,0.6 tc rgb 'gray40'"
-                         % (RAW_FLUSH_PER_SYNC, RAW_FLUSH_PER_SYNC))
-        lines += plot_cmd(blocks, i, "flush_per_sync", style)
-        lines += ["unset arrow 1", "unset label 1"]
+    for p, (_, _, _, title) in enumerate(panels):
+        for i, shape in enumerate(shapes):
+            lines.append("set title %s" % gp_quote("%s: %s" % (shape, title)))
+            parts = ["%s using 1:2 with linespoints %s title '%s'"
+                     % (blocks[(i, p, c)], STYLE[c], LABEL[c])
+                     for c in cols if (i, p, c) in blocks]
+            if parts:
+                lines.append("plot " + ", ".join(parts))
+            else:
+                lines += ["set yrange [0:1]", "set key off",
+                          "set label 2 'no data' at graph 0.5, graph 0.5 center",
+                          "plot 1/0 notitle", "unset label 2", "set yrange [0:*]", "set key on"]
     lines += ["unset multiplot", "set output"]
     p = subprocess.run([gnuplot], input="\n".join(lines) + "\n", text=True,
                        capture_output=True, check=False)
@@ -294,32 +346,35 @@ def plot(res, png):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("results", help="JSON-lines results file")
-    ap.add_argument("-o", "--out",
-                    help="output stem or .txt path (default: RESULTS without "
-                         "its extension); the plot is written next to it "
-                         "as .png")
+    ap.add_argument("-o", "--out", help="output stem (default: RESULTS "
+                    "without its extension); writes STEM.md and STEM.png")
     ap.add_argument("--no-plot", action="store_true", help="skip the PNG")
     args = ap.parse_args()
-
-    res = combine(load(args.results))
+    runs, header = load(args.results)
+    res = combine(runs)
     if not res:
         print("no usable records in %s" % args.results, file=sys.stderr)
         return 1
     stem = args.out or os.path.splitext(args.results)[0]
-    if stem.endswith(".txt"):
-        stem = stem[:-4]
-    txt, png = stem + ".txt", stem + ".png"
-    if os.path.dirname(txt):
-        os.makedirs(os.path.dirname(txt), exist_ok=True)
-
-    text = "\n".join(["virtio-pmem flush benchmark (%s)" % args.results, ""]
-                     + table(res) + targets(res)) + "\n"
-    with open(txt, "w", encoding="utf-8") as f:
+    if stem.endswith(".md"):
+        stem = stem[:-3]
+    if os.path.dirname(stem):
+        os.makedirs(os.path.dirname(stem), exist_ok=True)
+    text = ["## virtio-pmem vs virtio-blk, fsync-heavy fio (%s)" % os.path.basename(args.results),
+            ""] + ["    " + h for h in header] + [
+            "", loads(res), "",
+            "syncs/s = fdatasync (raw) or fsync (fs, uring) calls per second, all "
+            "jobs; p50/p99 = sync call latency; dev fl/sync = flush requests the "
+            "device got per guest sync; host syncs/sync = fsync+fdatasync system "
+            "calls of QEMU per guest sync (perf).", ""]
+    text += tables(res) + host_limit(res) + goals(res)
+    text = "\n".join(text) + "\n"
+    with open(stem + ".md", "w", encoding="utf-8") as f:
         f.write(text)
     sys.stdout.write(text)
-    print("table: %s" % txt)
-    if not args.no_plot and plot(res, png):
-        print("plot:  %s" % png)
+    print("report: %s.md" % stem)
+    if not args.no_plot and plot(res, stem + ".png"):
+        print("plot:   %s.png" % stem)
     return 0
 
 

@@ -3,7 +3,7 @@
 # Build a busybox initramfs for one kernel of the matrix.
 #
 #   initramfs.sh ID OUT.cpio.gz [--intree | --ours DIR] [--vmem intree|ours DIR]
-#                [--scenario FILE] [--mod NAME]... [--extra FILE...]
+#                [--scenario FILE] [--mod NAME]... [--sysroot DIR] [--extra FILE...]
 #
 #   --intree        also load the stock kernel's virtio_pmem + nd_virtio
 #   --ours DIR      copy DIR/nd_virtio.ko and DIR/virtio_pmem.ko to /ours and
@@ -21,6 +21,10 @@
 #                   it /init starts an interactive shell
 #   --mod NAME      one more in-tree module (with its dependencies)
 #   --extra FILE... binaries copied to /bin (shared libraries follow via ldd)
+#   --sysroot DIR   packages unpacked into DIR (scripts/fio.sh): ldd also
+#                   searches DIR's library directories, and a library it
+#                   finds there goes to its path below DIR in the image
+#                   (DIR/usr/lib/x/libz.so -> /usr/lib/x/libz.so)
 #
 # Besides OUT it writes OUT's name with .env instead of .cpio.gz: KIND, KVER,
 # VMLINUZ, MODSET, VMEMSET of the kernel the image was made for.
@@ -32,7 +36,7 @@
 . "$(dirname "$0")/lib.sh"
 set -eu
 
-usage() { die "usage: $0 ID OUT.cpio.gz [--intree|--ours DIR] [--vmem intree|ours DIR] [--scenario FILE] [--mod NAME]... [--extra FILE...]"; }
+usage() { die "usage: $0 ID OUT.cpio.gz [--intree|--ours DIR] [--vmem intree|ours DIR] [--scenario FILE] [--mod NAME]... [--sysroot DIR] [--extra FILE...]"; }
 
 [ $# -ge 2 ] || usage
 ID=$1
@@ -45,6 +49,7 @@ VMEM_OURS=
 SCENARIO=
 EXTRA=()
 MORE_MODS=()
+SYSROOT=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--intree) MODSET=intree ;;
@@ -58,6 +63,9 @@ while [ $# -gt 0 ]; do
 		esac ;;
 	--scenario) [ $# -ge 2 ] || usage; SCENARIO=$2; shift ;;
 	--mod) [ $# -ge 2 ] || usage; MORE_MODS+=("$2"); shift ;;
+	--sysroot)
+		[ $# -ge 2 ] && [ -d "$2" ] || die "--sysroot: '${2:-}' is not a directory"
+		SYSROOT=$(cd "$2" && pwd); shift ;;
 	--extra)
 		shift
 		while [ $# -gt 0 ] && [ "${1#--}" = "$1" ]; do
@@ -273,14 +281,28 @@ done
 say "modules ($MODSET): ${ORDER[*]:-none}${OURS:+ + ours from $OURS}; virtio-mem: $VMEMSET${VMEM_OURS:+ from $VMEM_OURS}"
 
 # --- user space ----------------------------------------------------------
+# ldd's search path for --sysroot: the directories below it with libraries
+SYSROOT_LIBPATH=
+if [ -n "$SYSROOT" ]; then
+	SYSROOT_LIBPATH=$(find "$SYSROOT" -name '*.so*' \( -type f -o -type l \) -printf '%h\n' |
+		sort -u | paste -sd:)
+fi
+
 copy_with_libs() { # copy_with_libs BIN DEST
-	local bin=$1 dst=$2 lib
+	local bin=$1 dst=$2 lib to libs
 	cp -L "$bin" "$STAGE$dst"
 	chmod 755 "$STAGE$dst"
-	for lib in $(ldd "$bin" 2>/dev/null | awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\// {print $1}'); do
-		[ -e "$STAGE$lib" ] && continue
-		mkdir -p "$STAGE$(dirname "$lib")"
-		cp -L "$lib" "$STAGE$lib"
+	libs=$(LD_LIBRARY_PATH=$SYSROOT_LIBPATH${SYSROOT_LIBPATH:+${LD_LIBRARY_PATH:+:}}${LD_LIBRARY_PATH:-} \
+		ldd "$bin" 2>/dev/null) || true
+	if printf '%s\n' "$libs" | grep -q 'not found'; then
+		die "$bin: libraries not found: $(printf '%s\n' "$libs" | awk '/not found/ {print $1}' | tr '\n' ' ')"
+	fi
+	for lib in $(printf '%s\n' "$libs" | awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\// {print $1}'); do
+		to=$lib
+		[ -z "$SYSROOT" ] || [ "${lib#"$SYSROOT"/}" = "$lib" ] || to=/${lib#"$SYSROOT"/}
+		[ -e "$STAGE$to" ] && continue
+		mkdir -p "$STAGE$(dirname "$to")"
+		cp -L "$lib" "$STAGE$to"
 	done
 }
 

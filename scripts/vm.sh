@@ -4,8 +4,9 @@
 #
 #   vm.sh --kernel VMLINUZ --initrd CPIO --log SERIAL.LOG
 #         [--rundir DIR] [--qmp SOCK]
-#         [--trace PATTERN]... [--trace-log FILE]
+#         [--trace PATTERN]... [--trace-log FILE] [--trace-time]
 #         [--pmem-img FILE] [--pmem-size 1G] [--vmem-size 0] [--mem MB]
+#         [--pmem-more IMG@SLOT]... [--syscall-counts FILE]
 #         [--vmem-region MB]
 #         [--disk IMG]
 #         [--append "ARGS"] [--timeout SEC] [--interactive] [-- QEMU-ARGS...]
@@ -21,6 +22,16 @@
 # only backs what the guest touches, so the region may exceed host RAM).
 # --disk adds IMG as a virtio-blk disk (/dev/vda: the Debian guest of the
 # DKMS test boots from it with its own initrd).
+# --pmem-more IMG@SLOT: one more virtio-pmem device on the existing file
+# IMG (its size), at PCI slot SLOT (hex, 0x10-0x1e) of pcie.0, so the guest
+# can tell the devices apart by PCI address (namespaces probe
+# asynchronously: /dev/pmemN numbers follow no order).
+# --trace-time: wall-clock timestamps in the trace log (-msg timestamp=on:
+# "PID@SECONDS.USEC:event ...").
+# --syscall-counts FILE: QEMU runs under `perf stat -I 100` counting its
+# fsync and fdatasync system calls (all threads) per 100 ms into FILE
+# (CSV, times relative to the start) and the start's epoch time into
+# FILE.t0; without a working perf a warning, and QEMU runs bare.
 # Image files are created sparse under --rundir (default: the log's
 # directory).  The kernel command line gets pmem_size=BYTES for the guest
 # scenarios.
@@ -35,7 +46,9 @@ usage() { die "usage: $0 --kernel VMLINUZ --initrd CPIO --log FILE [options] (se
 
 KERNEL='' INITRD='' LOG='' RUNDIR='' QMP='' TRACE_LOG='' PMEM_IMG='' PMEM_SIZE=1G VMEM_SIZE=0
 APPEND='' TIMEOUT='' INTERACTIVE=0 MEM_MB=1024 DISK='' VMEM_REGION_MB=''
+TRACE_TIME=0 SYSCALL_COUNTS=''
 TRACES=()
+PMEM_MORE=()
 EXTRA_QEMU=()
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -46,6 +59,9 @@ while [ $# -gt 0 ]; do
 	--qmp) QMP=$2; shift ;;
 	--trace) TRACES+=("$2"); shift ;;
 	--trace-log) TRACE_LOG=$2; shift ;;
+	--trace-time) TRACE_TIME=1 ;;
+	--pmem-more) PMEM_MORE+=("$2"); shift ;;
+	--syscall-counts) SYSCALL_COUNTS=$2; shift ;;
 	--pmem-img) PMEM_IMG=$2; shift ;;
 	--pmem-size) PMEM_SIZE=$2; shift ;;
 	--vmem-size) VMEM_SIZE=$2; shift ;;
@@ -125,6 +141,21 @@ if [ -n "$VMEM_REGION_MB" ]; then
 	VMEM_BACKEND_OPTS=,reserve=off
 fi
 MAXMEM_MB=$((MEM_MB + VMEM_BACKEND_MB + (PMEM_BYTES + 1048575) / 1048576))
+MORE_ARGS=()
+n=1
+for m in "${PMEM_MORE[@]}"; do
+	img=${m%@*}
+	slot=${m##*@}
+	[ "$img" != "$m" ] && [[ "$slot" =~ ^0x1[0-9a-e]$ ]] ||
+		die "--pmem-more: '$m' is not IMG@SLOT with SLOT 0x10..0x1e"
+	[ -f "$img" ] || die "--pmem-more: $img not found"
+	sz=$(stat -c %s "$img")
+	[ $((sz % 2097152)) -eq 0 ] && [ "$sz" -gt 0 ] || die "--pmem-more: $img: size $sz is not a multiple of 2 MiB"
+	MORE_ARGS+=(-object "memory-backend-file,id=pmem$n,share=on,mem-path=$img,size=$sz"
+		-device "virtio-pmem-pci,memdev=pmem$n,id=vpmem$n,bus=pcie.0,addr=$slot")
+	MAXMEM_MB=$((MAXMEM_MB + sz / 1048576))
+	n=$((n + 1))
+done
 
 if [ ! -e "$PMEM_IMG" ]; then
 	truncate -s "$PMEM_BYTES" "$PMEM_IMG"
@@ -157,6 +188,7 @@ if [ ${#TRACES[@]} -gt 0 ]; then
 		TRACE_ARGS+=(-trace "$t")
 	done
 	TRACE_ARGS+=(-D "$TRACE_LOG")
+	[ "$TRACE_TIME" = 0 ] || TRACE_ARGS+=(-msg timestamp=on)
 fi
 
 CMD=(qemu-system-x86_64 -name guestmem "${ACCEL_ARGS[@]}"
@@ -181,7 +213,18 @@ CMD=(qemu-system-x86_64 -name guestmem "${ACCEL_ARGS[@]}"
 	-device xio3130-downstream,id=dn3,bus=up1,chassis=11
 	-drive "file=$RUNDIR/nvme3.img,if=none,format=raw,id=nvd3"
 	-device nvme,id=nvme3,drive=nvd3,serial=d00d0003,cmb_size_mb=64,bus=dn3
-	"${DISK_ARGS[@]}" "${TRACE_ARGS[@]}" "${EXTRA_QEMU[@]}")
+	"${MORE_ARGS[@]}" "${DISK_ARGS[@]}" "${TRACE_ARGS[@]}" "${EXTRA_QEMU[@]}")
+
+if [ -n "$SYSCALL_COUNTS" ]; then
+	PERF_EV=syscalls:sys_enter_fsync,syscalls:sys_enter_fdatasync
+	if perf stat -x, -e "$PERF_EV" -o /dev/null -- true >/dev/null 2>&1; then
+		CMD=(perf stat -I 100 -x, -e "$PERF_EV" -o "$SYSCALL_COUNTS" -- "${CMD[@]}")
+		date +%s.%N >"$SYSCALL_COUNTS.t0"
+	else
+		warn "vm: perf cannot count syscalls:sys_enter_fsync here: no syscall counts ($SYSCALL_COUNTS)"
+		SYSCALL_COUNTS=
+	fi
+fi
 
 say "vm: accel=$ACCEL kernel=$(basename "$KERNEL") initrd=$(basename "$INITRD") pmem=$PMEM_IMG ($PMEM_SIZE)"
 say "vm: serial log $LOG, QMP $QMP${TRACE_LOG:+, trace log $TRACE_LOG}${TIMEOUT:+, timeout ${TIMEOUT}s}"
