@@ -297,8 +297,8 @@ scn_mmap_race() {
 # nvme unbinds under the stress took p50 9.5 s, max 10.8 s; the defect
 # this catches, a mapping that pins the pool, blocks the unbind until
 # the process exits, i.e. without bound), an export left after an unbind, a touch that succeeds after the unbind of
-# its mapping's provider returned, a bind that does not bring the export
-# back within 30 s, or, at the end, allocated != 0 or p2pmem/available
+# its mapping's provider returned, a bind that does not return and bring
+# the export back within 60 s (3 x the idle bind if longer), or, at the end, allocated != 0 or p2pmem/available
 # not back at its value before.  The guest bounds the whole run.
 scn_stress() { # scn_stress NAME DRIVER ROUNDS
 	local name=$1 drv=$2 iters=$3 pid n limit out
