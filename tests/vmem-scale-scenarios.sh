@@ -106,6 +106,8 @@ if [ "$DRV" = ours ]; then
 else
 	BBM_PLUG=0
 fi
+# a measurement may take minutes to grow under TCG
+[ -z "$BBM_GROW" ] || TO=600
 MHP_APPEND="memhp_default_state=online_movable"
 [ "$MHP_MEMMAP" = 0 ] || MHP_APPEND="$MHP_APPEND memory_hotplug.memmap_on_memory=1"
 BBM_APPEND="vscale_bbm_plug=$BBM_PLUG${BBM_GROW:+ vscale_bbm_grow=$BBM_GROW vscale_memmap=${VSCALE_MEMMAP:-1}}"

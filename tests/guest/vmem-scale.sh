@@ -316,7 +316,7 @@ scn_memmap_off() {
 scn_bbm_grow() {
 	local t0 why
 	SYSB=$(vmem_sysfs_at "$BBM_ADDR")
-	if [ "$MEMMAP" = 0 ]; then
+	if [ "$MEMMAP" = 0 ] && [ -n "$SYSB" ]; then
 		echo N >"$MEMMAP_PARAM"
 		bbm_rebind
 	fi
@@ -325,7 +325,8 @@ scn_bbm_grow() {
 	t0=$(now)
 	ctl SET "$BBM_GROW"
 	while :; do
-		[ "$(bbm_attr plugged_size)" = "$BBM_GROW" ] && { why=reached; break; }
+		ctl QUERY
+		[ "$(kv size)" = "$BBM_GROW" ] && { why=reached; break; }
 		[ "$(bbm_attr plug_stopped)" = 1 ] && { why=stopped; break; }
 		[ "$(since "$t0" | cut -d. -f1)" -ge "$TO" ] && { why=timeout; break; }
 		sleep 1
@@ -362,7 +363,7 @@ fi
 pass vscale-probe "${bound##*/} bound ($VMEMSET), region $ADDR+$MAXSZ, memory block $MB_BYTES, boot MemTotal $(memtotal_kb) kB"
 SYSD=$(vmem_sysfs_at "$ADDR")
 [ "$GUARD" = 0 ] && echo N >/sys/module/virtio_mem/parameters/plug_reserve
-if [ "$VMEMSET" = ours ] && { [ "${BBM_PLUG:-0}" != 0 ] || [ -n "$BBM_GROW" ]; }; then
+if [ -n "$BBM_GROW" ] || { [ "$VMEMSET" = ours ] && [ "${BBM_PLUG:-0}" != 0 ]; }; then
 	ctl DEV vm1 && ctl HELLO
 	BBM_ADDR=$(kv addr)
 	BBM_BLOCK=$(kv block)
