@@ -274,7 +274,7 @@ scn_memmap() {
 	elif [ "$D_FU_KB" -ge $((SHADOW_KB + half)) ]; then
 		fail vscale-memmap "free unmovable memory fell by $D_FU_KB kB (shadow $SHADOW_KB kB), at least half the memmap ($((MM >> 10)) kB): the memmap came from boot memory"
 	else
-		pass vscale-memmap "$((BBM_PLUG >> 20)) MiB in $((BBM_PLUG / BBM_BLOCK)) big blocks of $((BBM_BLOCK >> 20)) MiB in ${BBM_SECS}s: memmap $((MM >> 10)) KiB inside them, MemTotal +$((D_MT_KB >> 10)) MiB, free unmovable -$D_FU_KB kB (shadow $SHADOW_KB kB)"
+		pass vscale-memmap "$((BBM_PLUG >> 20)) MiB in $((BBM_PLUG / BBM_BLOCK)) big blocks of $((BBM_BLOCK >> 20)) MiB in ${BBM_SECS}s: memmap $((MM >> 10)) KiB inside them, MemTotal +$((D_MT_KB >> 10)) MiB, free unmovable memory lost $D_FU_KB kB (shadow $SHADOW_KB kB)"
 	fi
 	if ! bbm_unplug; then
 		fail vscale-memmap-unplug "$BBM_WHY (last_error $(bbm_attr last_error), fake_offline_failures $(bbm_attr fake_offline_failures))"
@@ -307,7 +307,7 @@ scn_memmap_off() {
 	elif ! bbm_unplug; then
 		fail vscale-memmap-off "$BBM_WHY"
 	else
-		pass vscale-memmap-off "memmap_on_memory=N: memmap $((MM >> 10)) KiB from boot memory (free unmovable -$D_FU_KB kB, shadow $SHADOW_KB kB), MemTotal +$((D_MT_KB >> 10)) MiB; back to 0"
+		pass vscale-memmap-off "memmap_on_memory=N: memmap $((MM >> 10)) KiB from boot memory (free unmovable memory lost $D_FU_KB kB, shadow $SHADOW_KB kB), MemTotal +$((D_MT_KB >> 10)) MiB; back to 0"
 	fi
 	echo Y >"$MEMMAP_PARAM"
 }
