@@ -372,7 +372,9 @@ if [ -n "$BBM_GROW" ] || { [ "$VMEMSET" = ours ] && [ "${BBM_PLUG:-0}" != 0 ]; }
 		finish
 		exit 0
 	fi
+	t_mm=$(now)
 	scn_memmap && scn_memmap_off
+	echo "STAT vscale-memmap-total secs=$(since "$t_mm")"
 	ctl DEV vm0
 fi
 BASE_KB=$(memtotal_kb)
