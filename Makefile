@@ -11,7 +11,7 @@
 #   make vm    [KERNEL=stock-6.12]          interactive guest shell
 #   make vm-resize SIZE=2G                  resize the vm's virtio-mem over QMP
 #   make deb   [DEB_VERSION=V]          dist/guestmem-dkms_<V>_all.deb (DKMS)
-#   make bench [BENCH=all|pmem|vmem|p2pmem|durability|longevity]  ours vs
+#   make bench [BENCH=all|pmem|vmem|vscale|p2pmem|durability|longevity]  ours vs
 #                   in-tree / alternatives, results/ + PNG (all: every one;
 #                   durability: 50 power cuts per driver; longevity: 500
 #                   load/unload cycles of every module on LONGEVITY_KERNEL)
@@ -71,6 +71,7 @@ bench:
 	@rc=0; \
 	if [ "$(BENCH)" = all ] || [ "$(BENCH)" = pmem ]; then scripts/bench.sh || rc=1; fi; \
 	if [ "$(BENCH)" = all ] || [ "$(BENCH)" = vmem ]; then scripts/bench-vmem.sh || rc=1; fi; \
+	if [ "$(BENCH)" = all ] || [ "$(BENCH)" = vscale ]; then scripts/bench-vscale.sh || rc=1; fi; \
 	if [ "$(BENCH)" = all ] || [ "$(BENCH)" = p2pmem ]; then scripts/bench-p2pmem.sh || rc=1; fi; \
 	if [ "$(BENCH)" = all ] || [ "$(BENCH)" = durability ]; then scripts/bench-durability.sh || rc=1; fi; \
 	if [ "$(BENCH)" = all ] || [ "$(BENCH)" = longevity ]; then \

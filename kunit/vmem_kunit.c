@@ -1049,6 +1049,50 @@ static void vmem_geo_bbm_4g_blocks(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, geo.nr_ids, 4UL);
 }
 
+/*
+ * Memmap on memory: x86-64 (4 KiB pages, 64-byte struct page, 2 MiB
+ * pageblocks and PMDs) puts 2 MiB of memmap at the start of a 128 MiB
+ * memory block and 32 MiB into a 2 GiB one; an old core refuses memory
+ * blocks whose memmap does not fill whole PMDs.
+ */
+static void vmem_memmap_x86_sizes(struct kunit *test)
+{
+	struct vmem_memmap_geo g = {
+		.mb_size = SZ_128M, .page_size = SZ_4K, .struct_page_size = 64,
+		.pageblock_size = SZ_2M, .pmd_size = SZ_2M,
+	};
+
+	KUNIT_EXPECT_EQ(test, vmem_memmap_boot_bytes(&g), (u64)SZ_2M);
+	KUNIT_EXPECT_EQ(test, vmem_memmap_block_bytes(&g), (u64)SZ_2M);
+	KUNIT_EXPECT_TRUE(test, vmem_memmap_single_block_ok(&g));
+	g.mb_size = SZ_2G;
+	KUNIT_EXPECT_EQ(test, vmem_memmap_block_bytes(&g), (u64)SZ_32M);
+	KUNIT_EXPECT_TRUE(test, vmem_memmap_single_block_ok(&g));
+	/* 64 MiB blocks: 1 MiB of memmap, rounded to a pageblock */
+	g.mb_size = SZ_64M;
+	KUNIT_EXPECT_EQ(test, vmem_memmap_boot_bytes(&g), (u64)SZ_1M);
+	KUNIT_EXPECT_EQ(test, vmem_memmap_block_bytes(&g), (u64)SZ_2M);
+	KUNIT_EXPECT_FALSE(test, vmem_memmap_single_block_ok(&g));
+}
+
+/* A struct page of 72 bytes: memmap not page aligned, rounded up. */
+static void vmem_memmap_rounding(struct kunit *test)
+{
+	struct vmem_memmap_geo g = {
+		.mb_size = SZ_128M, .page_size = SZ_4K, .struct_page_size = 72,
+		.pageblock_size = SZ_2M, .pmd_size = SZ_2M,
+	};
+
+	KUNIT_EXPECT_EQ(test, vmem_memmap_boot_bytes(&g), 32768ULL * 72);
+	KUNIT_EXPECT_EQ(test, vmem_memmap_block_bytes(&g), (u64)SZ_4M);
+	KUNIT_EXPECT_FALSE(test, vmem_memmap_single_block_ok(&g));
+	/* a block its memmap would fill leaves nothing: never self-hosted */
+	g.mb_size = SZ_2M;
+	g.struct_page_size = 4096;
+	KUNIT_EXPECT_EQ(test, vmem_memmap_block_bytes(&g), 0ULL);
+	KUNIT_EXPECT_FALSE(test, vmem_memmap_single_block_ok(&g));
+}
+
 /* Usable blocks: whole blocks below usable_region_size and plug_end. */
 static void vmem_geo_usable_ids_counts(struct kunit *test)
 {
@@ -1623,6 +1667,8 @@ static struct kunit_case vmem_geometry_cases[] = {
 	KUNIT_CASE(vmem_geo_usable_ids_counts),
 	KUNIT_CASE(vmem_geo_usable_ids_capped),
 	KUNIT_CASE(vmem_geo_bbm_4g_blocks),
+	KUNIT_CASE(vmem_memmap_x86_sizes),
+	KUNIT_CASE(vmem_memmap_rounding),
 	{}
 };
 

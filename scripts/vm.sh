@@ -7,7 +7,7 @@
 #         [--trace PATTERN]... [--trace-log FILE] [--trace-time]
 #         [--pmem-img FILE] [--pmem-size 1G] [--vmem-size 0] [--mem MB]
 #         [--pmem-more IMG@SLOT]... [--syscall-counts FILE]
-#         [--vmem-region MB]
+#         [--vmem-region MB] [--vmem-bbm MB:BLOCK]
 #         [--disk IMG]
 #         [--append "ARGS"] [--timeout SEC] [--interactive] [-- QEMU-ARGS...]
 #
@@ -20,6 +20,9 @@
 # tests, which bind it to p2pmem_pci and finally device_del it over QMP).
 # --vmem-region MB: a larger virtio-mem backend (reserve=off: the host
 # only backs what the guest touches, so the region may exceed host RAM).
+# --vmem-bbm MB:BLOCK: a second virtio-mem device (id vm1, nothing
+# requested) of MB MiB (reserve=off) with device block size BLOCK, e.g.
+# 512M: bigger than a memory block, so the driver uses Big Block Mode.
 # --disk adds IMG as a virtio-blk disk (/dev/vda: the Debian guest of the
 # DKMS test boots from it with its own initrd).
 # --pmem-more IMG@SLOT: one more virtio-pmem device on the existing file
@@ -45,7 +48,7 @@ set -eu
 usage() { die "usage: $0 --kernel VMLINUZ --initrd CPIO --log FILE [options] (see header)"; }
 
 KERNEL='' INITRD='' LOG='' RUNDIR='' QMP='' TRACE_LOG='' PMEM_IMG='' PMEM_SIZE=1G VMEM_SIZE=0
-APPEND='' TIMEOUT='' INTERACTIVE=0 MEM_MB=1024 DISK='' VMEM_REGION_MB=''
+APPEND='' TIMEOUT='' INTERACTIVE=0 MEM_MB=1024 DISK='' VMEM_REGION_MB='' VMEM_BBM=''
 TRACE_TIME=0 SYSCALL_COUNTS=''
 TRACES=()
 PMEM_MORE=()
@@ -67,6 +70,7 @@ while [ $# -gt 0 ]; do
 	--vmem-size) VMEM_SIZE=$2; shift ;;
 	--mem) MEM_MB=$2; shift ;;
 	--vmem-region) VMEM_REGION_MB=$2; shift ;;
+	--vmem-bbm) VMEM_BBM=$2; shift ;;
 	--disk) DISK=$2; shift ;;
 	--append) APPEND="$APPEND $2"; shift ;;
 	--timeout) TIMEOUT=$2; shift ;;
@@ -140,7 +144,16 @@ if [ -n "$VMEM_REGION_MB" ]; then
 	VMEM_BACKEND_MB=$VMEM_REGION_MB
 	VMEM_BACKEND_OPTS=,reserve=off
 fi
-MAXMEM_MB=$((MEM_MB + VMEM_BACKEND_MB + (PMEM_BYTES + 1048575) / 1048576))
+VMEM_BBM_MB=0
+VMEM_BBM_ARGS=()
+if [ -n "$VMEM_BBM" ]; then
+	[[ "$VMEM_BBM" =~ ^([1-9][0-9]*):([1-9][0-9]*[MG])$ ]] ||
+		die "--vmem-bbm: '$VMEM_BBM' is not MB:BLOCK (e.g. 2048:512M)"
+	VMEM_BBM_MB=${BASH_REMATCH[1]}
+	VMEM_BBM_ARGS=(-object "memory-backend-ram,id=vmem1,size=${VMEM_BBM_MB}M,reserve=off"
+		-device "virtio-mem-pci,id=vm1,memdev=vmem1,requested-size=0,block-size=${BASH_REMATCH[2]}")
+fi
+MAXMEM_MB=$((MEM_MB + VMEM_BACKEND_MB + VMEM_BBM_MB + (PMEM_BYTES + 1048575) / 1048576))
 MORE_ARGS=()
 n=1
 for m in "${PMEM_MORE[@]}"; do
@@ -202,6 +215,7 @@ CMD=(qemu-system-x86_64 -name guestmem "${ACCEL_ARGS[@]}"
 	-device virtio-pmem-pci,memdev=pmem0,id=vpmem0
 	-object "memory-backend-ram,id=vmem0,size=${VMEM_BACKEND_MB}M$VMEM_BACKEND_OPTS"
 	-device "virtio-mem-pci,id=vm0,memdev=vmem0,requested-size=$VMEM_BYTES,block-size=2M"
+	"${VMEM_BBM_ARGS[@]}"
 	-device pcie-root-port,id=rp1,chassis=1,slot=1
 	-device x3130-upstream,id=up1,bus=rp1
 	-device xio3130-downstream,id=dn1,bus=up1,chassis=9

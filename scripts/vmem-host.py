@@ -20,6 +20,8 @@ reply per line:
   QUERY                 -> INFO size=S req=R COUNTS
   IDLE SEC              -> IDLE size0=S size1=S DELTAS (counts during SEC s)
   MARK NAME             -> OK                 (starts the mark= timer)
+  DEV ID                -> OK                 (later requests are about
+                           memory device ID, e.g. vm1; default --dev)
   EVENTS NAME...        -> EVENTS NAME=N...   lines of trace event NAME in the
                            trace log since boot (any event it holds, e.g.
                            virtio_pmem_flush_request when traced too)
@@ -185,6 +187,10 @@ class Host:
             self.trace.update()
             return "EVENTS " + " ".join(
                 "%s=%d" % (w, self.trace.events.get(w, 0)) for w in words[1:])
+        if cmd == "DEV" and len(words) == 2:
+            self.args.dev = words[1]
+            self.dev()
+            return "OK"
         if cmd == "MARK":
             self.last_mark = time.monotonic()
             return "OK"

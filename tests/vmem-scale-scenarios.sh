@@ -19,6 +19,18 @@
 # MemTotal of the last PROGRESS line when it did), no ERROR responses in
 # QEMU's trace, kernel reports in the serial log.
 #
+# Memmap on memory (ours): a second device vm1 of VSCALE_BBM_REGION MiB
+# (default 2048) in Big Block Mode gets VSCALE_BBM_PLUG bytes (default
+# 512 MiB: an unplug of online memory costs ~1 s per 128 MiB under TCG) and back, with and without memmap_on_memory (vscale-memmap*).
+# Its device block is 512 MiB where the kernel core self-hosts adds of
+# several memory blocks (probe MHP_SUPPORTS_MEMMAP_ON_MEMORY of the build),
+# else one 128 MiB memory block (the older core self-hosts only those).
+# VSCALE_MHP_MEMMAP=0 boots without memory_hotplug.memmap_on_memory=1 (the
+# vscale-memmap check must then fail).  VSCALE_BBM_GROW=BYTES measures
+# instead: vm1 (VSCALE_BBM_REGION, e.g. 49152) is asked for BYTES in one
+# step and the size reached is reported (VSCALE_MEMMAP=0: with
+# memmap_on_memory=N); nothing else runs.
+#
 # Environment: VSCALE_GUARD=0 turns our driver's reserve off
 # (plug_reserve=N) to show that the checks fail without it; TIMEOUT (QEMU
 # seconds; default 300, 1200 on test kernels); VMEMHOLD, ACCEL as for tests/vmem-scenarios.sh.
@@ -52,15 +64,38 @@ else
 	TIMEOUT=${TIMEOUT:-300}
 fi
 GUARD=${VSCALE_GUARD:-1}
+BBM_REGION=${VSCALE_BBM_REGION:-2048}
+BBM_PLUG=${VSCALE_BBM_PLUG:-$((512 << 20))}
+BBM_GROW=${VSCALE_BBM_GROW:-}
+MHP_MEMMAP=${VSCALE_MHP_MEMMAP:-1}
+BBM_BLOCK=128M
+if [ "$DRV" = ours ]; then
+	# the probes of the build (scripts/build.sh: DIR/../src), else run them
+	probes=$(dirname "${VMEMARGS[2]}")/src/include/generated/guestmem_probes.h
+	if [ ! -f "$probes" ]; then
+		probes=$OUT/guestmem_probes.h
+		eval "$("$TOP/scripts/kernels.sh" ready "$ID" | grep '^KDIR=')"
+		"$TOP/scripts/compat-probe.sh" "$KDIR" "$probes"
+	fi
+	grep -q '^#define GUESTMEM_HAVE_MHP_SUPPORTS_MEMMAP_ON_MEMORY 1' "$probes" && BBM_BLOCK=512M
+else
+	BBM_PLUG=0
+fi
+# a measurement may take minutes to grow under TCG
+[ -z "$BBM_GROW" ] || TO=600
+MHP_APPEND="memhp_default_state=online_movable"
+[ "$MHP_MEMMAP" = 0 ] || MHP_APPEND="$MHP_APPEND memory_hotplug.memmap_on_memory=1"
+BBM_APPEND="vscale_bbm_plug=$BBM_PLUG${BBM_GROW:+ vscale_bbm_grow=$BBM_GROW vscale_memmap=${VSCALE_MEMMAP:-1}}"
 
 vmem_host_start
-say "booting (timeout ${TIMEOUT}s, ${MEM} MiB boot RAM, region $REGION_MB MiB, request $REQ, guard $GUARD)"
+say "booting (timeout ${TIMEOUT}s, ${MEM} MiB boot RAM, region $REGION_MB MiB, request $REQ, guard $GUARD; vm1 $BBM_REGION MiB in $BBM_BLOCK blocks, plug $BBM_PLUG${BBM_GROW:+, grow to $BBM_GROW}; $MHP_APPEND)"
 rc=0
 "$TOP/scripts/vm.sh" --kernel "$VMLINUZ" --initrd "$OUT/initramfs.cpio.gz" \
 	--log "$SERIAL" --rundir "$OUT" --mem "$MEM" --vmem-region "$REGION_MB" \
+	--vmem-bbm "$BBM_REGION:$BBM_BLOCK" \
 	--trace 'virtio_mem_*' --trace-log "$TRACE" --timeout "$TIMEOUT" \
-	--append "memhp_default_state=online_movable memory_hotplug.memmap_on_memory=1" \
-	--append "vscale_req=$REQ vscale_ballast_mb=$BALLAST_MB vscale_hold_mb=$HOLD_MB vscale_to=$TO vscale_guard=$GUARD" \
+	--append "$MHP_APPEND" \
+	--append "vscale_req=$REQ vscale_ballast_mb=$BALLAST_MB vscale_hold_mb=$HOLD_MB vscale_to=$TO vscale_guard=$GUARD $BBM_APPEND" \
 	-- -chardev "socket,id=ctl,path=$CTLSOCK,server=on,wait=off" -serial chardev:ctl || rc=$?
 vmem_host_stop
 TOTAL_SECS=$(elapsed)
@@ -83,8 +118,10 @@ else
 	emit "vscale-survive PASS guest alive to the end (last progress while growing: ${last#PROGRESS })"
 fi
 
-if [ "$DRV" = ours ]; then
-	EXPECTED="vscale-probe vscale-stop vscale-warn-once vscale-alive vscale-resume vscale-lower"
+if [ -n "$BBM_GROW" ]; then
+	EXPECTED="vscale-probe vscale-bbm-grow"
+elif [ "$DRV" = ours ]; then
+	EXPECTED="vscale-probe vscale-memmap vscale-memmap-unplug vscale-memmap-off vscale-stop vscale-warn-once vscale-alive vscale-resume vscale-lower"
 else
 	EXPECTED="vscale-probe vscale-intree"
 fi

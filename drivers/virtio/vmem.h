@@ -12,6 +12,7 @@
  *   vmem_debugfs.c  debugfs: worker counters, block table
  *   vmem_inject.c   fault injection at the virtqueue and the config reads
  *   vmem_reserve.c  the unmovable-memory reserve of the plug path
+ *   vmem_memmap.c   memmap on memory (BBM): where memmaps go, their pages
  *   vmem_logic.c    device-independent logic (KUnit)
  *
  * Locking: @hotplug_mutex protects block states against the memory
@@ -27,6 +28,7 @@
 #include <linux/atomic.h>
 #include <linux/crash_dump.h>
 #include <linux/memory.h>
+#include <linux/memory_hotplug.h>
 #include <linux/mutex.h>
 #include <linux/notifier.h>
 #include <linux/spinlock.h>
@@ -68,6 +70,19 @@ struct vmem_stats {
 	u64 remove_fail;
 	u64 retries;
 	u64 low_memory;
+};
+
+/**
+ * enum vmem_memmap_mode - where the memmaps of added memory go
+ * @VMEM_MEMMAP_BOOT: into memory the guest has (upstream's behaviour)
+ * @VMEM_MEMMAP_TRY: asked for in the blocks; an older core answers at
+ *		     the first add (success: BLOCK, -EINVAL: BOOT)
+ * @VMEM_MEMMAP_BLOCK: into the first pages of each added memory block
+ */
+enum vmem_memmap_mode {
+	VMEM_MEMMAP_BOOT,
+	VMEM_MEMMAP_TRY,
+	VMEM_MEMMAP_BLOCK,
 };
 
 /* Config fields the injector can fake (enum order = debugfs names). */
@@ -145,6 +160,10 @@ struct vmem_inject {
  * @retry_ms: current backoff (0: none scheduled)
  * @errors_in_row: ERROR replies since the config last changed
  * @reserve_stopped: plugging stopped at the unmovable-memory reserve
+ * @memmap_mode: enum vmem_memmap_mode, chosen at probe (vmem_memmap.c)
+ * @memmap_block_bytes: memmap at the start of a memory block (BLOCK mode)
+ * @memmap_boot_bytes: memmap of a memory block elsewhere (BOOT mode)
+ * @memmap_size: memmap bytes of the memory added now
  * @stats: counters
  * @memory_notifier: memory hotplug notifier
  * @pm_notifier: refuses hibernation
@@ -196,6 +215,10 @@ struct vmem {
 	unsigned int retry_ms;
 	unsigned int errors_in_row;
 	bool reserve_stopped;
+	u8 memmap_mode;
+	u64 memmap_block_bytes;
+	u64 memmap_boot_bytes;
+	atomic64_t memmap_size;
 	struct vmem_stats stats;
 
 	struct notifier_block memory_notifier;
@@ -304,6 +327,20 @@ bool vmem_reserve_allows(struct vmem *vm, u64 size);
 void vmem_reserve_settled(struct vmem *vm);
 extern struct device_attribute dev_attr_unmovable_reserve;
 extern struct device_attribute dev_attr_plug_stopped;
+
+/* vmem_memmap.c */
+void vmem_memmap_init(struct vmem *vm);
+mhp_t vmem_memmap_mhp_flags(struct vmem *vm);
+bool vmem_memmap_add_refused(struct vmem *vm, int rc);
+void vmem_memmap_added(struct vmem *vm, u64 size);
+void vmem_memmap_removed(struct vmem *vm, u64 size);
+u64 vmem_memmap_per_block(struct vmem *vm);
+u64 vmem_memmap_in_block(struct vmem *vm, u64 size);
+bool vmem_memmap_costs_boot(struct vmem *vm);
+unsigned long vmem_memmap_skip(struct vmem *vm, unsigned long pfn);
+bool vmem_memmap_online_ok(struct vmem *vm, unsigned long start_pfn);
+extern struct device_attribute dev_attr_memmap_on_memory;
+extern struct device_attribute dev_attr_memmap_size;
 
 /* vmem_debugfs.c */
 void vmem_debugfs_init(struct vmem *vm);

@@ -97,23 +97,29 @@ static bool vmem_bbm_all_sections(struct vmem *vm, unsigned long idx,
 static void vmem_bbm_rollback(struct vmem *vm, unsigned long idx,
 			      unsigned long end_pfn)
 {
-	unsigned long pfn;
+	unsigned long pfn, skip;
 
-	for (pfn = vmem_bb_pfn(vm, idx); pfn < end_pfn; pfn += PAGES_PER_SECTION)
-		if (pfn_to_online_page(pfn))
-			vmem_fake_online(pfn, PAGES_PER_SECTION);
+	for (pfn = vmem_bb_pfn(vm, idx); pfn < end_pfn; pfn += PAGES_PER_SECTION) {
+		if (!pfn_to_online_page(pfn))
+			continue;
+		skip = vmem_memmap_skip(vm, pfn);
+		vmem_fake_online(pfn + skip, PAGES_PER_SECTION - skip);
+	}
 	vm->states[idx] = VMEM_BBM_ADDED;
 }
 
 /*
  * Fake-offline all online sections (newly onlined ones stay offline in
- * FAKE_OFFLINE state), offline and remove, then unplug.
+ * FAKE_OFFLINE state), offline and remove, then unplug.  The memmap at the
+ * start of each memory block (memmap on memory) is not the buddy's: the
+ * removal frees it.
  */
 static int vmem_bbm_unplug_bb(struct vmem *vm, unsigned long idx)
 {
 	unsigned long pfn = vmem_bb_pfn(vm, idx);
 	unsigned long end = pfn + vmem_bb_pages(vm);
 	u64 addr = vmem_idx_to_phys(vm, idx);
+	unsigned long skip;
 	int rc = 0;
 
 	mutex_lock(&vm->hotplug_mutex);
@@ -121,7 +127,8 @@ static int vmem_bbm_unplug_bb(struct vmem *vm, unsigned long idx)
 	for (; pfn < end; pfn += PAGES_PER_SECTION) {
 		if (!pfn_to_online_page(pfn))
 			continue;
-		rc = vmem_fake_offline(vm, pfn, PAGES_PER_SECTION);
+		skip = vmem_memmap_skip(vm, pfn);
+		rc = vmem_fake_offline(vm, pfn + skip, PAGES_PER_SECTION - skip);
 		if (rc)
 			goto rollback;
 	}
@@ -228,15 +235,19 @@ static void vmem_bbm_online_page(struct vmem *vm, struct page *page,
 
 /*
  * Memory notifier events for BBM memory (struct vmem_mode_ops.notify):
- * in FAKE_OFFLINE state all online memory of the big block @idx is ours:
+ * onlining is refused only when the kernel's memmap-on-memory layout is
+ * not the one the driver expects (vmem_memmap_online_ok()); in
+ * FAKE_OFFLINE state all online memory of the big block @idx is ours:
  * drop (MEM_GOING_OFFLINE) or retake (MEM_CANCEL_OFFLINE) the references
  * of the range @pfn.. (@nr_pages) going offline so offlining can skip the
- * pages; other events need nothing, and no onlining is refused.
+ * pages; other events need nothing.
  */
 static int vmem_bbm_notify(struct vmem *vm, unsigned long action,
 			   unsigned long idx, unsigned long pfn,
 			   unsigned long nr_pages)
 {
+	if (action == MEM_GOING_ONLINE)
+		return vmem_memmap_online_ok(vm, pfn) ? NOTIFY_OK : NOTIFY_BAD;
 	if (vm->states[idx] != VMEM_BBM_FAKE_OFFLINE)
 		return NOTIFY_OK;
 	if (action == MEM_GOING_OFFLINE)

@@ -112,12 +112,30 @@ bool vmem_could_add(struct vmem *vm, u64 size)
 	return atomic64_read(&vm->offline_size) + size <= vm->offline_threshold;
 }
 
+static int vmem_add_memory_once(struct vmem *vm, u64 addr, u64 size)
+{
+	/* memmap pages at the blocks' starts never go online */
+	u64 onlinable = size - vmem_memmap_in_block(vm, size);
+	int rc;
+
+	atomic64_add(onlinable, &vm->offline_size);
+	rc = add_memory_driver_managed(vm->mgid, addr, size, vm->resource_name,
+				       MHP_MERGE_RESOURCE | MHP_NID_IS_MGID |
+				       vmem_memmap_mhp_flags(vm));
+	trace_vmem_add_memory(vm->vdev->index, addr, size, rc);
+	if (rc)
+		atomic64_sub(onlinable, &vm->offline_size);
+	return rc;
+}
+
 /**
  * vmem_add_memory() - add a range as driver-managed System RAM
  * @vm: device
  * @addr: start (block aligned)
  * @size: bytes (whole blocks)
  *
+ * With memmap on memory where the device uses it (vmem_memmap.c); an add
+ * the kernel refuses because of it is repeated without.
  * Must not be called with @hotplug_mutex held: the memory may be onlined
  * from inside this call.
  *
@@ -125,19 +143,25 @@ bool vmem_could_add(struct vmem *vm, u64 size)
  */
 int vmem_add_memory(struct vmem *vm, u64 addr, u64 size)
 {
-	int rc;
+	int rc = vmem_add_memory_once(vm, addr, size);
 
-	atomic64_add(size, &vm->offline_size);
-	rc = add_memory_driver_managed(vm->mgid, addr, size, vm->resource_name,
-				       MHP_MERGE_RESOURCE | MHP_NID_IS_MGID);
-	trace_vmem_add_memory(vm->vdev->index, addr, size, rc);
+	if (rc && vmem_memmap_add_refused(vm, rc))
+		rc = vmem_add_memory_once(vm, addr, size);
 	if (rc) {
-		atomic64_sub(size, &vm->offline_size);
 		vmem_count(&vm->stats.add_fail);
 		dev_warn(vmem_dev(vm), "adding memory 0x%llx-0x%llx failed: %d\n",
 			 addr, addr + size - 1, rc);
+		return rc;
 	}
-	return rc;
+	vmem_memmap_added(vm, size);
+	return 0;
+}
+
+/* @size bytes of added memory are gone */
+static void vmem_removed(struct vmem *vm, u64 size)
+{
+	atomic64_sub(size - vmem_memmap_in_block(vm, size), &vm->offline_size);
+	vmem_memmap_removed(vm, size);
 }
 
 /**
@@ -157,7 +181,7 @@ int vmem_remove_memory(struct vmem *vm, u64 addr, u64 size)
 		vmem_count(&vm->stats.remove_fail);
 		return rc;
 	}
-	atomic64_sub(size, &vm->offline_size);
+	vmem_removed(vm, size);
 	return 0;
 }
 
@@ -178,7 +202,7 @@ int vmem_offline_and_remove(struct vmem *vm, u64 addr, u64 size)
 
 	trace_vmem_remove_memory(vm->vdev->index, addr, size, rc);
 	if (!rc) {
-		atomic64_sub(size, &vm->offline_size);
+		vmem_removed(vm, size);
 		return 0;
 	}
 	vmem_count(&vm->stats.remove_fail);

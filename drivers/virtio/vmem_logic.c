@@ -147,6 +147,62 @@ unsigned long vmem_geo_usable_ids(const struct vmem_geo *geo,
 EXPORT_SYMBOL_IF_KUNIT(vmem_geo_usable_ids);
 
 /**
+ * vmem_memmap_boot_bytes() - memmap of one memory block
+ * @g: sizes
+ *
+ * Return: bytes of struct page for every page of the block (what the
+ * block costs elsewhere when its memmap does not live in it).
+ */
+u64 vmem_memmap_boot_bytes(const struct vmem_memmap_geo *g)
+{
+	return div64_u64(g->mb_size, g->page_size) * g->struct_page_size;
+}
+EXPORT_SYMBOL_IF_KUNIT(vmem_memmap_boot_bytes);
+
+/**
+ * vmem_memmap_block_bytes() - bytes at the start of a memory block that
+ * hold its memmap when it lives in the block (MHP_MEMMAP_ON_MEMORY)
+ * @g: sizes
+ *
+ * Whole pages, rounded up to whole pageblocks: the first page the buddy
+ * gets starts a pageblock (the core's "force" mode rounds the same way;
+ * otherwise it refuses unaligned memmaps, see
+ * vmem_memmap_single_block_ok()).
+ *
+ * Return: the bytes, or 0 when nothing of the block would be left.
+ */
+u64 vmem_memmap_block_bytes(const struct vmem_memmap_geo *g)
+{
+	u64 b = vmem_memmap_boot_bytes(g);
+
+	b = div64_u64(b + g->page_size - 1, g->page_size) * g->page_size;
+	b = div64_u64(b + g->pageblock_size - 1, g->pageblock_size) *
+	    g->pageblock_size;
+	return b < g->mb_size ? b : 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(vmem_memmap_block_bytes);
+
+/**
+ * vmem_memmap_single_block_ok() - would a core that self-hosts only
+ * single-memory-block adds (mhp_supports_memmap_on_memory(size), not
+ * exported) accept a memory block, its runtime switch aside?
+ * @g: sizes
+ *
+ * Its conditions: the memmap fills whole PMDs and what is left of the
+ * block is whole pageblocks.
+ *
+ * Return: true if it would.
+ */
+bool vmem_memmap_single_block_ok(const struct vmem_memmap_geo *g)
+{
+	u64 b = vmem_memmap_boot_bytes(g);
+
+	return b && b < g->mb_size && vmem_aligned(b, g->pmd_size) &&
+	       vmem_aligned(g->mb_size - b, g->pageblock_size);
+}
+EXPORT_SYMBOL_IF_KUNIT(vmem_memmap_single_block_ok);
+
+/**
  * vmem_req_encode() - fill a request for the device (little endian)
  * @req: request buffer
  * @type: VIRTIO_MEM_REQ_*

@@ -85,6 +85,28 @@ static inline unsigned long vmem_phys_to_id(const struct vmem_geo *geo, u64 addr
 	return addr / geo->block_size;
 }
 
+/* ---- memmap on memory (BBM) ---- */
+
+/**
+ * struct vmem_memmap_geo - what sizes a memory block's own memmap
+ * @mb_size: Linux memory block size
+ * @page_size: PAGE_SIZE
+ * @struct_page_size: sizeof(struct page)
+ * @pageblock_size: bytes of a pageblock
+ * @pmd_size: bytes one PMD maps
+ */
+struct vmem_memmap_geo {
+	u64 mb_size;
+	u64 page_size;
+	u64 struct_page_size;
+	u64 pageblock_size;
+	u64 pmd_size;
+};
+
+u64 vmem_memmap_block_bytes(const struct vmem_memmap_geo *g);
+u64 vmem_memmap_boot_bytes(const struct vmem_memmap_geo *g);
+bool vmem_memmap_single_block_ok(const struct vmem_memmap_geo *g);
+
 /* ---- requests and responses ---- */
 
 int vmem_req_encode(struct virtio_mem_req *req, u16 type, u64 addr,

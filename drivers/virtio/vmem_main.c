@@ -383,6 +383,7 @@ static int vmem_init_hotplug(struct vmem *vm)
 		return rc;
 	vm->nid = vmem_node(vm);
 	vmem_log_geometry(vm);
+	vmem_memmap_init(vm);
 
 	rc = vmem_alloc_state(vm);
 	if (rc)
@@ -536,6 +537,7 @@ static int vmem_probe(struct virtio_device *vdev)
 	vmem_inject_init(vm);
 	INIT_DELAYED_WORK(&vm->work, vmem_work);
 	atomic64_set(&vm->offline_size, 0);
+	atomic64_set(&vm->memmap_size, 0);
 
 	rc = vmem_init_vq(vm);
 	if (rc)

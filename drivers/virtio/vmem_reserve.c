@@ -73,16 +73,30 @@ static u64 vmem_shadow_size(u64 size)
 
 /*
  * Unmovable memory that adding @size bytes (whole memory blocks) takes:
- * the memmap, the KASAN shadow (also of the device's memory that is added
- * but not yet online: its shadow is still to be paid) and per memory block
- * metadata.
+ * the memmap unless it goes into the blocks themselves (memmap on memory,
+ * vmem_memmap.c), the KASAN shadow (also of the device's memory that is
+ * added but not yet online: its shadow is still to be paid) and per
+ * memory block metadata.
  */
+static u64 vmem_memmap_cost(struct vmem *vm, u64 size)
+{
+	return vmem_memmap_costs_boot(vm) ? PFN_DOWN(size) * sizeof(struct page) : 0;
+}
+
 static u64 vmem_add_cost(struct vmem *vm, u64 size)
 {
 	u64 blocks = div64_u64(size, memory_block_size_bytes());
 
-	return PFN_DOWN(size) * sizeof(struct page) + blocks * VMEM_BLOCK_META +
+	return vmem_memmap_cost(vm, size) + blocks * VMEM_BLOCK_META +
 	       vmem_shadow_size(size + atomic64_read(&vm->offline_size));
+}
+
+static const char *vmem_cost_name(struct vmem *vm, u64 size)
+{
+	if (!vmem_shadow_size(size))
+		return vmem_memmap_cost(vm, size) ? "its memmap" : "block metadata";
+	return vmem_memmap_cost(vm, size) ? "memmap and sanitizer shadow" :
+					    "sanitizer shadow";
 }
 
 /* Free and kept-back pages of the zones that hold kernel allocations. */
@@ -142,7 +156,7 @@ static void vmem_reserve_stop(struct vmem *vm, u64 size, u64 cost, u64 free,
 		 READ_ONCE(vm->cfg.plugged_size) >> 20,
 		 READ_ONCE(vm->cfg.requested_size) >> 20, size >> 20,
 		 DIV_ROUND_UP_ULL(cost, SZ_1M),
-		 vmem_shadow_size(size) ? "memmap and sanitizer shadow" : "its memmap",
+		 vmem_cost_name(vm, size),
 		 free >> 20, reserve >> 20);
 }
 

@@ -121,6 +121,8 @@ static struct attribute *vmem_attrs[] = {
 	&dev_attr_low_memory.attr,
 	&dev_attr_unmovable_reserve.attr,
 	&dev_attr_plug_stopped.attr,
+	&dev_attr_memmap_on_memory.attr,
+	&dev_attr_memmap_size.attr,
 	NULL,
 };
 

@@ -7,6 +7,7 @@
 #define _GUESTMEM_VMEM_COMPAT_H
 
 #include <linux/gfp.h>
+#include <linux/memory_hotplug.h>
 #include <linux/mmzone.h>
 #include <linux/slab.h>
 #include <guestmem_probes.h>	/* generated: GUESTMEM_HAVE_* */
@@ -45,6 +46,50 @@ static inline int vmem_alloc_contig(unsigned long pfn, unsigned long nr)
  * hot-added memory starts PageOffline instead of PageReserved, and
  * offlining skips the managed-page accounting of PageOffline pages.
  */
+
+/*
+ * Memmap on memory: add_memory_driver_managed() with MHP_MEMMAP_ON_MEMORY
+ * places the memmap of the memory added into that memory.
+ *
+ * enum vmem_mhp_memmap, what the kernel offers a module:
+ *  VMEM_MHP_MEMMAP_NONE    nothing: no flag, CONFIG_MHP_MEMMAP_ON_MEMORY
+ *                          off, or (exported check) memory_hotplug.
+ *                          memmap_on_memory off / the memory block does
+ *                          not qualify
+ *  VMEM_MHP_MEMMAP_SPLIT   mhp_supports_memmap_on_memory() said yes: the
+ *                          core gives every memory block of an add its own
+ *                          memmap (and would ignore the flag otherwise)
+ *  VMEM_MHP_MEMMAP_SINGLE  an older core with the flag but no exported
+ *                          check: it self-hosts only adds of exactly one
+ *                          memory block and fails the add with -EINVAL
+ *                          when memory_hotplug.memmap_on_memory is off,
+ *                          which the caller can only learn by trying
+ */
+enum vmem_mhp_memmap {
+	VMEM_MHP_MEMMAP_NONE,
+	VMEM_MHP_MEMMAP_SPLIT,
+	VMEM_MHP_MEMMAP_SINGLE,
+};
+
+static inline enum vmem_mhp_memmap vmem_mhp_memmap_offered(void)
+{
+#if defined(GUESTMEM_HAVE_MHP_SUPPORTS_MEMMAP_ON_MEMORY)
+	return mhp_supports_memmap_on_memory() ? VMEM_MHP_MEMMAP_SPLIT :
+						 VMEM_MHP_MEMMAP_NONE;
+#elif defined(GUESTMEM_HAVE_MHP_MEMMAP_ON_MEMORY) && \
+	IS_ENABLED(CONFIG_MHP_MEMMAP_ON_MEMORY)
+	return VMEM_MHP_MEMMAP_SINGLE;
+#else
+	return VMEM_MHP_MEMMAP_NONE;
+#endif
+}
+
+/* The flag, or nothing where the kernel lacks it. */
+#ifdef GUESTMEM_HAVE_MHP_MEMMAP_ON_MEMORY
+#define VMEM_MHP_MEMMAP_ON_MEMORY	MHP_MEMMAP_ON_MEMORY
+#else
+#define VMEM_MHP_MEMMAP_ON_MEMORY	MHP_NONE
+#endif
 
 /*
  * vmem_cc_guest(): the guest's memory is encrypted (SEV, TDX, ...):

@@ -209,6 +209,16 @@ vmem_sysfs_dir() {
 	return 0
 }
 
+# vmem_sysfs_at ADDR: our driver's attribute directory of the device whose
+# region starts at ADDR (several devices), empty if none
+vmem_sysfs_at() {
+	local d
+	for d in /sys/bus/virtio/devices/*/virtio_mem; do
+		[ "$(cat "$d/region_start" 2>/dev/null)" = "$1" ] && { echo "$d"; return 0; }
+	done
+	return 0
+}
+
 # --- p2pmem_pci: the lab's three NVMe controllers and their exports --------
 P2P_CLASS=/sys/class/p2pmem_guestmem
 

@@ -19,6 +19,24 @@
 #                     warning, "plugging resumes" logged)
 #   vscale-lower      a request one memory block below the stop point
 #                     converges; the stopped state clears
+# Memmap on memory (a second device, vm1, in Big Block Mode: device block
+# bigger than a memory block, or one memory block on kernels whose core
+# self-hosts only single-block adds), checked first, vm1 back at 0 after:
+#   vscale-memmap         vscale_bbm_plug bytes plugged: memmap_on_memory 1,
+#                         MemTotal grew by the plug minus memmap_size (the
+#                         memmap lives in the blocks), free unmovable memory
+#                         fell by less than half the memmap (plus the KASAN
+#                         shadow of the memory onlined on KASAN kernels)
+#   vscale-memmap-unplug  back to 0: the big blocks' memmap pages are left
+#                         to the removal (unplug converges), MemTotal, sizes
+#                         and memmap_size back where they were
+#   vscale-memmap-off     the module parameter memmap_on_memory=N and a
+#                         rebind: the same plug takes the memmap from boot
+#                         memory (free unmovable memory falls by at least
+#                         half of it), MemTotal grows by the whole plug
+# vscale_bbm_grow=BYTES (make bench / a measurement, not make check): only
+# vm1 is asked for BYTES in one step (vscale_memmap=0: with
+# memmap_on_memory=N) and the size it reaches is reported (vscale-bbm-grow).
 # With the in-tree driver (outcome recording, not in make check) only
 # vscale-intree: the size reached, if the guest survives at all.
 # PROGRESS lines (every second while growing) show how far a guest got
@@ -31,6 +49,9 @@
 #   vscale_to=SEC          bound for stopping (or, in-tree, for the request)
 #   vscale_guard=0         turn our reserve off (plug_reserve=N) to show
 #                          that the checks fail without it
+#   vscale_bbm_plug=BYTES  the memmap checks on vm1 (0 or absent: none)
+#   vscale_bbm_grow=BYTES  measurement: grow vm1 to BYTES, nothing else
+#   vscale_memmap=0        with vscale_bbm_grow: memmap_on_memory=N
 . /guest/common.sh
 
 REQ=$(cmdline_arg vscale_req)
@@ -38,6 +59,10 @@ BALLAST_MB=$(cmdline_arg vscale_ballast_mb)
 HOLD_MB=$(cmdline_arg vscale_hold_mb)
 TO=$(cmdline_arg vscale_to)
 GUARD=$(cmdline_arg vscale_guard)
+BBM_PLUG=$(cmdline_arg vscale_bbm_plug)
+BBM_GROW=$(cmdline_arg vscale_bbm_grow)
+MEMMAP=$(cmdline_arg vscale_memmap)
+MEMMAP_PARAM=/sys/module/virtio_mem/parameters/memmap_on_memory
 VMEMSET=$(cat /etc/vmemset)
 MB_BYTES=$((0x$(cat /sys/devices/system/memory/block_size_bytes)))
 WARN='stopped plugging at'
@@ -183,6 +208,134 @@ scn_lower() {
 	fi
 }
 
+# --- memmap on memory (vm1, Big Block Mode) ---
+
+bbm_attr() { cat "$SYSB/$1" 2>/dev/null; }
+bbm_online() { [ "$(bbm_attr offline_size)" = 0 ]; }
+kasan_kernel() { dmesg | grep -q 'KernelAddressSanitizer initialized'; }
+
+# bbm_rebind: probe vm1 again (memmap_on_memory is read at probe)
+bbm_rebind() {
+	local dev
+	dev=$(basename "$(dirname "$SYSB")")
+	echo "$dev" >/sys/bus/virtio/drivers/virtio_mem/unbind &&
+		echo "$dev" >/sys/bus/virtio/drivers/virtio_mem/bind &&
+		wait_for 50 test -d "$SYSB"
+}
+
+# bbm_measure BYTES: plug vm1 to BYTES and measure what it cost; sets
+# D_MT_KB (MemTotal growth), D_FU_KB (free unmovable memory lost), MM
+# (memmap_size), MOM (memmap_on_memory), SHADOW_KB, BBM_SECS
+bbm_measure() {
+	local mt0 fu0 t0
+	mt0=$(memtotal_kb)
+	fu0=$(free_unmovable_kb)
+	t0=$(now)
+	ctl SET "$1" && ctl WAIT "$1" 120 20 || return 1
+	wait_for 100 bbm_online
+	BBM_SECS=$(since "$t0")
+	D_MT_KB=$(($(memtotal_kb) - mt0))
+	D_FU_KB=$((fu0 - $(free_unmovable_kb)))
+	MM=$(bbm_attr memmap_size)
+	MOM=$(bbm_attr memmap_on_memory)
+	SHADOW_KB=0
+	kasan_kernel && SHADOW_KB=$((D_MT_KB / 8))
+	echo "STAT vscale-memmap plug=$1 memmap_on_memory=$MOM memmap_size=$MM memtotal_delta_kb=$D_MT_KB free_unmovable_lost_kb=$D_FU_KB shadow_kb=$SHADOW_KB secs=$BBM_SECS"
+}
+
+# bbm_unplug: vm1 back to 0; non-zero with BBM_WHY when it did not get there
+bbm_unplug() {
+	BBM_WHY=
+	ctl SET 0 && ctl WAIT 0 120 20 || { BBM_WHY="unplug to 0: $CTL_REPLY"; return 1; }
+	wait_for 50 test "$(bbm_attr plugged_size)" = 0 ||
+		{ BBM_WHY="QMP size 0 but plugged_size $(bbm_attr plugged_size)"; return 1; }
+}
+
+scn_memmap() {
+	local mt0 tol=1024 half
+	SYSB=$(vmem_sysfs_at "$BBM_ADDR")
+	if [ -z "$SYSB" ] || [ "$(bbm_attr mode)" != bbm ]; then
+		fail vscale-memmap "vm1 (region $BBM_ADDR, block $BBM_BLOCK) is not ours in Big Block Mode: sysfs '${SYSB:-none}', mode $(bbm_attr mode)"
+		return 1
+	fi
+	mt0=$(memtotal_kb)
+	if ! bbm_measure "$BBM_PLUG"; then
+		fail vscale-memmap "plugging $BBM_PLUG on vm1: $CTL_REPLY"
+		return 1
+	fi
+	half=$((MM / 2048))
+	if [ "$MOM" != 1 ]; then
+		fail vscale-memmap "memmap_on_memory is $MOM (dmesg: $(dmesg | grep -m1 'memmap on memory' | sed 's/^\[[^]]*\] //'))"
+	elif [ "$MM" -le 0 ] || [ "$MM" -gt $((BBM_PLUG / 32)) ]; then
+		fail vscale-memmap "memmap_size $MM for $BBM_PLUG plugged"
+	elif [ $((D_MT_KB - (BBM_PLUG - MM) / 1024)) -gt $tol ] ||
+	     [ $((D_MT_KB - (BBM_PLUG - MM) / 1024)) -lt -$tol ]; then
+		fail vscale-memmap "MemTotal grew by $D_MT_KB kB, want $(((BBM_PLUG - MM) / 1024)) kB (plug minus memmap_size $MM): the memmap is not in the blocks"
+	elif [ "$D_FU_KB" -ge $((SHADOW_KB + half)) ]; then
+		fail vscale-memmap "free unmovable memory fell by $D_FU_KB kB (shadow $SHADOW_KB kB), at least half the memmap ($((MM >> 10)) kB): the memmap came from boot memory"
+	else
+		pass vscale-memmap "$((BBM_PLUG >> 20)) MiB in $((BBM_PLUG / BBM_BLOCK)) big blocks of $((BBM_BLOCK >> 20)) MiB in ${BBM_SECS}s: memmap $((MM >> 10)) KiB inside them, MemTotal +$((D_MT_KB >> 10)) MiB, free unmovable memory lost $D_FU_KB kB (shadow $SHADOW_KB kB)"
+	fi
+	if ! bbm_unplug; then
+		fail vscale-memmap-unplug "$BBM_WHY (last_error $(bbm_attr last_error), fake_offline_failures $(bbm_attr fake_offline_failures))"
+		return 1
+	fi
+	if [ "$(bbm_attr memmap_size)" != 0 ] || [ "$(bbm_attr offline_size)" != 0 ] ||
+	   [ $(($(memtotal_kb) - mt0)) -gt $tol ] || [ $(($(memtotal_kb) - mt0)) -lt -$tol ]; then
+		fail vscale-memmap-unplug "at 0: memmap_size $(bbm_attr memmap_size), offline_size $(bbm_attr offline_size), MemTotal $(($(memtotal_kb) - mt0)) kB off the start"
+	else
+		pass vscale-memmap-unplug "back to 0 in $(kv set)s: memmap_size 0, MemTotal back within $tol kB"
+	fi
+}
+
+scn_memmap_off() {
+	local want
+	echo N >"$MEMMAP_PARAM"
+	if ! bbm_rebind; then
+		fail vscale-memmap-off "rebinding vm1 with memmap_on_memory=N failed"
+		echo Y >"$MEMMAP_PARAM"
+		return
+	fi
+	if ! bbm_measure "$BBM_PLUG"; then
+		fail vscale-memmap-off "plugging $BBM_PLUG on vm1: $CTL_REPLY"
+	elif [ "$MOM" != 0 ]; then
+		fail vscale-memmap-off "memmap_on_memory $MOM with the parameter N"
+	elif [ $((D_MT_KB - BBM_PLUG / 1024)) -gt 1024 ] || [ $((D_MT_KB - BBM_PLUG / 1024)) -lt -1024 ]; then
+		fail vscale-memmap-off "MemTotal grew by $D_MT_KB kB, want $((BBM_PLUG / 1024)) kB"
+	elif [ "$D_FU_KB" -lt $((SHADOW_KB + MM / 2048)) ]; then
+		fail vscale-memmap-off "free unmovable memory fell by only $D_FU_KB kB (shadow $SHADOW_KB kB) for a memmap of $((MM >> 10)) kB in boot memory"
+	elif ! bbm_unplug; then
+		fail vscale-memmap-off "$BBM_WHY"
+	else
+		pass vscale-memmap-off "memmap_on_memory=N: memmap $((MM >> 10)) KiB from boot memory (free unmovable memory lost $D_FU_KB kB, shadow $SHADOW_KB kB), MemTotal +$((D_MT_KB >> 10)) MiB; back to 0"
+	fi
+	echo Y >"$MEMMAP_PARAM"
+}
+
+# measurement: how far vm1 grows in one step (the reserve stops it, or not)
+scn_bbm_grow() {
+	local t0 why
+	SYSB=$(vmem_sysfs_at "$BBM_ADDR")
+	if [ "$MEMMAP" = 0 ] && [ -n "$SYSB" ]; then
+		echo N >"$MEMMAP_PARAM"
+		bbm_rebind
+	fi
+	progress &
+	PROG=$!
+	t0=$(now)
+	ctl SET "$BBM_GROW"
+	while :; do
+		ctl QUERY
+		[ "$(kv size)" = "$BBM_GROW" ] && { why=reached; break; }
+		[ "$(bbm_attr plug_stopped)" = 1 ] && { why=stopped; break; }
+		[ "$(since "$t0" | cut -d. -f1)" -ge "$TO" ] && { why=timeout; break; }
+		sleep 1
+	done
+	kill "$PROG"
+	ctl QUERY
+	pass vscale-bbm-grow "$why: QMP size $(kv size) of $BBM_GROW after $(since "$t0")s, memmap_on_memory $(bbm_attr memmap_on_memory), memmap_size $(bbm_attr memmap_size), MemTotal $(memtotal_kb) kB, free unmovable $(free_unmovable_kb) kB, reserve $(bbm_attr unmovable_reserve)"
+}
+
 scn_intree() {
 	local t0
 	t0=$(now)
@@ -200,8 +353,22 @@ if [ -z "$bound" ]; then
 	exit 1
 fi
 pass vscale-probe "${bound##*/} bound ($VMEMSET), region $ADDR+$MAXSZ, memory block $MB_BYTES, boot MemTotal $(memtotal_kb) kB"
-SYSD=$(vmem_sysfs_dir)
+SYSD=$(vmem_sysfs_at "$ADDR")
 [ "$GUARD" = 0 ] && echo N >/sys/module/virtio_mem/parameters/plug_reserve
+if [ -n "$BBM_GROW" ] || { [ "$VMEMSET" = ours ] && [ "${BBM_PLUG:-0}" != 0 ]; }; then
+	ctl DEV vm1 && ctl HELLO
+	BBM_ADDR=$(kv addr)
+	BBM_BLOCK=$(kv block)
+	if [ -n "$BBM_GROW" ]; then
+		scn_bbm_grow
+		finish
+		exit 0
+	fi
+	t_mm=$(now)
+	scn_memmap && scn_memmap_off
+	echo "STAT vscale-memmap-total secs=$(since "$t_mm")"
+	ctl DEV vm0
+fi
 BASE_KB=$(memtotal_kb)
 dd if=/dev/zero of=/ballast bs=1M count="$BALLAST_MB" 2>/dev/null
 progress &
