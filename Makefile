@@ -67,7 +67,7 @@ vm-resize:
 	scripts/vm-resize.sh $(SIZE)
 
 bench:
-	@case "$(BENCH)" in all|pmem|vmem|p2pmem|durability|longevity) ;; *) echo "BENCH must be all, pmem, vmem, p2pmem, durability or longevity" >&2; exit 2 ;; esac
+	@case "$(BENCH)" in all|pmem|vmem|vscale|p2pmem|durability|longevity) ;; *) echo "BENCH must be all, pmem, vmem, vscale, p2pmem, durability or longevity" >&2; exit 2 ;; esac
 	@rc=0; \
 	if [ "$(BENCH)" = all ] || [ "$(BENCH)" = pmem ]; then scripts/bench.sh || rc=1; fi; \
 	if [ "$(BENCH)" = all ] || [ "$(BENCH)" = vmem ]; then scripts/bench-vmem.sh || rc=1; fi; \
