@@ -169,6 +169,22 @@ fi
 PROBLEMS=()
 NOTES=()
 problem() { PROBLEMS+=("$*"); warn "$*"; }
+
+# intree_alloc_warnings DIR: page allocation failure warnings logged by
+# the in-tree virtio_mem's worker in the guest's dmesg
+intree_alloc_warnings() {
+	sed -n '/^===DMESG-BEGIN===/,/^===DMESG-END===/p' "$1/serial.txt" |
+		grep -a -c 'page allocation failure'
+}
+
+# intree_alloc_warnings_only DIR: every report is the backtrace of such a
+# warning (one "Call Trace:" per warning, no BUG/WARNING/Oops/hung task)
+intree_alloc_warnings_only() {
+	local n
+	n=$(intree_alloc_warnings "$1")
+	[ "$n" -gt 0 ] && ! grep -a -v -q 'Call Trace:' "$1/dmesg-reports.txt" &&
+		[ "$(grep -a -c 'Call Trace:' "$1/dmesg-reports.txt")" -eq "$n" ]
+}
 declare -A BOOT_WALL BOOT_CPU
 
 # child_cpu: CHILD_CPU = user+sys seconds of this shell's reaped children
@@ -277,6 +293,8 @@ boot() {
 	# did not run for seconds, the host was starved (TCG, loaded machine)
 	if [ ! -s "$d/dmesg-reports.txt" ]; then
 		:
+	elif [ "$name" = intree ] && intree_alloc_warnings_only "$d"; then
+		NOTES+=("intree: the kernel logged $(intree_alloc_warnings "$d") 'page allocation failure' warnings while the in-tree virtio_mem migrated pages for the blocked unplug (its alloc_contig_range() call does not pass __GFP_NOWARN; ours does): the in-tree driver's behaviour, not a fault ($d/dmesg-reports.txt)")
 	elif grep -q 'rcu: INFO: .*stall' "$d/dmesg-reports.txt" &&
 	     ! grep -v -E 'Call Trace:|rcu: INFO: .*stall' "$d/dmesg-reports.txt" | grep -q .; then
 		NOTES+=("$name: RCU stall warnings in the guest, its vCPUs did not run for seconds: the host was starved ($d/dmesg-reports.txt)")

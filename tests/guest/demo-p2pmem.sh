@@ -38,10 +38,13 @@ copy_mbs() {
 # median of three numbers
 median3() { printf '%s\n' "$@" | sort -n | sed -n 2p; }
 
-# exports_line DEV: one line of sysfs for an export
+# exports_line DEV: one line of sysfs for an export (the P2P distance to
+# each controller is a table: debugfs, p2pmem_pci/p2pmemN/nvme_distance)
 exports_line() {
 	local d=${1#/dev/} a=$P2P_CLASS/${1#/dev/} dist
-	dist=$(awk '{printf "%s%s %s", (NR > 1 ? ", " : ""), $1, $2}' "$a/nvme_distance" 2>/dev/null)
+	dist=$(awk '{printf "%s%s %s", (NR > 1 ? ", " : ""), $1, $2}' \
+		"/sys/kernel/debug/p2pmem_pci/$d/nvme_distance" 2>/dev/null)
+	[ -n "$dist" ] || dist="(no debugfs table)"
 	echo "$1: provider $(cat "$a/provider") (driver $(basename "$(readlink "/sys/bus/pci/devices/$(cat "$a/provider")/driver")")), size $(($(cat "$a/size") >> 20)) MiB, bar $(cat "$a/bar"), bus address $(cat "$a/bus_address"), distance to $dist"
 }
 
