@@ -15,9 +15,10 @@
 # runs: comma-separated scenario names of tests/guest/p2pmem.sh to run
 # alone; the others are then reported missing unless P2PMEM_EXPECT names
 # the expected results instead), P2PMEM_STRESS_ITERS (unbind+bind rounds
-# of both stress runs; default 4 on nvme's CMB, 8 on our binding in
-# make check: each round races 3 map/touch/unmap threads and an O_DIRECT
-# copy, hundreds of mapping iterations per kernel; make bench runs 500 each).
+# of both stress runs; the guest's default is 4 on nvme's CMB and 8 on our
+# binding, make check passes 2: each round races 3 map/touch/unmap threads
+# (at least 25 maps of the live export per round) and an O_DIRECT copy;
+# make bench runs 500 each).
 #
 # Prints RESULT <name> PASS|FAIL <detail> (also OUTDIR/results.txt), the
 # guest's COPY lines and a summary.  Exit 0 iff every expected result is

@@ -25,11 +25,15 @@
  *       sigbus-later" (exit 0) or "TOUCH live-later" (exit 1).
  *   p2pcopy stress --bdf BDF --driver DRV --iters N [--threads T]
  *                  [--len L] [--src DEV --dst DEV] [--hang-secs 10]
+ *                  [--round-maps 25]
  *       T threads map / touch / unmap the /dev/p2pmemN of provider BDF in
  *       a loop (reopening it as it comes and goes), one more thread (with
  *       --src/--dst) copies src -> dst with O_DIRECT through a mapping of
  *       it, while the main thread unbinds BDF from driver DRV and binds
- *       it again N times, waiting for the export each time.  One idle
+ *       it again N times, waiting for the export each time and, before
+ *       each unbind, for --round-maps maps of the live export by the
+ *       threads (then a random 0-50 ms more; not within 15 s: a failure,
+ *       the round raced nothing).  One idle
  *       round (no threads) comes first; with DRV nvme each round waits
  *       for the controller to be live (nvme's remove() would wait for
  *       its asynchronous probe otherwise).  Checked: every unbind returns
@@ -71,7 +75,7 @@ struct opts {
 	const char *src, *dst, *buf, *go, *bdf, *driver;
 	bool sysmem, check, json;
 	uint64_t chunk, size, len, src_off, dst_off, seed;
-	unsigned int threads, iters, hang_secs;
+	unsigned int threads, iters, hang_secs, round_maps;
 };
 
 struct worker {
@@ -95,7 +99,7 @@ static void usage(void)
 		"       p2pcopy hold --buf FILE --len L --go PATH\n"
 		"       p2pcopy touch --buf FILE --len L [--go PATH]\n"
 		"       p2pcopy stress --bdf BDF --driver DRV --iters N [--threads 3] [--len 64k]\n"
-		"                      [--src DEV --dst DEV] [--hang-secs 10]\n");
+		"                      [--src DEV --dst DEV] [--hang-secs 10] [--round-maps 25]\n");
 	exit(2);
 }
 
@@ -531,6 +535,15 @@ static int cmd_touch(struct opts *o)
 static atomic_long st_state;
 static atomic_bool st_stop;
 
+/*
+ * While the export is gone, the threads look for it again every 20 ms: a
+ * scan of the class directory costs milliseconds of a KASAN guest under
+ * TCG, and four threads polling every 3 ms took the vCPUs from the unbind
+ * being tested (measured: test-7.2 unbinds p50 16.4 s under the stress,
+ * 4.0 s idle).
+ */
+#define ST_ABSENT_POLL_US	20000
+
 struct st_counts {
 	atomic_ulong maps, mmap_enodev, mmap_other, opens_failed, sigbus, touches,
 		violations, copies, copy_efault, copy_other, copy_maps;
@@ -640,7 +653,7 @@ static void *st_mapper(void *arg)
 		if (fd < 0) {
 			fd = st_open(o->bdf, &inst);
 			if (fd < 0) {
-				usleep(3000);
+				usleep(ST_ABSENT_POLL_US);
 				continue;
 			}
 		}
@@ -693,7 +706,7 @@ static void *st_copier(void *arg)
 		if (!buf) {
 			fd = st_open(o->bdf, &inst);
 			if (fd < 0) {
-				usleep(3000);
+				usleep(ST_ABSENT_POLL_US);
 				continue;
 			}
 			buf = mmap(NULL, o->chunk, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
@@ -728,6 +741,19 @@ static void *st_copier(void *arg)
 	if (fd >= 0)
 		close(fd);
 	return NULL;
+}
+
+/*
+ * wait until the threads mapped the live export @n more times, or @ms;
+ * false if they did not (a round that raced nothing)
+ */
+static bool st_wait_maps(unsigned long n, long ms)
+{
+	unsigned long m0 = atomic_load(&stc.maps);
+
+	for (; ms > 0 && atomic_load(&stc.maps) - m0 < n; ms -= 10)
+		usleep(10000);
+	return atomic_load(&stc.maps) - m0 >= n;
 }
 
 /* the operation the main thread is blocked in, for the watchdog */
@@ -852,6 +878,7 @@ static int cmp_long(const void *a, const void *b)
 static int cmd_stress(struct opts *o)
 {
 	unsigned int nt = o->threads, i, rounds, unbind_err = 0, export_left = 0, no_export = 0;
+	unsigned int short_rounds = 0;
 	char avail_path[256];
 	long long avail0, avail1 = -1, alloc1 = -1;
 	struct st_thread *t;
@@ -902,7 +929,12 @@ static int cmd_stress(struct opts *o)
 	pthread_create(&wd, NULL, st_watchdog, o);
 
 	for (i = 0; i < o->iters; i++) {
-		usleep(20000 + (rand() % 100) * 1000);	/* let the threads use it */
+		if (!st_wait_maps(o->round_maps, 15000)) {	/* let the threads use it */
+			printf("STRESS violation: round %u: fewer than %u maps of the live export in 15 s\n",
+			       i, o->round_maps);
+			short_rounds++;
+		}
+		usleep((rand() % 50) * 1000);
 		atomic_fetch_add(&st_state, 1);		/* 3e+1: unbinding */
 		ms = st_sysfs(o, "unbind");
 		atomic_fetch_add(&st_state, 1);		/* 3e+2: unbind returned */
@@ -948,11 +980,12 @@ static int cmd_stress(struct opts *o)
 	}
 	qsort(lat, rounds, sizeof(*lat), cmp_long);
 	ok = rounds == o->iters && !unbind_err && !export_left && !no_export && !st_hangs &&
+	     !short_rounds &&
 	     !stc.violations && alloc1 == 0 && avail1 == avail0 && stc.maps > 0;
 	printf("STRESS %s: %s via %s, %u/%u unbind+bind rounds, unbind ms p50 %ld max %ld (idle %ld); "
 	       "%lu maps (%lu ENODEV, %lu other errors), %lu touches, %lu SIGBUS, %lu violations; "
 	       "copies %lu (%lu EFAULT, %lu other errors, %lu mappings); hangs %u; "
-	       "allocated %lld, p2pmem/available %lld (before %lld)\n",
+	       "rounds under %u maps %u; allocated %lld, p2pmem/available %lld (before %lld)\n",
 	       ok ? "ok" : "FAILED", o->bdf, o->driver, rounds, o->iters,
 	       rounds ? lat[rounds / 2] : -1L, rounds ? lat[rounds - 1] : -1L, base,
 	       (unsigned long)stc.maps, (unsigned long)stc.mmap_enodev,
@@ -960,7 +993,7 @@ static int cmd_stress(struct opts *o)
 	       (unsigned long)stc.sigbus, (unsigned long)stc.violations,
 	       (unsigned long)stc.copies, (unsigned long)stc.copy_efault,
 	       (unsigned long)stc.copy_other, (unsigned long)stc.copy_maps,
-	       (unsigned int)st_hangs, alloc1, avail1, avail0);
+	       (unsigned int)st_hangs, o->round_maps, short_rounds, alloc1, avail1, avail0);
 	printf("STRESS-JSON {\"bdf\": \"%s\", \"driver\": \"%s\", \"rounds\": %u, \"idle_unbind_ms\": %ld, \"unbind_ms_p50\": %ld, "
 	       "\"unbind_ms_max\": %ld, \"maps\": %lu, \"sigbus\": %lu, \"violations\": %lu, "
 	       "\"copies\": %lu, \"hangs\": %u, \"ok\": %s}\n",
@@ -983,10 +1016,10 @@ int main(int argc, char **argv)
 		{ "check", 0, 0, 'C' }, { "seed", 1, 0, 'e' }, { "json", 0, 0, 'j' },
 		{ "len", 1, 0, 'l' }, { "go", 1, 0, 'g' }, { "help", 0, 0, 'h' },
 		{ "bdf", 1, 0, 'B' }, { "driver", 1, 0, 'D' }, { "iters", 1, 0, 'n' },
-		{ "hang-secs", 1, 0, 'H' }, { 0 }
+		{ "hang-secs", 1, 0, 'H' }, { "round-maps", 1, 0, 'R' }, { 0 }
 	};
 	struct opts o = { .chunk = 65536, .threads = 1, .size = 16 << 20, .seed = 1,
-			  .hang_secs = 10 };
+			  .hang_secs = 10, .round_maps = 25 };
 	const char *cmd;
 	int c;
 
@@ -1014,6 +1047,7 @@ int main(int argc, char **argv)
 		case 'D': o.driver = optarg; break;
 		case 'n': o.iters = strtoul(optarg, NULL, 0); break;
 		case 'H': o.hang_secs = strtoul(optarg, NULL, 0); break;
+		case 'R': o.round_maps = strtoul(optarg, NULL, 0); break;
 		default: usage();
 		}
 	}

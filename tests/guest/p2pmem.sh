@@ -290,8 +290,8 @@ scn_mmap_race() {
 # p2pcopy stress (tools/p2pcopy.c): 3 threads map, touch and unmap 64 KiB
 # of C's /dev/p2pmemN in a loop, one thread copies A -> B with O_DIRECT
 # through a mapping of it, while C is unbound from DRIVER and bound again
-# ROUNDS times (make check: 4 on nvme, 8 on our binding: the nvme rounds
-# cost twice as much, a controller enable each).  The tool fails on an
+# ROUNDS times (default 4 on nvme, 8 on our binding; make check passes 2
+# for both), each unbind after at least 25 maps of the live export.  The tool fails on an
 # unbind slower than STRESS_HANG_SECS (30 s, or 3 x the boot's idle
 # unbind if longer: on an otherwise idle host, KASAN test-7.2 under TCG,
 # nvme unbinds under the stress took p50 9.5 s, max 10.8 s; the defect
