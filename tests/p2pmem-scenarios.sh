@@ -18,7 +18,7 @@
 # of both stress runs; the guest's default is 4 on nvme's CMB and 8 on our
 # binding, make check passes 2: each round races 3 map/touch/unmap threads
 # (at least 25 maps of the live export per round) and an O_DIRECT copy;
-# make bench runs 500 each).
+# make bench runs 500 each), P2PMEM_ROUND_MAPS (those maps per round).
 #
 # Prints RESULT <name> PASS|FAIL <detail> (also OUTDIR/results.txt), the
 # guest's COPY lines and a summary.  Exit 0 iff every expected result is
@@ -87,7 +87,7 @@ say "p2pmem-scenarios: booting $ID (timeout ${TIMEOUT}s), output in $OUT"
 rc=0
 "$TOP/scripts/vm.sh" --kernel "$VMLINUZ" --initrd "$OUT/initramfs.cpio.gz" \
 	--log "$SERIAL" --rundir "$OUT" --qmp "$QMPSOCK" --pmem-size 64M \
-	--append "pcie_ports=native pciehp.pciehp_poll_mode=1${P2PMEM_ONLY:+ p2pmem_only=$P2PMEM_ONLY}${P2PMEM_STRESS_ITERS:+ p2pmem_stress_iters=$P2PMEM_STRESS_ITERS}" --timeout "$TIMEOUT" \
+	--append "pcie_ports=native pciehp.pciehp_poll_mode=1${P2PMEM_ONLY:+ p2pmem_only=$P2PMEM_ONLY}${P2PMEM_STRESS_ITERS:+ p2pmem_stress_iters=$P2PMEM_STRESS_ITERS}${P2PMEM_ROUND_MAPS:+ p2pmem_round_maps=$P2PMEM_ROUND_MAPS}" --timeout "$TIMEOUT" \
 	-- -global ICH9-LPC.acpi-pci-hotplug-with-bridge-support=off || rc=$?
 TOTAL=$(elapsed)
 # a watcher inside qmp.py finishes by itself (QEMU is gone); else stop it

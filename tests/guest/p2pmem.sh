@@ -25,6 +25,9 @@ STRESS_NVME=$(cmdline_arg p2pmem_stress_iters)
 STRESS_CMB=${STRESS_NVME:-8}
 STRESS_NVME=${STRESS_NVME:-4}
 STRESS_HANG_SECS=30
+# maps of the live export before each unbind (p2pmem_round_maps=N)
+STRESS_ROUND_MAPS=$(cmdline_arg p2pmem_round_maps)
+STRESS_ROUND_MAPS=${STRESS_ROUND_MAPS:-25}
 
 has_p2p() { p2pmem_dev "$1" >/dev/null; }
 no_p2p() { ! p2pmem_dev "$1" >/dev/null; }
@@ -305,7 +308,8 @@ scn_stress() { # scn_stress NAME DRIVER ROUNDS
 	limit=$((iters * 60 + 300))
 	p2pcopy stress --bdf "$C" --driver "$drv" --iters "$iters" --threads 3 \
 		--len 64k --chunk 64k --src "$NS_A" --dst "$NS_B" \
-		--hang-secs "$STRESS_HANG_SECS" >/tmp/stress.$name 2>&1 &
+		--hang-secs "$STRESS_HANG_SECS" --round-maps "$STRESS_ROUND_MAPS" \
+		>/tmp/stress.$name 2>&1 &
 	pid=$!
 	n=$((limit * 10))
 	while [ $n -gt 0 ] && kill -0 $pid 2>/dev/null; do
