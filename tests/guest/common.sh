@@ -242,6 +242,21 @@ nvme_ns() {
 	return 1
 }
 
+# nvme_lab_controllers: the lab's three NVMe controllers (scripts/vm.sh:
+# serials d00d0001..3 behind one PCIe switch) as A, B, C (PCI addresses,
+# empty if absent) and the namespaces of A and B as NS_A, NS_B; waits up
+# to 20 s for the controllers and 10 s for each namespace
+nvme_lab_controllers() {
+	wait_for 200 nvme_bdf d00d0003 >/dev/null
+	A=$(nvme_bdf d00d0001)
+	B=$(nvme_bdf d00d0002)
+	C=$(nvme_bdf d00d0003)
+	wait_for 100 nvme_ns "$A" >/dev/null
+	wait_for 100 nvme_ns "$B" >/dev/null
+	NS_A=$(nvme_ns "$A")
+	NS_B=$(nvme_ns "$B")
+}
+
 # p2pmem_dev BDF: the /dev/p2pmemN exported for the provider at BDF
 p2pmem_dev() {
 	local c

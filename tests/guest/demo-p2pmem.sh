@@ -48,14 +48,7 @@ exports_line() {
 	echo "$1: provider $(cat "$a/provider") (driver $(basename "$(readlink "/sys/bus/pci/devices/$(cat "$a/provider")/driver")")), size $(($(cat "$a/size") >> 20)) MiB, bar $(cat "$a/bar"), bus address $(cat "$a/bus_address"), distance to $dist"
 }
 
-wait_for 200 nvme_bdf d00d0003 >/dev/null
-A=$(nvme_bdf d00d0001)
-B=$(nvme_bdf d00d0002)
-C=$(nvme_bdf d00d0003)
-wait_for 100 nvme_ns "$A" >/dev/null
-wait_for 100 nvme_ns "$B" >/dev/null
-NS_A=$(nvme_ns "$A")
-NS_B=$(nvme_ns "$B")
+nvme_lab_controllers
 if [ -z "$A" ] || [ -z "$B" ] || [ -z "$C" ] || [ -z "$NS_A" ] || [ -z "$NS_B" ]; then
 	problem p2pmem "NVMe controllers not found (A=$A $NS_A, B=$B $NS_B, C=$C)"
 	finish

@@ -12,14 +12,7 @@ P2PBENCH_THREADS=$(cmdline_arg p2pbench_threads)
 P2PBENCH_CHUNK=$(cmdline_arg p2pbench_chunk)
 P2PBENCH_ROUNDS=$(cmdline_arg p2pbench_rounds)
 
-wait_for 200 nvme_bdf d00d0003 >/dev/null
-A=$(nvme_bdf d00d0001)
-B=$(nvme_bdf d00d0002)
-C=$(nvme_bdf d00d0003)
-wait_for 100 nvme_ns "$A" >/dev/null
-wait_for 100 nvme_ns "$B" >/dev/null
-NS_A=$(nvme_ns "$A")
-NS_B=$(nvme_ns "$B")
+nvme_lab_controllers
 insmod /bin/p2pmem_pci.ko || fail p2pbench-load "insmod failed"
 wait_for 100 p2pmem_dev "$C" >/dev/null
 DEV=$(p2pmem_dev "$C")

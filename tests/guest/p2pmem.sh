@@ -88,14 +88,7 @@ copy_check() {
 
 # --- setup ---------------------------------------------------------------
 setup() {
-	wait_for 200 nvme_bdf d00d0003 >/dev/null
-	A=$(nvme_bdf d00d0001)
-	B=$(nvme_bdf d00d0002)
-	C=$(nvme_bdf d00d0003)
-	wait_for 100 nvme_ns "$A" >/dev/null
-	wait_for 100 nvme_ns "$B" >/dev/null
-	NS_A=$(nvme_ns "$A")
-	NS_B=$(nvme_ns "$B")
+	nvme_lab_controllers
 	echo "SCENARIO p2pmem: A=$A ($NS_A) B=$B ($NS_B) C=$C"
 }
 
