@@ -100,7 +100,7 @@ DUR_BROKEN_KERNELS=${DUR_BROKEN_KERNELS:-stock-6.12}
 # nvme's CMB and on our binding, on every test kernel; each round waits
 # for 25 maps of the live export by the 3 mapper threads (p2pcopy
 # --round-maps), so 2 + 2 rounds are >= 100 map/touch/unmap iterations
-# racing the unbinds per kernel (make bench BENCH=p2pmem: 500 rounds)
+# racing the unbinds per kernel (make bench BENCH=p2pmem: 20 + 20 rounds, >= 1000 maps)
 P2P_STRESS_ROUNDS=${P2P_STRESS_ROUNDS:-2}
 # the virtio-mem scale scenario: every stock kernel (the zones and memmap
 # costs users have on 6.1, 6.12, 7.2; ~20 s each); on the KASAN kernels

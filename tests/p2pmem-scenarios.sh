@@ -18,7 +18,7 @@
 # of both stress runs; the guest's default is 4 on nvme's CMB and 8 on our
 # binding, make check passes 2: each round races 3 map/touch/unmap threads
 # (at least 25 maps of the live export per round) and an O_DIRECT copy;
-# make bench runs 500 each), P2PMEM_ROUND_MAPS (those maps per round).
+# make bench runs 20 each), P2PMEM_ROUND_MAPS (those maps per round).
 #
 # Prints RESULT <name> PASS|FAIL <detail> (also OUTDIR/results.txt), the
 # guest's COPY lines and a summary.  Exit 0 iff every expected result is
