@@ -80,8 +80,12 @@ in_image() {
 		"$SHARE/debian-chroot.sh" "$@" >"$log" 2>&1
 	grep '^RESULT ' "$log" | sed "s/^RESULT /RESULT dkms-$phase-/" | tee -a "$OUT/results.txt"
 }
-# the 7.2 kernel's build tree is the lab's, under $CACHE
+# the 7.2 kernel's build tree is the lab's, under $CACHE; a cache whose
+# stock/ is a symlink (a session's own cache sharing the kernels) needs
+# the link's target bound too, or the tree dangles in the chroot
 BINDS=(--bind "$CACHE")
+stock=$(readlink -f "$CACHE/stock")
+[ "$stock" = "$CACHE/stock" ] || BINDS+=(--bind "$stock")
 
 # boot_once DIR KVER EXPECT APPEND: one boot, serial log in DIR; QEMU's
 # status in BOOT_RC
