@@ -80,12 +80,14 @@ in_image() {
 		"$SHARE/debian-chroot.sh" "$@" >"$log" 2>&1
 	grep '^RESULT ' "$log" | sed "s/^RESULT /RESULT dkms-$phase-/" | tee -a "$OUT/results.txt"
 }
-# the 7.2 kernel's build tree is the lab's, under $CACHE; a cache whose
-# stock/ is a symlink (a session's own cache sharing the kernels) needs
-# the link's target bound too, or the tree dangles in the chroot
+# the 7.2 kernel's build tree is the lab's, under $CACHE; in a cache whose
+# entries are symlinks (a session's own cache sharing the kernels: stock/,
+# src/) the links' targets are bound too, or the tree (its Makefile
+# includes the source's by absolute path) dangles in the chroot
 BINDS=(--bind "$CACHE")
-stock=$(readlink -f "$CACHE/stock")
-[ "$stock" = "$CACHE/stock" ] || BINDS+=(--bind "$stock")
+for l in "$CACHE"/*; do
+	[ -L "$l" ] && [ -d "$l" ] && BINDS+=(--bind "$(readlink -f "$l")")
+done
 
 # boot_once DIR KVER EXPECT APPEND: one boot, serial log in DIR; QEMU's
 # status in BOOT_RC
