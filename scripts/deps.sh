@@ -4,7 +4,7 @@
 . "$(dirname "$0")/lib.sh"
 PKGS="make gcc libc6-dev bc flex bison libelf-dev libssl-dev cpio xz-utils
 	kmod rsync python3 perl qemu-system-x86 busybox-static sparse
-	e2fsprogs gnuplot-nox dwarves debootstrap fuse3 libfuse3-dev pkg-config"
+	e2fsprogs gnuplot-nox dwarves debootstrap fuse3 libfuse3-dev pkg-config lintian"
 missing=
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed' ||

@@ -318,6 +318,8 @@ for f in "${EXTRA[@]}"; do
 done
 
 cp "$TOP"/tests/guest/*.sh "$STAGE/guest/" 2>/dev/null || true
+# the package's udev helper, for memhotplug.sh (the stand-in for its rule)
+cp "$TOP/udev/guestmem-virtio-mem-block" "$STAGE/guest/"
 if [ -n "$SCENARIO" ]; then
 	[ -f "$SCENARIO" ] || die "--scenario: $SCENARIO not found"
 	cp "$SCENARIO" "$STAGE/scenario"

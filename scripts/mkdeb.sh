@@ -10,8 +10,10 @@
 #
 # Contents: /usr/src/guestmem-V (what DKMS builds: Kbuild, Makefile,
 # dkms.conf, drivers/, include/, kunit/, scripts/compat-probe.sh), the udev
-# rules in /lib/udev/rules.d, the README and copyright; maintainer scripts
-# from packaging/deb.  Prints the path of the .deb.
+# rules in /lib/udev/rules.d and their helper guestmem-virtio-mem-block in
+# /lib/udev, the README, copyright (DEP-5) and changelog.gz; control,
+# maintainer scripts, copyright and changelog from packaging/deb.  Checked by
+# scripts/lint-deb.sh (lintian).  Prints the path of the .deb.
 . "$(dirname "$0")/lib.sh"
 set -eu
 
@@ -38,7 +40,8 @@ mkdir -p "$SRC/scripts" "$STAGE/lib/udev/rules.d" \
 
 # The DKMS sources: files git knows or would add (no build products, no generated
 # probe header: the build regenerates it for its kernel).
-(cd "$TOP" && git ls-files -z --cached --others --exclude-standard -- Kbuild Makefile dkms.conf drivers include kunit 2>/dev/null) |
+# (outside a git checkout git fails: the pipeline must not, under pipefail)
+{ (cd "$TOP" && git ls-files -z --cached --others --exclude-standard -- Kbuild Makefile dkms.conf drivers include kunit 2>/dev/null) || :; } |
 	(cd "$TOP" && xargs -0 -r cp --parents -t "$SRC")
 [ -f "$SRC/Kbuild" ] || {
 	# not a git checkout (release tarball): copy the directories as they are
@@ -51,17 +54,19 @@ cp "$TOP/scripts/compat-probe.sh" "$SRC/scripts/"
 sed -i "s/^PACKAGE_VERSION=\".*\"$/PACKAGE_VERSION=\"$VERSION\"/" "$SRC/dkms.conf"
 
 cp "$TOP"/udev/*.rules "$STAGE/lib/udev/rules.d/"
-cp "$TOP/README.md" "$STAGE/usr/share/doc/guestmem-dkms/"
-cat >"$STAGE/usr/share/doc/guestmem-dkms/copyright" <<COPYRIGHT
-Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/
-Upstream-Name: guestmem
-
-Files: *
-Copyright: the guestmem developers
-License: GPL-2.0
- On Debian systems the full text of the GNU General Public License
- version 2 is in /usr/share/common-licenses/GPL-2.
-COPYRIGHT
+cp "$TOP/udev/guestmem-virtio-mem-block" "$STAGE/lib/udev/"
+DOC=$STAGE/usr/share/doc/guestmem-dkms
+cp "$TOP/README.md" "$TOP/packaging/deb/copyright" "$DOC/"
+# a native package's changelog.gz; a --version rebuild gets its own entry
+{
+	if [ "$VERSION" != "$SRCVER" ]; then
+		printf 'guestmem-dkms (%s) unstable; urgency=medium\n\n' "$VERSION"
+		printf '  * Rebuild of %s as %s (scripts/mkdeb.sh --version).\n\n' "$SRCVER" "$VERSION"
+		printf ' -- %s  %s\n\n' "$(sed -n 's/^Maintainer: //p' "$TOP/packaging/deb/control.in")" \
+			"$(LC_ALL=C date -R)"
+	fi
+	cat "$TOP/packaging/deb/changelog"
+} | gzip -9n >"$DOC/changelog.gz"
 
 for f in postinst prerm postrm; do
 	sed "s/@VERSION@/$VERSION/g" "$TOP/packaging/deb/$f" >"$STAGE/DEBIAN/$f"
@@ -73,7 +78,10 @@ sed -e "s/@VERSION@/$VERSION/" -e "s/@SIZE@/$SIZE/" \
 
 find "$STAGE" -type d -exec chmod 755 {} +
 find "$STAGE" -type f ! -path "$STAGE/DEBIAN/*" -exec chmod 644 {} +
-chmod 755 "$SRC/scripts/compat-probe.sh"
+chmod 755 "$SRC/scripts/compat-probe.sh" "$STAGE/lib/udev/guestmem-virtio-mem-block"
+(cd "$STAGE" && find . -path ./DEBIAN -prune -o -type f -printf '%P\0' | LC_ALL=C sort -z |
+	xargs -0 md5sum) >"$STAGE/DEBIAN/md5sums"
+chmod 644 "$STAGE/DEBIAN/md5sums"
 mkdir -p "$OUT"
 DEB="$OUT/guestmem-dkms_${VERSION}_all.deb"
 dpkg-deb --root-owner-group -Zxz --build "$STAGE" "$DEB" >/dev/null

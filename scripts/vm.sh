@@ -7,7 +7,7 @@
 #         [--trace PATTERN]... [--trace-log FILE] [--trace-time]
 #         [--pmem-img FILE] [--pmem-size 1G] [--vmem-size 0] [--mem MB]
 #         [--pmem-more IMG@SLOT]... [--syscall-counts FILE]
-#         [--vmem-region MB] [--vmem-bbm MB:BLOCK]
+#         [--vmem-region MB] [--vmem-bbm MB:BLOCK] [--dimm-room MB]
 #         [--disk IMG]
 #         [--append "ARGS"] [--timeout SEC] [--interactive] [-- QEMU-ARGS...]
 #
@@ -23,6 +23,8 @@
 # --vmem-bbm MB:BLOCK: a second virtio-mem device (id vm1, nothing
 # requested) of MB MiB (reserve=off) with device block size BLOCK, e.g.
 # 512M: bigger than a memory block, so the driver uses Big Block Mode.
+# --dimm-room MB: MB more maxmem, room for pc-dimms hot-added over QMP
+# (vmem-host.py DIMM; the DKMS test's non-virtio-mem memory block).
 # --disk adds IMG as a virtio-blk disk (/dev/vda: the Debian guest of the
 # DKMS test boots from it with its own initrd).
 # --pmem-more IMG@SLOT: one more virtio-pmem device on the existing file
@@ -49,6 +51,7 @@ usage() { die "usage: $0 --kernel VMLINUZ --initrd CPIO --log FILE [options] (se
 
 KERNEL='' INITRD='' LOG='' RUNDIR='' QMP='' TRACE_LOG='' PMEM_IMG='' PMEM_SIZE=1G VMEM_SIZE=0
 APPEND='' TIMEOUT='' INTERACTIVE=0 MEM_MB=1024 DISK='' VMEM_REGION_MB='' VMEM_BBM=''
+DIMM_ROOM_MB=0
 TRACE_TIME=0 SYSCALL_COUNTS=''
 TRACES=()
 PMEM_MORE=()
@@ -71,6 +74,7 @@ while [ $# -gt 0 ]; do
 	--mem) MEM_MB=$2; shift ;;
 	--vmem-region) VMEM_REGION_MB=$2; shift ;;
 	--vmem-bbm) VMEM_BBM=$2; shift ;;
+	--dimm-room) DIMM_ROOM_MB=$2; shift ;;
 	--disk) DISK=$2; shift ;;
 	--append) APPEND="$APPEND $2"; shift ;;
 	--timeout) TIMEOUT=$2; shift ;;
@@ -153,7 +157,8 @@ if [ -n "$VMEM_BBM" ]; then
 	VMEM_BBM_ARGS=(-object "memory-backend-ram,id=vmem1,size=${VMEM_BBM_MB}M,reserve=off"
 		-device "virtio-mem-pci,id=vm1,memdev=vmem1,requested-size=0,block-size=${BASH_REMATCH[2]}")
 fi
-MAXMEM_MB=$((MEM_MB + VMEM_BACKEND_MB + VMEM_BBM_MB + (PMEM_BYTES + 1048575) / 1048576))
+[[ "$DIMM_ROOM_MB" =~ ^[0-9]+$ ]] || die "--dimm-room: '$DIMM_ROOM_MB' is not a size in MiB"
+MAXMEM_MB=$((MEM_MB + VMEM_BACKEND_MB + VMEM_BBM_MB + DIMM_ROOM_MB + (PMEM_BYTES + 1048575) / 1048576))
 MORE_ARGS=()
 n=1
 for m in "${PMEM_MORE[@]}"; do

@@ -20,6 +20,11 @@ reply per line:
   QUERY                 -> INFO size=S req=R COUNTS
   IDLE SEC              -> IDLE size0=S size1=S DELTAS (counts during SEC s)
   MARK NAME             -> OK                 (starts the mark= timer)
+  DIMM BYTES ALIGN      -> OK id=I addr=A size=S  hot-adds a pc-dimm of BYTES
+                           (memory-backend-ram) at the first ALIGN-aligned
+                           address above every memory device (the guest
+                           adds only memory-block-aligned DIMMs); needs
+                           vm.sh --dimm-room
   DEV ID                -> OK                 (later requests are about
                            memory device ID, e.g. vm1; default --dev)
   EVENTS NAME...        -> EVENTS NAME=N...   lines of trace event NAME in the
@@ -114,6 +119,7 @@ class Host:
         self.last_set = None
         self.last_mark = None
         self.qmp = None
+        self.dimms = 0
 
     def note(self, msg):
         self.log.write("%9.3f %s\n" % (time.monotonic() - self.t0, msg))
@@ -130,6 +136,23 @@ class Host:
             if data.get("id") == self.args.dev:
                 return data
         raise RuntimeError("no memory device %s" % self.args.dev)
+
+    def dimm(self, size, align):
+        end = 0
+        for d in self.q().memory_devices():
+            data = d.get("data", {})
+            base = data.get("memaddr", data.get("addr"))
+            length = data.get("max-size", data.get("size"))
+            if base is not None and length is not None:
+                end = max(end, base + length)
+        addr = (end + align - 1) // align * align
+        self.dimms += 1
+        ident = "dimm%d" % self.dimms
+        self.q().cmd("object-add", **{"qom-type": "memory-backend-ram",
+                                      "id": ident + "mem", "size": size})
+        self.q().cmd("device_add", driver="pc-dimm", id=ident,
+                     memdev=ident + "mem", addr=addr)
+        return "OK id=%s addr=%d size=%d" % (ident, addr, size)
 
     def handle(self, words):
         cmd = words[0].upper() if words else ""
@@ -191,6 +214,8 @@ class Host:
             self.args.dev = words[1]
             self.dev()
             return "OK"
+        if cmd == "DIMM" and len(words) == 3:
+            return self.dimm(int(words[1]), int(words[2]))
         if cmd == "MARK":
             self.last_mark = time.monotonic()
             return "OK"

@@ -11,15 +11,22 @@
 # anything itself, that udev loaded OUR modules (updates/dkms, our
 # MODULE_VERSION in /sys/module/*/version) for the virtio-pmem and
 # virtio-mem devices, that /dev/pmem0 mounts with DAX and that virtio-mem
-# reaches a size set over QMP, in ZONE_MOVABLE (the package's udev rule).
+# reaches a size set over QMP, in ZONE_MOVABLE (the package's udev rule),
+# while memory that is not virtio-mem's (a pc-dimm hot-added over QMP)
+# stays offline, and the rule's opt-outs keep virtio-mem's offline too.
+# The .deb itself must be lintian-clean (scripts/lint-deb.sh).
 #
+#   lintian   the package V1: 0 errors, 0 warnings
 #   install   package V1 (built for 6.1 and 7.2); then 6.12's headers
 #             arrive: DKMS autoinstall; boot 6.1, 6.12 and 7.2: ours,
 #             version V1; on 7.2 also p2pmem_pci, loaded by the package's
-#             udev rule for the NVMe controllers, /dev/p2pmemN group disk
+#             udev rule for the NVMe controllers, /dev/p2pmemN group disk;
+#             on 6.1 (hot-added memory offline by default) a pc-dimm left
+#             offline and the opt-out file honoured
 #   upgrade   package V2 (same sources, --version V1+upgradetest): V1 gone
 #             and V2 built for every kernel (checked in the image); boot
-#             6.12: version V2
+#             6.12 with memhp_default_state=offline: version V2, plugged
+#             virtio-mem memory left offline (the explicit choice honoured)
 #   removed   dpkg --purge in the image, then every installed kernel's
 #             modprobe resolves the in-tree drivers (and no p2pmem_pci);
 #             boot 6.1: the in-tree drivers, nothing left for any kernel;
@@ -50,6 +57,9 @@ T0=$SECONDS
 eval "$("$IMGTOOL" build)" || die "building the Debian image failed"
 [ -n "${IMG:-}" ] && [ -f "$IMG" ] || die "no Debian image"
 DEB1=$("$TOP/scripts/mkdeb.sh" --out "$SHARE") || die "make deb failed"
+# the package as Debian would judge it: lintian, no error or warning
+"$TOP/scripts/lint-deb.sh" dkms-lintian "$DEB1" >"$OUT/lintian.log" 2>&1
+grep '^RESULT ' "$OUT/lintian.log" | tee -a "$OUT/results.txt"
 V1=$(dpkg-deb -f "$DEB1" Version)
 V2="$V1+upgradetest"
 DEB2=$("$TOP/scripts/mkdeb.sh" --version "$V2" --out "$SHARE") || die "make deb ($V2) failed"
@@ -70,8 +80,14 @@ in_image() {
 		"$SHARE/debian-chroot.sh" "$@" >"$log" 2>&1
 	grep '^RESULT ' "$log" | sed "s/^RESULT /RESULT dkms-$phase-/" | tee -a "$OUT/results.txt"
 }
-# the 7.2 kernel's build tree is the lab's, under $CACHE
+# the 7.2 kernel's build tree is the lab's, under $CACHE; in a cache whose
+# entries are symlinks (a session's own cache sharing the kernels: stock/,
+# src/) the links' targets are bound too, or the tree (its Makefile
+# includes the source's by absolute path) dangles in the chroot
 BINDS=(--bind "$CACHE")
+for l in "$CACHE"/*; do
+	[ -L "$l" ] && [ -d "$l" ] && BINDS+=(--bind "$(readlink -f "$l")")
+done
 
 # boot_once DIR KVER EXPECT APPEND: one boot, serial log in DIR; QEMU's
 # status in BOOT_RC
@@ -83,7 +99,7 @@ boot_once() {
 		--trace "$dir/trace.log" --log "$dir/ctl.log" &
 	hostpid=$!
 	"$TOP/scripts/vm.sh" --kernel "$dir/vmlinuz-$kver" --initrd "$dir/initrd.img-$kver" \
-		--disk "$DISK" --log "$dir/serial.log" --rundir "$dir" --timeout 600 \
+		--disk "$DISK" --log "$dir/serial.log" --rundir "$dir" --timeout 600 --dimm-room 256 \
 		--trace 'virtio_mem_*' --trace-log "$dir/trace.log" \
 		--append "root=/dev/vda rw quiet gm_expect=$expect $append" \
 		-- -chardev "socket,id=ctl,path=$dir/ctl.sock,server=on,wait=off" \
@@ -149,14 +165,19 @@ S2=$(echo "$K2" | cut -d. -f1,2)
 S3=$(echo "$K3" | cut -d. -f1,2)
 
 # --- install ------------------------------------------------------------------------------
+expect_results dkms lintian
 in_image setup setup "$SHARE" >/dev/null
 in_image install install "$SHARE" "$DEB1" "$V1"
 expect_results dkms-install pkg-install dkms-autoinstall dkms-installed
-boot install "$K1" "$V1" "gm_vmem=$VMEM"
+# 6.1 leaves hot-added memory offline, so the package's rule 2 decides
+# there: a pc-dimm's blocks must stay offline, and with the opt-out file
+# virtio-mem's too
+boot install "$K1" "$V1" "gm_vmem=$VMEM gm_dimm=$((128 << 20)) gm_optout=file"
 boot install "$K2" "$V1" "gm_vmem=$VMEM"
 for s in $S1 $S2; do
 	expect_results "dkms-install-$s" $GUEST_CHECKS vmem-grow vmem-movable vmem-shrink
 done
+expect_results "dkms-install-$S1" vmem-dimm-offline vmem-optout-file
 
 if [ -n "$K3" ]; then
 	boot install "$K3" "$V1" "gm_vmem=$VMEM"
@@ -166,8 +187,9 @@ fi
 # --- upgrade ----------------------------------------------------------------------------------
 in_image upgrade upgrade "$SHARE" "$DEB2" "$V2" "$V1"
 expect_results dkms-upgrade pkg-upgrade upgrade-old-gone dkms-upgraded
-boot upgrade "$K2" "$V2"
-expect_results "dkms-upgrade-$S2" $GUEST_CHECKS
+# an admin's explicit memhp_default_state=offline: rule 2 keeps out
+boot upgrade "$K2" "$V2" "memhp_default_state=offline gm_optout=cmdline"
+expect_results "dkms-upgrade-$S2" $GUEST_CHECKS vmem-optout-cmdline
 
 # --- removed ------------------------------------------------------------------------------
 in_image purge purge "$SHARE"

@@ -13,11 +13,20 @@
 #   gm_vmem_control=BYTES  the package is gone: grow virtio-mem to BYTES and
 #                       check that no block lands in ZONE_MOVABLE (the
 #                       package's udev rule is what made the difference)
+#   gm_dimm=BYTES       hot-add a pc-dimm of BYTES over QMP: its blocks are
+#                       not virtio-mem memory and must stay offline (the
+#                       rule onlines only blocks in virtio-mem's ranges)
+#   gm_optout=file|cmdline  plug virtio-mem memory with the rule's opt-out in
+#                       force (file: /etc/guestmem/no-auto-online, created
+#                       here; cmdline: memhp_default_state=offline on the
+#                       kernel command line): every block must stay offline
 . /usr/local/lib/guestmem-test/common.sh
 
 EXPECT=$(cmdline_arg gm_expect)
 VMEM=$(cmdline_arg gm_vmem)
 VMEM_CONTROL=$(cmdline_arg gm_vmem_control)
+DIMM=$(cmdline_arg gm_dimm)
+OPTOUT=$(cmdline_arg gm_optout)
 KVER=$(uname -r)
 MODS="nd_virtio virtio_pmem virtio_mem"
 
@@ -208,6 +217,111 @@ check_vmem_control() {
 	ctl SET 0
 }
 [ -n "$VMEM_CONTROL" ] && check_vmem_control
+
+# --- rule 2 onlines virtio-mem's blocks only, and has an opt-out ----------------------
+MEMSYS=/sys/devices/system/memory
+BS=$((0x$(cat $MEMSYS/block_size_bytes)))
+
+# vmem_block_ids: ids of the memory blocks inside the "System RAM
+# (virtio_mem)" ranges of /proc/iomem (what a virtio-mem driver added),
+# one per line; the test's own reading, not the package's helper
+vmem_block_ids() {
+	local line r s e i
+	while IFS= read -r line; do
+		case $line in
+		*" : System RAM (virtio_mem)") ;;
+		*) continue ;;
+		esac
+		r=${line%% : *}
+		r=${r##* }
+		s=$((0x${r%-*}))
+		e=$((0x${r#*-}))
+		for ((i = s / BS; i <= e / BS; i++)); do
+			echo "$i"
+		done
+	done </proc/iomem
+}
+block_ids() { ls -d $MEMSYS/memory[0-9]* | sed 's/.*memory//' | sort -n; }
+# states IDS...: "memoryN=STATE ..." of the given blocks
+states() {
+	local i
+	for i in "$@"; do
+		printf ' memory%s=%s' "$i" "$(cat $MEMSYS/memory$i/state 2>/dev/null)"
+	done
+}
+# settled: udev has handled every uevent so far, then a second for a
+# rule's write to show in sysfs
+settled() { udevadm settle -t 60; sleep 1; }
+
+# (before is check_dimm's local, seen here: bash scopes dynamically)
+dimm_blocks() { [ "$(block_ids | wc -l)" -ge $(($(echo $before | wc -w) + DIMM / BS)) ]; }
+
+# check_dimm: a hot-added ACPI DIMM (plain "System RAM") is left offline
+check_dimm() {
+	local before new='' i online='' n=0
+	before=" $(block_ids | tr '\n' ' ') "
+	if ! ctl_open || ! ctl DIMM "$DIMM" "$BS"; then
+		fail vmem-dimm-offline "host: ${CTL_REPLY:-no answer on $CTL_DEV}"
+		return
+	fi
+	wait_for 600 dimm_blocks
+	settled
+	for i in $(block_ids); do
+		[[ "$before" == *" $i "* ]] && continue
+		vmem_block_ids | grep -qx "$i" && continue
+		new="$new $i"
+		n=$((n + 1))
+		[ "$(cat $MEMSYS/memory$i/state)" = offline ] || online="$online memory$i"
+	done
+	if [ "$n" -lt $((DIMM / BS)) ]; then
+		fail vmem-dimm-offline "pc-dimm $(kv id) at $(kv addr) ($DIMM bytes): $n new memory blocks outside virtio-mem's ranges, expected $((DIMM / BS))"
+	elif [ -n "$online" ]; then
+		fail vmem-dimm-offline "blocks of pc-dimm $(kv id) (not virtio-mem) onlined:$(states $new) (auto_online_blocks=$(cat $MEMSYS/auto_online_blocks))"
+	else
+		pass vmem-dimm-offline "pc-dimm $(kv id) at $(printf 0x%x "$(kv addr)") hot-added, its blocks left offline:$(states $new) (auto_online_blocks=$(cat $MEMSYS/auto_online_blocks); virtio-mem blocks are onlined: vmem-movable)"
+	fi
+}
+
+# check_optout: with the opt-out in force, plugged virtio-mem memory stays
+# offline; then the opt-out goes and the memory is unplugged again
+check_optout() {
+	local plug=$((256 << 20)) ids online='' how i
+	case $OPTOUT in
+	file)
+		mkdir -p /etc/guestmem
+		touch /etc/guestmem/no-auto-online
+		how="/etc/guestmem/no-auto-online" ;;
+	cmdline)
+		if ! grep -qw memhp_default_state=offline /proc/cmdline; then
+			fail vmem-optout-cmdline "memhp_default_state=offline not on the command line"
+			return
+		fi
+		how="memhp_default_state=offline" ;;
+	*) fail "vmem-optout-$OPTOUT" "unknown gm_optout=$OPTOUT"; return ;;
+	esac
+	if ! ctl_open || ! ctl SET "$plug" || ! ctl WAIT "$plug" 120; then
+		fail "vmem-optout-$OPTOUT" "host: ${CTL_REPLY:-no answer on $CTL_DEV}"
+		rm -f /etc/guestmem/no-auto-online
+		return
+	fi
+	settled
+	ids=$(vmem_block_ids)
+	for i in $ids; do
+		[ "$(cat $MEMSYS/memory$i/state)" = offline ] || online="$online memory$i"
+	done
+	if [ "$(echo $ids | wc -w)" -lt $((plug / BS)) ]; then
+		fail "vmem-optout-$OPTOUT" "$(kv size) bytes plugged but only $(echo $ids | wc -w) virtio-mem blocks added"
+	elif [ -n "$online" ]; then
+		fail "vmem-optout-$OPTOUT" "$how in force, yet onlined:$(states $ids)"
+	else
+		pass "vmem-optout-$OPTOUT" "$how: $(kv size) bytes plugged, every virtio-mem block left offline:$(states $ids) (auto_online_blocks=$(cat $MEMSYS/auto_online_blocks))"
+	fi
+	rm -f /etc/guestmem/no-auto-online
+	ctl SET 0 && ctl WAIT 0 120 ||
+		echo "AGENT: unplug after the opt-out check: $CTL_REPLY"
+}
+[ -n "$DIMM" ] && check_dimm
+[ -n "$OPTOUT" ] && check_optout
 
 # --- what the package left (after removal) -----------------------------------------
 if [ "$EXPECT" = intree ]; then

@@ -3,7 +3,10 @@
 # Busybox stand-in for udev running the project's rule
 # udev/70-guestmem-virtio-mem.rules:
 #
-#   SUBSYSTEM=="memory", ACTION=="add", ATTR{state}=="offline", ATTR{state}="online_movable"
+#   SUBSYSTEM=="memory", ACTION=="add", ATTR{state}=="offline",
+#     PROGRAM=="guestmem-virtio-mem-block %k", ATTR{state}="online_movable"
+#   (the package's helper, copied to /guest by scripts/initramfs.sh: only
+#   blocks in virtio-mem's ranges)
 #   (and, for a virtio-mem device, "online" auto_online_blocks -> online_movable)
 #
 #   memhotplug.sh           one event: the environment carries it (ACTION,
@@ -17,7 +20,8 @@
 #                           memory block that was not there at the previous
 #                           scan counts as an "add" event and gets the rule
 #
-# Every block it onlines is noted in /tmp/memhotplug.log ("online BLOCK" or
+# Every block it onlines is noted in /tmp/memhotplug.log ("online BLOCK",
+# "skip BLOCK" when the helper says it is not virtio-mem memory, or
 # "fail BLOCK"), which the scenarios report.
 
 # rule BLOCK-DIR: the rule's match on the state and its assignment
@@ -25,6 +29,10 @@ rule() {
 	local st
 	read -r st <"$1/state" 2>/dev/null || return 0
 	[ "$st" = offline ] || return 0
+	/guest/guestmem-virtio-mem-block "${1##*/}" || {
+		echo "skip ${1##*/}" >>/tmp/memhotplug.log
+		return 0
+	}
 	if echo online_movable >"$1/state" 2>/dev/null; then
 		echo "online ${1##*/}" >>/tmp/memhotplug.log
 	elif read -r st <"$1/state" 2>/dev/null && [ "$st" = online ]; then
