@@ -3,7 +3,11 @@
 # virtio-pmem scenarios, host side: boot kernel ID with tests/guest/pmem.sh,
 # collect the guest's RESULT lines and add host-side checks.
 #
-#   tests/pmem-scenarios.sh ID [--intree | --ours DIR] OUTDIR
+#   tests/pmem-scenarios.sh ID [--intree | --ours DIR] [--ndctl] OUTDIR
+#
+# --ndctl: after the data checks, Debian's ndctl/daxctl steps on the region
+# (tests/guest/ndctl.sh, RESULT ndctl-STEP; outcomes for the comparison with
+# the in-tree driver in OUTDIR/ndctl-outcomes.txt, see tests/ndctl-scenarios.sh).
 #
 # Environment: TIMEOUT (guest seconds; default 300, 900 for test kernels),
 # PMEMTOOL (static test tool put into the guest; default tools/pmemtool if
@@ -16,9 +20,10 @@
 # all of them are PASS.
 . "$(dirname "$0")/../scripts/lib.sh"
 . "$TOP/tests/scenario-lib.sh"
+. "$TOP/tests/ndctl-lib.sh"
 set -eu
 
-usage() { die "usage: $0 ID [--intree | --ours DIR] OUTDIR"; }
+usage() { die "usage: $0 ID [--intree | --ours DIR] [--ndctl] OUTDIR"; }
 [ $# -ge 2 ] || usage
 ID=$1
 shift
@@ -27,6 +32,8 @@ case "$1" in
 --intree) MODARGS=(--intree); shift ;;
 --ours) [ $# -ge 2 ] || usage; MODARGS=(--ours "$(realpath "$2")"); shift 2 ;;
 esac
+NDCTL=0
+[ "${1:-}" = --ndctl ] && { NDCTL=1; shift; }
 [ $# -eq 1 ] || usage
 scenario_out "$1"
 
@@ -50,9 +57,15 @@ T0=$(date +%s.%N)
 EXTRA=()
 PMEMTOOL=${PMEMTOOL:-$TOP/tools/pmemtool}
 [ -x "$PMEMTOOL" ] && EXTRA=(--extra "$PMEMTOOL")
+NDCTL_ARGS=()
+APPEND=()
+if [ $NDCTL = 1 ]; then
+	ndctl_initramfs_args
+	APPEND=(--append "$NDCTL_APPEND")
+fi
 say "pmem-scenarios: kernel $ID ${MODARGS[*]:-(no virtio-pmem modules)}, output in $OUT"
 "$TOP/scripts/initramfs.sh" "$ID" "$OUT/initramfs.cpio.gz" "${MODARGS[@]}" \
-	--scenario "$TOP/tests/guest/pmem.sh" "${EXTRA[@]}"
+	--scenario "$TOP/tests/guest/pmem.sh" "${EXTRA[@]}" "${NDCTL_ARGS[@]}"
 . "$OUT/initramfs.env"
 if [ -z "${TIMEOUT:-}" ]; then
 	if [ "$KIND" = test ]; then TIMEOUT=900; else TIMEOUT=300; fi
@@ -95,7 +108,7 @@ rc=0
 "$TOP/scripts/vm.sh" --kernel "$VMLINUZ" --initrd "$OUT/initramfs.cpio.gz" \
 	--log "$SERIAL" --rundir "$OUT" --pmem-img "$IMG" --pmem-size "$PMEM_SIZE" \
 	--trace virtio_pmem_flush_request --trace virtio_pmem_flush_done \
-	--trace-log "$TRACE" --timeout "$TIMEOUT" || rc=$?
+	--trace-log "$TRACE" --timeout "$TIMEOUT" "${APPEND[@]}" || rc=$?
 kill $WATCHER 2>/dev/null || true
 wait $WATCHER 2>/dev/null || true
 scan_markers late
@@ -123,8 +136,10 @@ fi
 # (fault injection through debugfs)
 FAULT_SCENARIOS="fault-short-reply fault-bad-ret fault-unknown-token fault-dup-completion fault-no-reply fault-break fault-needs-reset fault-remove-silent fault-freeze-stuck fault-freeze-racing"
 [ "${MODARGS[0]:-}" = --ours ] && GUEST_SCENARIOS="$GUEST_SCENARIOS hung-host $FAULT_SCENARIOS"
+[ $NDCTL = 1 ] && GUEST_SCENARIOS="$GUEST_SCENARIOS $(for s in $NDCTL_STEPS; do echo "ndctl-$s"; done)"
 # expected results (a missing one fails), then any further ones
 expect_guest_results "$OUT/guest-results.txt" "$OUT/results.txt" $GUEST_SCENARIOS
+[ $NDCTL = 1 ] && ndctl_outcomes "$CLEAN" "$OUT/results.txt" "$OUT/ndctl-outcomes.txt" ndctl-
 
 host_pattern() { { yes "vpmem-$1" || true; } | head -c "$2"; }
 md5_of() { md5sum | cut -d' ' -f1; }
@@ -181,7 +196,7 @@ for b in $(awk '$1 ~ /-begin$/ {print $1}' "$MARKERS"); do
 	[ -n "$(marker_late "$p-end")" ] && note=" (end marker sampled after QEMU exited)"
 	echo "HOSTFLUSH $p $((ne - nb))$note"
 done
-grep -h -E '^(FSYNCS|GUESTFLUSH|STAT|STATP|FAULTTIME) ' "$CLEAN" || true
+grep -h -E "^(FSYNCS|GUESTFLUSH|STAT|STATP|FAULTTIME|NDTIME) " "$CLEAN" || true
 
 # host-flush-trace: QEMU saw flush requests during the guest's fsync
 req=$(grep -c virtio_pmem_flush_request "$TRACE" || true)
@@ -215,7 +230,7 @@ fi
 
 # dmesg-clean: kernel reports anywhere in the serial log (our own
 # protocol lines excluded)
-emit "$(dmesg_clean dmesg-clean "$CLEAN" "$CLEAN" 'RESULT|STAT|STATP|PATTERN|PHASE|FSYNCS|GUESTFLUSH|SCENARIO|BOOTINFO|INIT:|FAULT [a-z-]+:|FAULTTIME' '' \
+emit "$(dmesg_clean dmesg-clean "$CLEAN" "$CLEAN" 'RESULT|STAT|STATP|PATTERN|PHASE|FSYNCS|GUESTFLUSH|SCENARIO|BOOTINFO|INIT:|FAULT [a-z-]+:|FAULTTIME|NDOUT|NDLOG|NDTIME' '' \
 	"no BUG/WARNING/KASAN/lockdep/kmemleak reports" "$OUT/dmesg-reports.txt")"
 
 # --- summary -------------------------------------------------------------

@@ -843,5 +843,11 @@ if mounted; then
 	sync
 	umount "$MNT" || echo "SCENARIO: umount $MNT failed"
 fi
+# Debian's ndctl/daxctl on the region (host: tests/pmem-scenarios.sh --ndctl)
+if [ "$(cmdline_arg ndctl)" = 1 ]; then
+	ND_SOURCED=1
+	. /guest/ndctl.sh
+	ndctl_steps
+fi
 kmemleak_check
 finish
