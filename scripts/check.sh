@@ -9,7 +9,9 @@
 #      with systemd and udev, booted with the stock kernels
 #      (tests/dkms-scenarios.sh)
 #   4. per kernel of the matrix (scripts/matrix.conf, or the given ids):
-#      stock kernels: the virtio-pmem, then the virtio-mem guest scenarios
+#      stock kernels: the virtio-pmem (ending with Debian's ndctl/daxctl
+#      steps; then the same steps with the in-tree driver in a short boot
+#      and their parity, tests/ndctl-scenarios.sh), then the virtio-mem guest scenarios
 #      (and on VSCALE_KERNELS the virtio-mem scale scenario: a small guest
 #      asked for 32 GiB must stop at its reserve) with our modules; test
 #      kernels: KUnit suites (on KUNIT_KERNELS, default test-7.2), then
@@ -107,6 +109,9 @@ P2P_STRESS_ROUNDS=${P2P_STRESS_ROUNDS:-2}
 # only the shadow term of the cost differs, at minutes per boot (CI
 # budget: VSCALE_KERNELS=test-6.12 runs it there)
 VSCALE_KERNELS=${VSCALE_KERNELS:-stock-6.1 stock-6.12 stock-7.2}
+# the ndctl/daxctl steps with the in-tree driver (a short boot, 36-60 s
+# under load) and their parity with ours: every stock kernel (issue 16)
+NDCTL_INTREE_KERNELS=${NDCTL_INTREE_KERNELS:-stock-6.1 stock-6.12 stock-7.2}
 # the pmem and vmem scenario boots (with their queue-level fault cases)
 # under KASAN, lockdep and kmemleak: test-6.12 and test-7.2 (the newest
 # kernel's APIs); a test kernel's pmem + vmem boots cost ~6-7 min on TCG,
@@ -127,7 +132,7 @@ secs() {
 
 # kernel_group ID: every check of one kernel of the matrix
 kernel_group() {
-	local id=$1 t t2 kind mods scen broken verify
+	local id=$1 t t2 kind mods scen broken verify ndctl
 	t=$SECONDS
 	kind=$("$TOP/scripts/kernels.sh" env "$id" | sed -n 's/^KIND=//p')
 	mods=$("$TOP/scripts/build.sh" "$id" 2>"$RUN/$id-build.err")
@@ -143,8 +148,18 @@ kernel_group() {
 	# the other test kernels run KUnit (KUNIT_KERNELS) and the p2pmem boot
 	scen=1
 	[ "$kind" = test ] && [[ " $SCENARIO_TEST_KERNELS " != *" $id "* ]] && scen=0
+	# stock kernels: Debian's ndctl/daxctl at the end of the pmem boot, then
+	# the same steps with the in-tree driver in a short boot, and the parity
+	ndctl=()
+	[ "$kind" = stock ] && ndctl=(--ndctl)
 	if [ $scen = 1 ]; then
-		step "$id" pmem "$TOP/tests/pmem-scenarios.sh" "$id" --ours "$mods" "$RUN/$id/pmem"
+		step "$id" pmem "$TOP/tests/pmem-scenarios.sh" "$id" --ours "$mods" "${ndctl[@]}" "$RUN/$id/pmem"
+	fi
+	if [ $scen = 1 ] && [[ " $NDCTL_INTREE_KERNELS " == *" $id "* ]]; then
+		t2=$SECONDS
+		step "$id" ndctl-intree "$TOP/tests/ndctl-scenarios.sh" "$id" --intree \
+			"$RUN/$id/ndctl-intree" --compare "$RUN/$id/pmem/ndctl-outcomes.txt"
+		secs "ndctl-$id" $((SECONDS - t2))
 	fi
 	t2=$SECONDS
 	broken=0

@@ -4,20 +4,23 @@
 # and tests/ndctl-scenarios.sh (the short in-tree boot), after
 # scenario-lib.sh.
 
-# the steps, in the guest's order (ND_STEPS of tests/guest/ndctl.sh);
+# the steps both drivers run, in the guest's order (ND_STEPS of
+# tests/guest/ndctl.sh; pmem.sh's boot adds restore);
 # NDCTL_BTT_WRITE=1 adds sector-write (a write through the BTT: a kernel
 # BUG on Debian's kernels, see the guest script), NDCTL_APPEND is the
 # kernel command line that asks the guest for them
-NDCTL_STEPS="list sector fsdax-mem devdax raw region-cycle restore"
+NDCTL_STEPS="list sector fsdax-mem devdax raw region-cycle"
 NDCTL_APPEND=ndctl=1
 if [ "${NDCTL_BTT_WRITE:-0}" = 1 ]; then
-	NDCTL_STEPS="list sector sector-write fsdax-mem devdax raw region-cycle restore"
+	NDCTL_STEPS="list sector sector-write fsdax-mem devdax raw region-cycle"
 	NDCTL_APPEND="$NDCTL_APPEND ndctl_btt_write=1"
 fi
 
 # ndctl_initramfs_args: NDCTL_ARGS for scripts/initramfs.sh: Debian's ndctl
 # and daxctl with their libraries (scripts/ndctl.sh), and the in-tree
-# device-dax modules (nd_btt and nd_pmem are in every image)
+# device-dax modules (nd_btt and nd_pmem are in every image);
+# NDCTL_OMIT=1 leaves the two tools out (shows that every step, and the
+# parity, fail without them)
 ndctl_initramfs_args() {
 	local root
 	root=$("$TOP/scripts/ndctl.sh") || die "scripts/ndctl.sh failed"

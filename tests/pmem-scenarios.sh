@@ -136,7 +136,7 @@ fi
 # (fault injection through debugfs)
 FAULT_SCENARIOS="fault-short-reply fault-bad-ret fault-unknown-token fault-dup-completion fault-no-reply fault-break fault-needs-reset fault-remove-silent fault-freeze-stuck fault-freeze-racing"
 [ "${MODARGS[0]:-}" = --ours ] && GUEST_SCENARIOS="$GUEST_SCENARIOS hung-host $FAULT_SCENARIOS"
-[ $NDCTL = 1 ] && GUEST_SCENARIOS="$GUEST_SCENARIOS $(for s in $NDCTL_STEPS; do echo "ndctl-$s"; done)"
+[ $NDCTL = 1 ] && GUEST_SCENARIOS="$GUEST_SCENARIOS $(for s in $NDCTL_STEPS restore; do echo "ndctl-$s"; done)"
 # expected results (a missing one fails), then any further ones
 expect_guest_results "$OUT/guest-results.txt" "$OUT/results.txt" $GUEST_SCENARIOS
 [ $NDCTL = 1 ] && ndctl_outcomes "$CLEAN" "$OUT/results.txt" "$OUT/ndctl-outcomes.txt" ndctl-
