@@ -109,8 +109,8 @@ P2P_STRESS_ROUNDS=${P2P_STRESS_ROUNDS:-2}
 # only the shadow term of the cost differs, at minutes per boot (CI
 # budget: VSCALE_KERNELS=test-6.12 runs it there)
 VSCALE_KERNELS=${VSCALE_KERNELS:-stock-6.1 stock-6.12 stock-7.2}
-# the ndctl/daxctl steps with the in-tree driver (a short boot, 36-60 s
-# under load) and their parity with ours: every stock kernel (issue 16)
+# the ndctl/daxctl steps with the in-tree driver (a short boot, 16-33 s,
+# 36-60 s at load 6-9) and their parity with ours: every stock kernel (issue 16)
 NDCTL_INTREE_KERNELS=${NDCTL_INTREE_KERNELS:-stock-6.1 stock-6.12 stock-7.2}
 # the pmem and vmem scenario boots (with their queue-level fault cases)
 # under KASAN, lockdep and kmemleak: test-6.12 and test-7.2 (the newest

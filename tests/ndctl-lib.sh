@@ -47,7 +47,7 @@ ndctl_outcomes() {
 # (warn=yes), the in-tree one does not (warn=no).  TABLE gets the markdown
 # table (step, in-tree, ours).
 ndctl_parity() {
-	local ours=$1 intree=$2 table=$3 s o i bad= ow iw
+	local ours=$1 intree=$2 table=$3 s o i bad="" ow iw
 	[ -s "$ours" ] || { echo "ndctl-parity FAIL no outcomes of our driver ($ours)"; return; }
 	[ -s "$intree" ] || { echo "ndctl-parity FAIL no outcomes of the in-tree driver ($intree)"; return; }
 	{
