@@ -86,16 +86,20 @@ nd_data_md5() {
 	dd if="/dev/$ND_BLK" bs=1048576 skip=$ND_DATA_MB count=1 iflag=direct 2>/dev/null | md5
 }
 
-# nd_create STEP MODE [ARGS...]: reconfigure the namespace; ND_JSON is
-# ndctl's output, ND_F its fields; return ndctl's status
-nd_create() {
+# nd_reconfigure STEP MODE [ARGS...]: reconfigure the namespace; ND_JSON
+# is ndctl's output, ND_F its fields.  When ndctl fails, the step's
+# outcome line and its FAIL are printed here and the return is 1.
+nd_reconfigure() {
 	local step=$1 mode=$2 rc
 	shift 2
 	ND_JSON=$(ndctl create-namespace -f -e "$ND_NS" -m "$mode" "$@" 2>&1)
 	rc=$?
 	echo "$ND_JSON" | sed "s/^/NDLOG $step: /"
 	ND_F=$(echo "$ND_JSON" | nd_fields)
-	return $rc
+	[ $rc -eq 0 ] && return 0
+	nd_out "$step" "rc=fail $ND_F"
+	fail "ndctl-$step" "create-namespace -m $mode${*:+ $*} failed: $(echo "$ND_JSON" | tail -n1)"
+	return 1
 }
 
 nd_step_list() {
@@ -120,11 +124,7 @@ nd_step_list() {
 
 nd_step_sector() {
 	local dev rd
-	if ! nd_create sector sector; then
-		nd_out sector "rc=fail $ND_F"
-		fail ndctl-sector "create-namespace -m sector failed: $(echo "$ND_JSON" | tail -n1)"
-		return
-	fi
+	nd_reconfigure sector sector || return
 	dev=/dev/${ND_BLK}s
 	rd=bad
 	wait_for 50 test -b "$dev" &&
@@ -171,11 +171,7 @@ nd_step_sector_write() {
 
 nd_step_fsdax() {
 	local qdax
-	if ! nd_create fsdax-mem fsdax -M mem; then
-		nd_out fsdax-mem "rc=fail $ND_F"
-		fail ndctl-fsdax-mem "create-namespace -m fsdax -M mem failed: $(echo "$ND_JSON" | tail -n1)"
-		return
-	fi
+	nd_reconfigure fsdax-mem fsdax -M mem || return
 	wait_for 50 test -b "/dev/$ND_BLK"
 	qdax=$(cat "/sys/block/$ND_BLK/queue/dax" 2>/dev/null || echo none)
 	nd_out fsdax-mem "rc=0 $ND_F claim=$(nd_claim) queue_dax=$qdax"
@@ -193,11 +189,7 @@ nd_step_fsdax() {
 nd_step_devdax() {
 	local w0 w1 warn dl df cdev
 	w0=$(nd_warns)
-	if ! nd_create devdax devdax; then
-		nd_out devdax "rc=fail $ND_F"
-		fail ndctl-devdax "create-namespace -m devdax failed: $(echo "$ND_JSON" | tail -n1)"
-		return
-	fi
+	nd_reconfigure devdax devdax || return
 	# ours: the warning comes with the bind, before ndctl returns; 1 s of
 	# slack (the in-tree driver has no such warning to wait for)
 	[ "$(cat /etc/modset)" = ours ] && wait_for 10 eval '[ "$(nd_warns)" -gt "$w0" ]'
@@ -230,11 +222,7 @@ nd_step_devdax() {
 
 nd_step_raw() {
 	local sz md
-	if ! nd_create raw raw; then
-		nd_out raw "rc=fail $ND_F"
-		fail ndctl-raw "create-namespace -m raw failed: $(echo "$ND_JSON" | tail -n1)"
-		return
-	fi
+	nd_reconfigure raw raw || return
 	wait_for 50 test -b "/dev/$ND_BLK"
 	sz=$(blockdev --getsize64 "/dev/$ND_BLK" 2>/dev/null)
 	md=$(nd_data_md5)
