@@ -17,7 +17,7 @@
 #      kernels: KUnit suites (on KUNIT_KERNELS, default test-7.2), then
 #      (on SCENARIO_TEST_KERNELS, default test-6.12 and test-7.2) the same
 #      scenarios,
-#      then the p2pmem_pci scenarios (teardown stress: P2P_STRESS_ROUNDS
+#      then the p2pmem_pci scenarios (teardown stress: P2PMEM_STRESS_ITERS
 #      rounds, default 2, on nvme and on our binding; KASAN,
 #      lockdep and kmemleak reports fail the run); the power-cut
 #      durability oracle on DUR_KERNELS (default the stock kernels;
@@ -98,12 +98,12 @@ DUR_KERNELS=${DUR_KERNELS:-stock-6.1 stock-6.12 stock-7.2}
 # the ack_early cut (the oracle must catch the broken build): the
 # oracle's sensitivity does not depend on the kernel, one stock kernel
 DUR_BROKEN_KERNELS=${DUR_BROKEN_KERNELS:-stock-6.12}
-# the p2pmem teardown stress: P2P_STRESS_ROUNDS unbind+bind rounds on
+# the p2pmem teardown stress: P2PMEM_STRESS_ITERS unbind+bind rounds on
 # nvme's CMB and on our binding, on every test kernel; each round waits
 # for 25 maps of the live export by the 3 mapper threads (p2pcopy
 # --round-maps), so 2 + 2 rounds are >= 100 map/touch/unmap iterations
 # racing the unbinds per kernel (make bench BENCH=p2pmem: 20 + 20 rounds, >= 1000 maps)
-P2P_STRESS_ROUNDS=${P2P_STRESS_ROUNDS:-2}
+export P2PMEM_STRESS_ITERS=${P2PMEM_STRESS_ITERS:-2}
 # the virtio-mem scale scenario: every stock kernel (the zones and memmap
 # costs users have on 6.1, 6.12, 7.2; ~20 s each); on the KASAN kernels
 # only the shadow term of the cost differs, at minutes per boot (CI
@@ -191,8 +191,7 @@ kernel_group() {
 	# p2pmem_pci: test kernels only (Debian 12's stock kernels have no
 	# CONFIG_PCI_P2PDMA; CI budget: one guest boot per test kernel)
 	if [ "$kind" = test ]; then
-		P2PMEM_STRESS_ITERS=${P2PMEM_STRESS_ITERS:-$P2P_STRESS_ROUNDS} \
-			step "$id" p2pmem "$TOP/tests/p2pmem-scenarios.sh" "$id" "$mods" "$RUN/$id/p2pmem"
+		step "$id" p2pmem "$TOP/tests/p2pmem-scenarios.sh" "$id" "$mods" "$RUN/$id/p2pmem"
 	fi
 	if [ "$id" = "$LONGEVITY_KERNEL" ]; then
 		step "$id" longevity "$TOP/tests/longevity.sh" "$id" "$mods" \
