@@ -52,9 +52,11 @@ usage() { die "usage: $0 ID (--intree | --ours DIR) OUTDIR [--cuts N] [--ack-ear
 [ $# -ge 3 ] || usage
 ID=$1
 shift
-case "$1" in
---intree) MODARGS=(--intree); DRIVER=intree; NAME=durability-intree; shift ;;
---ours) MODARGS=(--ours "$(realpath "$2")"); DRIVER=ours; NAME=durability; shift 2 ;;
+driver_args "$@"
+shift "$DRV_ARGC"
+case "$DRV" in
+intree) NAME=durability-intree ;;
+ours) NAME=durability ;;
 *) usage ;;
 esac
 OUT=$1
@@ -71,7 +73,7 @@ while [ $# -gt 0 ]; do
 	shift
 done
 [[ "$CUTS" =~ ^[0-9]+$ ]] && [[ "$BROKEN" =~ ^[0-9]+$ ]] || usage
-[ "$BROKEN" -gt 0 ] && [ "$DRIVER" != ours ] && die "--ack-early-cuts needs --ours (the knob is ours)"
+[ "$BROKEN" -gt 0 ] && [ "$DRV" != ours ] && die "--ack-early-cuts needs --ours (the knob is ours)"
 [ $((CUTS + BROKEN)) -ge 1 ] || die "nothing to do"
 SEED=${SEED:-$(( $(date +%s%N) % 1000000007 ))}
 [[ "$SEED" =~ ^[0-9]+$ ]] || die "--seed: '$SEED' is not a number"
@@ -97,7 +99,7 @@ command -v fusermount3 >/dev/null || die "fusermount3 missing (package fuse3, sc
 [ -c /dev/fuse ] || die "/dev/fuse missing (modprobe fuse)"
 T0=$SECONDS
 
-say "durability: kernel $ID, driver $DRIVER, $CUTS cuts + $BROKEN ack_early cuts, seed $SEED, output in $OUT"
+say "durability: kernel $ID, driver $DRV, $CUTS cuts + $BROKEN ack_early cuts, seed $SEED, output in $OUT"
 echo "SEED $SEED"
 "$TOP/scripts/initramfs.sh" "$ID" "$OUT/initramfs.cpio.gz" "${MODARGS[@]}" \
 	--scenario "$TOP/tests/guest/durability.sh" --extra "$DURWRITER"
@@ -430,5 +432,5 @@ if [ ${#bad_dmesg[@]} -gt 0 ]; then
 else
 	emit "${emit_dmesg:-$NAME-dmesg-clean FAIL no verification boot}"
 fi
-echo "DURABILITY $ID $DRIVER cuts $CUTS raw_checked $tot_raw_checked raw_lost $tot_raw_lost fs_checked $tot_fs_checked fs_lost $tot_fs_lost fsck_clean $fsck_clean host_syncs $tot_syncs ack_early_cuts $BROKEN ack_early_raw_lost $br_raw_lost/$br_raw_checked ack_early_fs_lost $br_fs_lost/$br_fs_checked seconds $((SECONDS - T0)) seed $SEED"
-results_summary "$ID $DRIVER durability" "$NBOOTS boots in $((SECONDS - T0)) s"
+echo "DURABILITY $ID $DRV cuts $CUTS raw_checked $tot_raw_checked raw_lost $tot_raw_lost fs_checked $tot_fs_checked fs_lost $tot_fs_lost fsck_clean $fsck_clean host_syncs $tot_syncs ack_early_cuts $BROKEN ack_early_raw_lost $br_raw_lost/$br_raw_checked ack_early_fs_lost $br_fs_lost/$br_fs_checked seconds $((SECONDS - T0)) seed $SEED"
+results_summary "$ID $DRV durability" "$NBOOTS boots in $((SECONDS - T0)) s"

@@ -22,11 +22,9 @@ usage() { die "usage: $0 ID (--intree | --ours DIR) OUTDIR [--compare FILE]"; }
 [ $# -ge 3 ] || usage
 ID=$1
 shift
-case "$1" in
---intree) MODARGS=(--intree); DRV=intree; shift ;;
---ours) [ $# -ge 3 ] || usage; MODARGS=(--ours "$(realpath "$2")"); DRV=ours; shift 2 ;;
-*) usage ;;
-esac
+driver_args "$@"
+shift "$DRV_ARGC"
+[ -n "$DRV" ] && [ $# -ge 1 ] || usage
 scenario_out "$1"
 shift
 COMPARE=

@@ -27,11 +27,8 @@ usage() { die "usage: $0 ID [--intree | --ours DIR] [--ndctl] OUTDIR"; }
 [ $# -ge 2 ] || usage
 ID=$1
 shift
-MODARGS=()
-case "$1" in
---intree) MODARGS=(--intree); shift ;;
---ours) [ $# -ge 2 ] || usage; MODARGS=(--ours "$(realpath "$2")"); shift 2 ;;
-esac
+driver_args "$@"
+shift "$DRV_ARGC"
 NDCTL=0
 [ "${1:-}" = --ndctl ] && { NDCTL=1; shift; }
 [ $# -eq 1 ] || usage

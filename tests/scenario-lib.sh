@@ -44,6 +44,30 @@ results_summary() {
 
 # --- virtio-mem scenarios (tests/vmem-scenarios.sh, vmem-scale-scenarios.sh)
 
+# driver_args ARG...: the driver choice at the head of a scenario script's
+# arguments, "--intree" or "--ours DIR" (the caller's usage() if DIR is
+# missing).  Sets DRV (intree, ours, or empty when ARG starts with
+# neither), MODARGS (the initramfs.sh options for it: --intree,
+# --ours ABSDIR, or none) and DRV_ARGC (how many arguments it took).
+driver_args() {
+	DRV=
+	MODARGS=()
+	DRV_ARGC=0
+	case "${1:-}" in
+	--intree)
+		DRV=intree
+		MODARGS=(--intree)
+		DRV_ARGC=1
+		;;
+	--ours)
+		[ $# -ge 2 ] || usage
+		DRV=ours
+		MODARGS=(--ours "$(realpath "$2")")
+		DRV_ARGC=2
+		;;
+	esac
+}
+
 # vmem_scenario_args ID [--intree | --ours DIR] OUTDIR: ID, DRV (intree or
 # ours), VMEMARGS for scripts/initramfs.sh, OUT and the log paths SERIAL,
 # TRACE, CTLLOG, CTLSOCK; usage() is the caller's
@@ -51,17 +75,11 @@ vmem_scenario_args() {
 	[ $# -ge 2 ] || usage
 	ID=$1
 	shift
-	DRV=intree
+	driver_args "$@"
+	shift "$DRV_ARGC"
+	DRV=${DRV:-intree}
 	VMEMARGS=(--vmem intree)
-	case "$1" in
-	--intree) shift ;;
-	--ours)
-		[ $# -ge 2 ] || usage
-		DRV=ours
-		VMEMARGS=(--vmem ours "$(realpath "$2")")
-		shift 2
-		;;
-	esac
+	[ "$DRV" = ours ] && VMEMARGS=(--vmem ours "${MODARGS[1]}")
 	[ $# -eq 1 ] || usage
 	scenario_out "$1"
 	SERIAL=$OUT/serial.log
