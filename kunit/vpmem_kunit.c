@@ -354,6 +354,18 @@ static void vpmem_abandon_ages(struct kunit *test)
 	KUNIT_EXPECT_LT(test, VPMEM_REMOVE_WAIT_MS, 5000U);
 }
 
+static void vpmem_atomic_waits(struct kunit *test)
+{
+	/* A caller holding its CPU never polls for ever ... */
+	KUNIT_EXPECT_EQ(test, vpmem_atomic_wait_ms(0), VPMEM_ATOMIC_WAIT_MS);
+	KUNIT_EXPECT_EQ(test, vpmem_atomic_wait_ms(60000),
+			VPMEM_ATOMIC_WAIT_MS);
+	/* ... nor longer than a sleeping caller waits */
+	KUNIT_EXPECT_EQ(test, vpmem_atomic_wait_ms(200), 200U);
+	/* and stays below the soft-lockup / RCU stall reports (20 s) */
+	KUNIT_EXPECT_LT(test, VPMEM_ATOMIC_WAIT_MS, 20000U);
+}
+
 /* ---- feature and range validation ---- */
 
 static void vpmem_feature_validation(struct kunit *test)
@@ -444,6 +456,7 @@ static struct kunit_case vpmem_logic_cases[] = {
 	KUNIT_CASE(vpmem_resp_verdicts),
 	KUNIT_CASE(vpmem_watchdog_periods),
 	KUNIT_CASE(vpmem_abandon_ages),
+	KUNIT_CASE(vpmem_atomic_waits),
 	KUNIT_CASE(vpmem_feature_validation),
 	KUNIT_CASE(vpmem_range_validation),
 	KUNIT_CASE(vpmem_histogram_buckets),

@@ -171,6 +171,12 @@ fuse_stop() { # fuse_stop: unmount; the daemon writes its stats and exits
 	! mountpoint -q "$MNT"
 }
 
+# join_retries: "; " and the boots that were retried (tcg_int3_oops), if any
+join_retries() {
+	[ ${#retries[@]} -gt 0 ] || return 0
+	local IFS=';'
+	echo "; ${retries[*]}" | cut -c1-300
+}
 stat_of() { awk -v k="$2" '$1 == k {print $2; exit}' "$1" 2>/dev/null; }
 
 # fuse_model: the file system itself, before any boot: through a shared
@@ -229,7 +235,7 @@ RAWN=(1 16 1 16)
 FSN=(1 16 16 1)
 declare -A BROKEN_CUT RUNID NRAW NFS REGION
 tot_raw_checked=0 tot_raw_lost=0 tot_fs_checked=0 tot_fs_lost=0
-bad_raw=() bad_fs=() bad_fsck=() bad_dmesg=()
+bad_raw=() bad_fs=() bad_fsck=() bad_dmesg=() retries=()
 br_raw_checked=0 br_raw_lost=0 br_fs_checked=0 br_fs_lost=0 br_bad=()
 fsck_recovered=0 fsck_clean=0 tot_syncs=0
 : >"$OUT/cuts.txt"
@@ -254,15 +260,18 @@ for ((k = 1; k <= NBOOTS; k++)); do
 	fi
 	p=$((k - 1))
 	if [ $p -ge 1 ]; then
-		cp --sparse=always "$OUT/boot$p/chk.img" "$D/nvme1.img"
 		append="$append dur_chk_run=${RUNID[$p]} dur_chk_fs=${NFS[$p]} dur_chk_acked=$(cat "$OUT/boot$p/fs-acked.txt")"
 	fi
 	# one more try when the kernel died before the scenario started and
 	# before any virtio-pmem driver line (under TCG on a loaded host:
-	# "IO-APIC + timer doesn't work!" panics at 0.07 s); the first
-	# attempt's log is kept as serial.try1.log and named in the CUT line
+	# "IO-APIC + timer doesn't work!" panics at 0.07 s), or of an int3
+	# Oops in core kernel text at any point (tcg_int3_oops); the boot
+	# starts over (fresh pmem image, the previous cut's file system copied
+	# again), the first attempt's log is kept as serial.try1.log and named
+	# in the CUT line and the dmesg-clean result
 	retried=''
 	for try in 1 2; do
+		[ $p -ge 1 ] && cp --sparse=always "$OUT/boot$p/chk.img" "$D/nvme1.img"
 		fuse_start "$D"
 		: >"$D/ack.log"
 		QPIDFILE=$D/qemu.pid
@@ -298,11 +307,19 @@ for ((k = 1; k <= NBOOTS; k++)); do
 		unmounted=yes
 		fuse_stop || unmounted=no
 		tr -d '\r' <"$D/serial.log" >"$D/serial.clean.log"
-		grep -aq 'INIT: SCENARIO-START' "$D/serial.clean.log" && break
 		[ $try = 2 ] && break
-		# a crash in (or after) the virtio-pmem driver's probe is not retried
-		grep -aqE 'nd_virtio|virtio_pmem' "$D/serial.clean.log" && break
-		retried=" (retried: first boot never reached the scenario: $(grep -a -m1 -E "$KERNEL_REPORT_RE" "$D/serial.clean.log" | cut -c1-100 || true))"
+		if int3=$(tcg_int3_oops "$D/serial.clean.log"); then
+			why="the kernel died of $int3"
+		elif grep -aq 'INIT: SCENARIO-START' "$D/serial.clean.log"; then
+			break
+		elif grep -aqE 'nd_virtio|virtio_pmem' "$D/serial.clean.log"; then
+			# a crash in (or after) the driver's probe is not retried
+			break
+		else
+			why="first boot never reached the scenario: $(grep -a -m1 -E "$KERNEL_REPORT_RE" "$D/serial.clean.log" | cut -c1-100 || true)"
+		fi
+		retried=" (retried: $why)"
+		retries+=("boot $k retried: $why")
 		mv "$D/serial.clean.log" "$D/serial.try1.log"
 		say "boot $k: never reached the scenario, booting once more"
 		tb=$SECONDS
@@ -393,7 +410,7 @@ for ((k = 1; k <= NBOOTS; k++)); do
 	else
 		echo "VERIFY ${VERIFY_ID:-$ID} $line" | tee -a "$OUT/cuts.txt"
 		emit_dmesg=$(dmesg_clean "$NAME-dmesg-clean" "$D/serial.clean.log" "$D/serial.clean.log" \
-			'RESULT|DURCHK|DURINFO|INIT:' '' "no kernel reports in $NBOOTS boots" "$D/dmesg-reports.txt")
+			'RESULT|DURCHK|DURINFO|INIT:' '' "no kernel reports in $NBOOTS boots$(join_retries)" "$D/dmesg-reports.txt")
 	fi
 	rm -f "$D/durable.img" "$D"/nvme[23].img
 done

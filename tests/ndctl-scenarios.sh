@@ -12,7 +12,8 @@
 # OUTDIR/ndctl-parity.md (step, in-tree, ours).
 # Results: ndctl-DRV-boot, ndctl-DRV-STEP (tests/ndctl-lib.sh), ndctl-DRV-dmesg-clean,
 # ndctl-parity; DRV is intree or ours.  Environment: TIMEOUT (default 300),
-# NDCTL_BTT_WRITE=1 (adds the sector-write step, see tests/ndctl-lib.sh).
+# NDCTL_BTT_WRITE=1 (the sector-write step with the in-tree driver too, see
+# tests/ndctl-lib.sh).
 . "$(dirname "$0")/../scripts/lib.sh"
 . "$TOP/tests/scenario-lib.sh"
 . "$TOP/tests/ndctl-lib.sh"
@@ -25,6 +26,7 @@ shift
 driver_args "$@"
 shift "$DRV_ARGC"
 [ -n "$DRV" ] && [ $# -ge 1 ] || usage
+ndctl_steps_for "$DRV"
 scenario_out "$1"
 shift
 COMPARE=

@@ -31,6 +31,7 @@ driver_args "$@"
 shift "$DRV_ARGC"
 NDCTL=0
 [ "${1:-}" = --ndctl ] && { NDCTL=1; shift; }
+ndctl_steps_for "$DRV"
 [ $# -eq 1 ] || usage
 scenario_out "$1"
 

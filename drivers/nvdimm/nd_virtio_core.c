@@ -259,6 +259,72 @@ static int vpmem_flush_sync(struct vpmem_flusher *f)
 	return w.err;
 }
 
+/* Give up on the request in flight: every caller gets -EIO. */
+static void vpmem_abandon_locked(struct vpmem_flusher *f, s64 age_ms,
+				 struct vpmem_after *done)
+{
+	dev_err(&f->vdev->dev,
+		"flush %llu unanswered for %lld ms: failing %u callers with -EIO, later flushes fail until the host answers\n",
+		f->co.gen, age_ms, f->co.cur_callers + f->co.next_callers);
+	trace_vpmem_flush_timeout(f->vdev->index, f->co.gen, age_ms,
+				  f->co.cur_callers + f->co.next_callers);
+	f->stats.timeouts++;
+	f->stats.errors++;
+	vpmem_co_fail_all(&f->co, -EIO, &done->bios);
+	done->wake = VPMEM_WAKE_ALL;
+	f->state = VPMEM_STUCK;
+}
+
+/*
+ * A synchronous flush from a caller that must not sleep: the BTT (sector
+ * mode) writes its log and map entries under a spinlock, and
+ * nsio_rw_bytes() flushes after each of them.  The caller joins the
+ * generation like any other, then polls the queue itself instead of
+ * sleeping (the interrupt it waits for may be held off on its own CPU).
+ * After vpmem_atomic_wait_ms() the request is abandoned as the watchdog
+ * would (every caller of it gets -EIO): the write fails instead of being
+ * acknowledged before it is durable.  The device status may sleep on
+ * some transports: it is read from the status work item.
+ */
+static int vpmem_flush_atomic(struct vpmem_flusher *f)
+{
+	unsigned int limit = vpmem_atomic_wait_ms(READ_ONCE(flush_timeout_ms));
+	ktime_t start = ktime_get();
+	struct vpmem_waiter w;
+	struct vpmem_after done;
+	unsigned long flags;
+	s64 age;
+
+	schedule_work(&f->status_work);
+	vpmem_after_init(&done);
+	spin_lock_irqsave(&f->lock, flags);
+	if (vpmem_refuses(f)) {
+		spin_unlock_irqrestore(&f->lock, flags);
+		return -EIO;
+	}
+	f->stats.atomic_callers++;
+	if (vpmem_co_join(&f->co, &w))
+		vpmem_send_locked(f, &done);
+	spin_unlock_irqrestore(&f->lock, flags);
+	vpmem_after_run(f, &done);
+
+	while (!vpmem_waiter_done(&w)) {
+		vpmem_flusher_vq_done(f);
+		age = ktime_ms_delta(ktime_get(), start);
+		if (age < limit) {
+			cpu_relax();
+			continue;
+		}
+		vpmem_after_init(&done);
+		spin_lock_irqsave(&f->lock, flags);
+		if (!vpmem_waiter_done(&w))
+			vpmem_abandon_locked(f, age, &done);
+		spin_unlock_irqrestore(&f->lock, flags);
+		vpmem_after_run(f, &done);
+	}
+	return w.err;
+}
+
 static int vpmem_flush_bio(struct vpmem_flusher *f, struct bio *bio)
 {
 	struct vpmem_after done;
@@ -301,6 +367,8 @@ int vpmem_region_flush(struct nd_region *nd_region, struct bio *bio)
 
 	if (bio && GUESTMEM_FLUSH_ASYNC)
 		return vpmem_flush_bio(&vpmem->flusher, bio);
+	if (!guestmem_can_sleep())
+		return vpmem_flush_atomic(&vpmem->flusher);
 	return vpmem_flush_sync(&vpmem->flusher);
 }
 EXPORT_SYMBOL_GPL(vpmem_region_flush);
@@ -404,22 +472,6 @@ void vpmem_flusher_config_changed(struct vpmem_flusher *f)
 	schedule_work(&f->status_work);
 }
 EXPORT_SYMBOL_GPL(vpmem_flusher_config_changed);
-
-/* Give up on the request in flight: every caller gets -EIO. */
-static void vpmem_abandon_locked(struct vpmem_flusher *f, s64 age_ms,
-				 struct vpmem_after *done)
-{
-	dev_err(&f->vdev->dev,
-		"flush %llu unanswered for %lld ms: failing %u callers with -EIO, later flushes fail until the host answers\n",
-		f->co.gen, age_ms, f->co.cur_callers + f->co.next_callers);
-	trace_vpmem_flush_timeout(f->vdev->index, f->co.gen, age_ms,
-				  f->co.cur_callers + f->co.next_callers);
-	f->stats.timeouts++;
-	f->stats.errors++;
-	vpmem_co_fail_all(&f->co, -EIO, &done->bios);
-	done->wake = VPMEM_WAKE_ALL;
-	f->state = VPMEM_STUCK;
-}
 
 static void vpmem_watchdog_fn(struct work_struct *work)
 {

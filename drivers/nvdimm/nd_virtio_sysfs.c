@@ -54,6 +54,7 @@ VPMEM_STAT_ATTR(coalesced, s.st.callers - min(s.st.callers, s.st.requests));
 VPMEM_STAT_ATTR(errors, s.st.errors);
 VPMEM_STAT_ATTR(timeouts, s.st.timeouts);
 VPMEM_STAT_ATTR(refused, s.st.refused);
+VPMEM_STAT_ATTR(atomic_callers, s.st.atomic_callers);
 VPMEM_STAT_ATTR(in_flight, s.in_flight);
 VPMEM_STAT_ATTR(queued, s.queued);
 VPMEM_STAT_ATTR(generation, s.gen);
@@ -92,6 +93,7 @@ static struct attribute *vpmem_stat_attrs[] = {
 	&dev_attr_errors.attr,
 	&dev_attr_timeouts.attr,
 	&dev_attr_refused.attr,
+	&dev_attr_atomic_callers.attr,
 	&dev_attr_in_flight.attr,
 	&dev_attr_queued.attr,
 	&dev_attr_generation.attr,

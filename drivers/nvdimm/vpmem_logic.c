@@ -99,6 +99,23 @@ unsigned int vpmem_abandon_after_ms(unsigned int timeout_ms, bool removing)
 EXPORT_SYMBOL_IF_KUNIT(vpmem_abandon_after_ms);
 
 /**
+ * vpmem_atomic_wait_ms() - how long a caller that cannot sleep polls
+ * @timeout_ms: the flush_timeout_ms parameter (0: wait for ever)
+ *
+ * Such a caller holds its CPU: it never waits for ever, nor longer than
+ * a sleeping caller would.
+ *
+ * Return: the time in ms after which its request is abandoned.
+ */
+unsigned int vpmem_atomic_wait_ms(unsigned int timeout_ms)
+{
+	if (!timeout_ms || timeout_ms > VPMEM_ATOMIC_WAIT_MS)
+		return VPMEM_ATOMIC_WAIT_MS;
+	return timeout_ms;
+}
+EXPORT_SYMBOL_IF_KUNIT(vpmem_atomic_wait_ms);
+
+/**
  * vpmem_validate_features() - features to keep after validation
  * @features: feature bits negotiated so far
  * @shm_region_present: the device exposes shared memory region 0

@@ -111,9 +111,18 @@ int vpmem_resp_to_errno(u32 ret, unsigned int used_len);
 #define VPMEM_POLL_MS		250U
 #define VPMEM_REMOVE_WAIT_MS	2000U
 
+/*
+ * A caller that cannot sleep (the BTT flushes under a spinlock) polls for
+ * its answer for at most VPMEM_ATOMIC_WAIT_MS, well below the 20 s after
+ * which the soft-lockup detector and RCU report a CPU that does not
+ * schedule.
+ */
+#define VPMEM_ATOMIC_WAIT_MS	5000U
+
 unsigned int vpmem_watchdog_period_ms(unsigned int warn_ms,
 				      unsigned int timeout_ms);
 unsigned int vpmem_abandon_after_ms(unsigned int timeout_ms, bool removing);
+unsigned int vpmem_atomic_wait_ms(unsigned int timeout_ms);
 
 /**
  * enum vpmem_range_err - why a device range was rejected
@@ -143,6 +152,7 @@ const char *vpmem_range_err_str(enum vpmem_range_err err);
  * @errors: requests that completed with an error, or could not be sent
  * @timeouts: requests given up on by the watchdog
  * @refused: callers failed at once because the device is stuck or broken
+ * @atomic_callers: synchronous callers that could not sleep and polled
  * @last_latency_ns: round-trip time of the last completed request
  * @max_latency_ns: worst round trip seen
  * @hist: round trips per latency bucket, see vpmem_hist_bucket()
@@ -153,6 +163,7 @@ struct vpmem_stats {
 	u64 errors;
 	u64 timeouts;
 	u64 refused;
+	u64 atomic_callers;
 	u64 last_latency_ns;
 	u64 max_latency_ns;
 	u64 hist[VPMEM_HIST_BUCKETS];

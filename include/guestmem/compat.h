@@ -8,6 +8,7 @@
 #define _GUESTMEM_COMPAT_H
 
 #include <linux/libnvdimm.h>
+#include <linux/preempt.h>
 #include <linux/slab.h>
 #include <guestmem_probes.h>	/* generated: GUESTMEM_HAVE_* */
 
@@ -21,6 +22,18 @@
 #else
 #define GUESTMEM_FLUSH_ASYNC	0
 #endif
+
+/*
+ * guestmem_can_sleep(): may the caller block?  Only a kernel that counts
+ * preemption-disabled sections (CONFIG_PREEMPT_COUNT: every PREEMPT_DYNAMIC,
+ * PREEMPT or PREEMPT_RT kernel, Debian's included) can tell; elsewhere a
+ * held spinlock leaves no trace and the answer is yes.  On PREEMPT_RT a
+ * spinlock_t sleeps, and so may its holder.
+ */
+static inline bool guestmem_can_sleep(void)
+{
+	return !IS_ENABLED(CONFIG_PREEMPT_COUNT) || preemptible();
+}
 
 /*
  * guestmem_cc_guest_mem_encrypt(): a confidential-computing guest whose
