@@ -276,6 +276,34 @@ while read -r k v; do
 	SECS[$k]=$v
 done <"$RUN/secs.txt"
 
+# ktap_check: the run's results as KTAP ($RUN/results.ktap, one subtest
+# per group), parsed by the kernel's own kunit.py: every test it reads,
+# with its status, must be one this run counted, and none missing
+# (RESULT check:ktap)
+ktap_check() {
+	local py n p f
+	awk -f "$TOP/scripts/results-ktap.awk" "$ALL" >"$RUN/results.ktap"
+	n=$(grep -c '^RESULT [^ ]* \(PASS\|FAIL\)' "$ALL")
+	p=$(grep -c '^RESULT [^ ]* PASS' "$ALL")
+	f=$(grep -c '^RESULT [^ ]* FAIL' "$ALL")
+	awk '$1 == "RESULT" && ($3 == "PASS" || $3 == "FAIL") {
+		g = $2; sub(/:.*/, "", g); t = substr($2, length(g) + 2); gsub(/#/, "_", t)
+		print g ":" (t == "" ? g : t), $3 }' "$ALL" | sort >"$RUN/ktap.want"
+	py=$("$TOP/scripts/kernels.sh" source 2>"$RUN/ktap.err")/tools/testing/kunit/kunit.py
+	python3 "$py" parse --json="$RUN/ktap.json" "$RUN/results.ktap" >"$RUN/ktap.parse" 2>&1
+	python3 -c 'import json, sys
+for g in json.load(open(sys.argv[1]))["sub_groups"]:
+    for t in g["test_cases"]:
+        print(g["name"] + ":" + t["name"], t["status"])' "$RUN/ktap.json" 2>>"$RUN/ktap.parse" |
+		sort >"$RUN/ktap.got"
+	if [ "$n" -gt 0 ] && cmp -s "$RUN/ktap.want" "$RUN/ktap.got"; then
+		echo "RESULT check:ktap PASS $RUN/results.ktap: kunit.py parse reads the $n tests of this run, $p passed, $f failed, each with its status" | tee -a "$ALL"
+	else
+		echo "RESULT check:ktap FAIL kunit.py parse of $RUN/results.ktap differs from this run's $n results: $(diff "$RUN/ktap.want" "$RUN/ktap.got" | grep '^[<>]' | head -n3 | tr '\n' ' ' | cut -c1-200) (see $RUN/ktap.parse)" | tee -a "$ALL"
+	fi
+}
+ktap_check
+
 echo
 echo "Per kernel:"
 for g in ${KIDS:+lint} $IDS; do
