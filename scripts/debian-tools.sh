@@ -4,9 +4,10 @@
 # the host (scripts/fio.sh: fio for `make bench`; scripts/ndctl.sh: ndctl
 # and daxctl for the pmem scenarios).
 #
-#   scripts/debian-tools.sh [--libpath] NAME PKG...
+#   scripts/debian-tools.sh [--libpath] NAME PKG[:PATH]...
 #
-# PKG... (each providing /usr/bin/PKG) of the machine's Debian release and
+# PKG... (each providing the tool /usr/bin/PKG, or PATH: nvme-cli:/usr/sbin/nvme)
+# of the machine's Debian release and
 # every package of their dependency closure that the host does not have
 # installed are fetched with `apt-get download` into
 # $CACHE/tools/NAME-VERSION/debs (VERSION: the first PKG's candidate) and
@@ -27,9 +28,18 @@ if [ "${1:-}" = --libpath ]; then
 	MODE=libpath
 	shift
 fi
-[ $# -ge 2 ] || die "usage: $0 [--libpath] NAME PKG..."
+[ $# -ge 2 ] || die "usage: $0 [--libpath] NAME PKG[:PATH]..."
 NAME=$1
 shift
+PKGS=() BINS=()
+for a in "$@"; do
+	PKGS+=("${a%%:*}")
+	case $a in
+	*:*) BINS+=("${a#*:}") ;;
+	*) BINS+=("/usr/bin/$a") ;;
+	esac
+done
+set -- "${PKGS[@]}"
 
 # libdirs ROOT: directories below ROOT that hold shared libraries, as a
 # LD_LIBRARY_PATH value
@@ -67,12 +77,12 @@ if [ ! -f "$STAMP" ]; then
 	for deb in "$DIR"/debs/*.deb; do
 		dpkg-deb -x "$deb" "$ROOT" || die "$NAME: unpacking $deb failed"
 	done
-	for t in "$@"; do
-		missing=$(LD_LIBRARY_PATH=$(libdirs "$ROOT") ldd "$ROOT/usr/bin/$t" | grep 'not found' || true)
+	for t in "${BINS[@]}"; do
+		missing=$(LD_LIBRARY_PATH=$(libdirs "$ROOT") ldd "$ROOT$t" | grep 'not found' || true)
 		[ -z "$missing" ] || die "$t: libraries still missing after unpacking: $(echo "$missing" | tr -s ' \t\n' ' ')"
-		v=$(LD_LIBRARY_PATH=$(libdirs "$ROOT") "$ROOT/usr/bin/$t" --version) ||
-			die "$t: $ROOT/usr/bin/$t --version failed"
-		say "$t: $v"
+		v=$(LD_LIBRARY_PATH=$(libdirs "$ROOT") "$ROOT$t" --version) ||
+			die "$t: $ROOT$t --version failed"
+		say "${t##*/}: $v"
 	done
 	say "$NAME: ${#pkgs[@]} packages ($(du -sh "$ROOT" | cut -f1) unpacked)"
 	echo "$v" >"$STAMP"

@@ -38,8 +38,12 @@ if [ -z "${P2PCOPY:-}" ]; then
 fi
 T0=$(date +%s.%N)
 
+# Debian's nvme-cli (show-regs against our CMB decode)
+NVMEROOT=$("$TOP/scripts/debian-tools.sh" nvme nvme-cli:/usr/sbin/nvme) ||
+	die "scripts/debian-tools.sh nvme-cli failed"
 "$TOP/scripts/initramfs.sh" "$ID" "$OUT/initramfs.cpio.gz" \
-	--scenario "$TOP/tests/guest/p2pmem.sh" --extra "$P2PCOPY" "$MODS/p2pmem_pci.ko"
+	--scenario "$TOP/tests/guest/p2pmem.sh" --sysroot "$NVMEROOT" \
+	--extra "$P2PCOPY" "$MODS/p2pmem_pci.ko" "$NVMEROOT/usr/sbin/nvme"
 . "$OUT/initramfs.env"
 # a stock kernel with P2PDMA (sid's 7.2) only for development runs
 [ "$KIND" = test ] || [ -n "${P2PMEM_ONLY:-}" ] || die "$ID is not a test kernel (P2PDMA is off in stock kernels)"
@@ -103,7 +107,7 @@ emit_boot p2pmem-boot "$rc" "total ${TOTAL}s" "INIT: SCENARIO-START"
 # Expected results; the kernel's p2pmem/allocate file exists from 6.2 on.
 EXPECTED="p2pmem-load p2pmem-sysfs p2pmem-copy p2pmem-copy-freed p2pmem-copy-own-cmb
 	p2pmem-copy-sysmem p2pmem-private-refused p2pmem-bad-bar p2pmem-unbind-nvme p2pmem-rebind-nvme
-	p2pmem-mmap-race p2pmem-stress-nvme p2pmem-cmb-bind p2pmem-stress-cmb p2pmem-unbind-busy
+	p2pmem-mmap-race p2pmem-stress-nvme p2pmem-nvme-cli-regs p2pmem-cmb-bind p2pmem-stress-cmb p2pmem-unbind-busy
 	p2pmem-teardown-order p2pmem-remove p2pmem-rescan p2pmem-reload
 	p2pmem-qmp-remove"
 if printf '%s\n6.2\n' "$KVER" | sort -V -C; then

@@ -48,9 +48,12 @@ T0=$(date +%s.%N)
 
 # --- tools and initramfs ---------------------------------------------------
 vmemhold_tool
+# util-linux's lsmem and chmem: the host's (Debian 12, util-linux 2.38)
+LSMEM=$(command -v lsmem) || die "lsmem (util-linux) not found"
+CHMEM=$(PATH=$PATH:/usr/sbin:/sbin command -v chmem) || die "chmem (util-linux) not found"
 say "vmem-scenarios: kernel $ID, virtio-mem driver $DRV, output in $OUT"
 "$TOP/scripts/initramfs.sh" "$ID" "$OUT/initramfs.cpio.gz" "${VMEMARGS[@]}" \
-	--scenario "$TOP/tests/guest/vmem.sh" --extra "$VMEMHOLD"
+	--scenario "$TOP/tests/guest/vmem.sh" --extra "$VMEMHOLD" "$LSMEM" "$CHMEM"
 . "$OUT/initramfs.env"
 
 if [ "$KIND" = test ]; then
@@ -84,7 +87,7 @@ sed -i 's/^RESULT kmemleak /RESULT vmem-kmemleak /' "$OUT/guest-results.txt"
 
 emit_boot vmem-boot "$rc" "total ${TOTAL_SECS}s"
 
-EXPECTED="vmem-probe grow-mid online-movable grow-mid-requests grow-big grow-big-requests shrink-small shrink-small-requests shrink-zero shrink-zero-requests hold-unplug unplug-hold unplug-pagecache pc-unplug-requests idle-quiet dmesg-size-lines"
+EXPECTED="vmem-probe grow-mid online-movable vmem-lsmem vmem-chmem grow-mid-requests grow-big grow-big-requests shrink-small shrink-small-requests shrink-zero shrink-zero-requests hold-unplug unplug-hold unplug-pagecache pc-unplug-requests idle-quiet dmesg-size-lines"
 [ "$DRV" = ours ] && EXPECTED="$EXPECTED sysfs-attrs sysfs-qmp sysfs-stats vmem-pm-hibernate vmem-pm-after"
 # s2idle and S3 exist where the kernel has CONFIG_SUSPEND (the stock
 # kernels; the test kernels have hibernation only)

@@ -373,9 +373,35 @@ scn_teardown_order() {
 	fi
 }
 
+# --- nvme-cli's view of the CMB registers ----------------------------------
+# nvme_cli_cmb BDF: "bar=N offset=N size=N rds=N wds=N" decoded (NVMe 1.4
+# 3.1.11 CMBLOC, 3.1.12 CMBSZ: size and offset in units of 4 KiB * 16^SZU)
+# from the CMBLOC and CMBSZ that Debian's nvme-cli reads with show-regs
+# from the controller at BDF (bound to nvme); its -H decode goes to
+# /tmp/show-regs.txt.  Empty when nvme-cli reads nothing.
+nvme_cli_cmb() {
+	local ctl loc sz unit
+	ctl=$(ls "$PCI/devices/$1/nvme" 2>/dev/null | head -n1)
+	[ -n "$ctl" ] || return 0
+	nvme show-regs "/dev/$ctl" -H >/tmp/show-regs.txt 2>&1
+	nvme show-regs "/dev/$ctl" >/tmp/show-regs.raw 2>&1
+	loc=$(sed -n 's/^cmbloc *: *\([0-9a-fA-F]*\)$/\1/p' /tmp/show-regs.raw)
+	sz=$(sed -n 's/^cmbsz *: *\([0-9a-fA-F]*\)$/\1/p' /tmp/show-regs.raw)
+	[ -n "$loc" ] && [ -n "$sz" ] || return 0
+	CLI_RAW="cmbloc 0x$loc cmbsz 0x$sz"
+	loc=$((0x$loc)) sz=$((0x$sz))
+	unit=$((4096 << (4 * ((sz >> 8) & 0xf))))
+	echo "bar=$((loc & 7)) offset=$(((loc >> 12) * unit)) size=$(((sz >> 12) * unit)) rds=$(((sz >> 3) & 1)) wds=$(((sz >> 4) & 1))"
+}
+
 # --- CMB-binding mode: C bound to p2pmem_pci ------------------------------
+# Before C leaves nvme, nvme-cli reads its CMB registers; p2pmem_pci's
+# decode of the same registers, once bound, must agree (result
+# p2pmem-nvme-cli-regs): BAR, offset and size as its dmesg line gives
+# them, and both RDS and WDS set (it publishes nothing without them).
 scn_cmb_bind() {
-	local dc
+	local dc cli ours
+	cli=$(nvme_cli_cmb "$C")
 	if ! sysfs_write_timed "$PCI/drivers/nvme/unbind" "$C" 60; then
 		fail p2pmem-cmb-bind "unbind of $C from nvme failed: $(cat /tmp/sysfs.err)"
 		return
@@ -394,6 +420,15 @@ scn_cmb_bind() {
 	elif ! dmesg | grep "$C" | grep -q 'CMB: BAR 2 offset 0x0 size 67108864'; then
 		fail p2pmem-cmb-bind "no CMB decode message: $(dmesg | grep "$C" | tail -n3 | tr '\n' ' ')"
 	else
+		ours=$(dmesg | grep "$C" | sed -n 's/.*CMB: BAR \([0-9]*\) offset \(0x[0-9a-f]*\) size \([0-9]*\).*/bar=\1 offset=\2 size=\3/p' | tail -n1)
+		ours="bar=$(kv bar "$ours") offset=$(($(kv offset "$ours"))) size=$(kv size "$ours") rds=1 wds=1"
+		if [ -z "$cli" ]; then
+			fail p2pmem-nvme-cli-regs "nvme show-regs read no cmbloc/cmbsz from $C: $(head -c 200 /tmp/show-regs.raw | tr '\n' ' ')"
+		elif [ "$cli" != "$ours" ]; then
+			fail p2pmem-nvme-cli-regs "nvme-cli show-regs ($CLI_RAW): $cli; p2pmem_pci: $ours"
+		else
+			pass p2pmem-nvme-cli-regs "nvme-cli show-regs of $C (nvme): $CLI_RAW = $cli, as p2pmem_pci decodes it"
+		fi
 		copy_check p2pmem-cmb-bind "$dc" && return 0
 	fi
 	return 1

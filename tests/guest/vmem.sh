@@ -219,6 +219,68 @@ scn_online() {
 	esac
 }
 
+# --- util-linux on the device's memory ------------------------------------
+# lsmem_region: "online=N offline=N movable=N", the memory blocks of the
+# device region as util-linux's lsmem lists them (a line per range of
+# blocks with the same state and zone)
+lsmem_region() {
+	lsmem -r -n -b -o BLOCK,STATE,ZONES --split=STATE,ZONES 2>/dev/null |
+		awk -v a=$((ADDR / MB_BYTES)) -v e=$(((ADDR + MAXSZ) / MB_BYTES)) '
+		{
+			n = split($1, b, "-")
+			lo = b[1] + 0
+			hi = (n > 1 ? b[2] : b[1]) + 0
+			for (i = lo; i <= hi; i++) {
+				if (i < a || i >= e)
+					continue
+				st[$2]++
+				if ($2 == "online" && $3 == "Movable")
+					mv++
+			}
+		}
+		END { printf "online=%d offline=%d movable=%d\n", st["online"], st["offline"], mv }'
+}
+
+# lsmem_is WANT: lsmem_region is WANT (sets LSM)
+lsmem_is() {
+	LSM=$(lsmem_region)
+	[ "$LSM" = "$1" ]
+}
+
+# scn_lsmem: util-linux's lsmem and chmem (Debian 12's, from the host) on
+# the plugged device memory: lsmem lists every plugged memory block of
+# the region online in zone Movable, as sysfs has it; chmem -d takes the
+# last one offline (lsmem: offline; the device keeps it plugged: QMP size
+# unchanged), chmem -e -z Movable brings it back (online, Movable)
+scn_lsmem() {
+	local n blk all one out
+	n=$((CUR / MB_BYTES))
+	all="online=$n offline=0 movable=$n"
+	if lsmem_is "$all"; then
+		pass vmem-lsmem "lsmem: $LSM memory blocks in the device region, $((CUR >> 20)) MiB plugged (sysfs: $(blocks_by_zone))"
+	else
+		fail vmem-lsmem "lsmem: ${LSM:-nothing} in the device region, want $all (sysfs: $(blocks_by_zone); lsmem: $(lsmem -r -n -b -o RANGE,STATE,ZONES 2>&1 | tr '\n' ';' | cut -c1-160))"
+	fi
+	if [ "$n" -eq 0 ]; then
+		fail vmem-chmem "nothing plugged to take offline"
+		return
+	fi
+	blk=$((ADDR / MB_BYTES + n - 1))
+	one="online=$((n - 1)) offline=1 movable=$((n - 1))"
+	if ! out=$(chmem -d -b "$blk" 2>&1) || ! wait_for 100 lsmem_is "$one"; then
+		fail vmem-chmem "chmem -d -b $blk: ${out:-ok}; lsmem then: $LSM, want $one"
+		return
+	fi
+	ctl QUERY
+	if [ "$(kv size)" != "$CUR" ]; then
+		fail vmem-chmem "block $blk offline, but QMP size $(kv size), was $CUR: offlining must not unplug"
+	elif ! out=$(chmem -e -z Movable -b "$blk" 2>&1) || ! wait_for 100 lsmem_is "$all"; then
+		fail vmem-chmem "block $blk offline ($one, QMP size unchanged); chmem -e -z Movable -b $blk: ${out:-ok}; lsmem then: $LSM, want $all"
+	else
+		pass vmem-chmem "chmem -d -b $blk: lsmem $one, QMP size unchanged; chmem -e -z Movable: lsmem $LSM again"
+	fi
+}
+
 # --- a checksummed buffer survives an unplug -------------------------------
 scn_hold() {
 	local pid n out in0 ok=
@@ -814,6 +876,7 @@ elif scn_probe; then
 	BASE_KB=$(memtotal_kb)
 	step_counts
 	scn_resize grow-mid "$MID" && scn_online
+	scn_lsmem
 	scn_resize grow-big "$BIG"
 	scn_resize shrink-small "$SMALL"
 	scn_idle "$SMALL"
