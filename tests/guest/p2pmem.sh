@@ -378,7 +378,8 @@ scn_teardown_order() {
 # 3.1.11 CMBLOC, 3.1.12 CMBSZ: size and offset in units of 4 KiB * 16^SZU)
 # from the CMBLOC and CMBSZ that Debian's nvme-cli reads with show-regs
 # from the controller at BDF (bound to nvme); its -H decode goes to
-# /tmp/show-regs.txt.  Empty when nvme-cli reads nothing.
+# /tmp/show-regs.txt, the two raw values to /tmp/show-regs.cmb.  Empty
+# when nvme-cli reads nothing.
 nvme_cli_cmb() {
 	local ctl loc sz unit
 	ctl=$(ls "$PCI/devices/$1/nvme" 2>/dev/null | head -n1)
@@ -388,7 +389,7 @@ nvme_cli_cmb() {
 	loc=$(sed -n 's/^cmbloc *: *\([0-9a-fA-F]*\)$/\1/p' /tmp/show-regs.raw)
 	sz=$(sed -n 's/^cmbsz *: *\([0-9a-fA-F]*\)$/\1/p' /tmp/show-regs.raw)
 	[ -n "$loc" ] && [ -n "$sz" ] || return 0
-	CLI_RAW="cmbloc 0x$loc cmbsz 0x$sz"
+	echo "cmbloc 0x$loc cmbsz 0x$sz" >/tmp/show-regs.cmb
 	loc=$((0x$loc)) sz=$((0x$sz))
 	unit=$((4096 << (4 * ((sz >> 8) & 0xf))))
 	echo "bar=$((loc & 7)) offset=$(((loc >> 12) * unit)) size=$(((sz >> 12) * unit)) rds=$(((sz >> 3) & 1)) wds=$(((sz >> 4) & 1))"
@@ -425,9 +426,9 @@ scn_cmb_bind() {
 		if [ -z "$cli" ]; then
 			fail p2pmem-nvme-cli-regs "nvme show-regs read no cmbloc/cmbsz from $C: $(head -c 200 /tmp/show-regs.raw | tr '\n' ' ')"
 		elif [ "$cli" != "$ours" ]; then
-			fail p2pmem-nvme-cli-regs "nvme-cli show-regs ($CLI_RAW): $cli; p2pmem_pci: $ours"
+			fail p2pmem-nvme-cli-regs "nvme-cli show-regs ($(cat /tmp/show-regs.cmb)): $cli; p2pmem_pci: $ours"
 		else
-			pass p2pmem-nvme-cli-regs "nvme-cli show-regs of $C (nvme): $CLI_RAW = $cli, as p2pmem_pci decodes it"
+			pass p2pmem-nvme-cli-regs "nvme-cli show-regs of $C (nvme): $(cat /tmp/show-regs.cmb) = $cli, as p2pmem_pci decodes it"
 		fi
 		copy_check p2pmem-cmb-bind "$dc" && return 0
 	fi
