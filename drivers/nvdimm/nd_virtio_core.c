@@ -356,7 +356,8 @@ static int vpmem_flush_bio(struct vpmem_flusher *f, struct bio *bio)
  * Otherwise the caller sleeps until the flush is done: in pmem.c the
  * REQ_PREFLUSH call happens before the data is copied, so waiting here
  * keeps the flush ahead of the data (upstream's chained child bio ran
- * it afterwards).
+ * it afterwards).  A synchronous caller that cannot sleep (the BTT,
+ * under its map lock) polls for the answer instead, for a bounded time.
  *
  * Return: 0, a negative errno, or NVDIMM_FLUSH_ASYNC.
  */
