@@ -286,9 +286,7 @@ ktap_check() {
 	n=$(grep -c '^RESULT [^ ]* \(PASS\|FAIL\)' "$ALL")
 	p=$(grep -c '^RESULT [^ ]* PASS' "$ALL")
 	f=$(grep -c '^RESULT [^ ]* FAIL' "$ALL")
-	awk '$1 == "RESULT" && ($3 == "PASS" || $3 == "FAIL") {
-		g = $2; sub(/:.*/, "", g); t = substr($2, length(g) + 2); gsub(/#/, "_", t)
-		print g ":" (t == "" ? g : t), $3 }' "$ALL" | sort >"$RUN/ktap.want"
+	awk -v list=1 -f "$TOP/scripts/results-ktap.awk" "$ALL" | sort >"$RUN/ktap.want"
 	py=$("$TOP/scripts/kernels.sh" source 2>"$RUN/ktap.err")/tools/testing/kunit/kunit.py
 	python3 "$py" parse --json="$RUN/ktap.json" "$RUN/results.ktap" >"$RUN/ktap.parse" 2>&1
 	python3 -c 'import json, sys

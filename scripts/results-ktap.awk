@@ -10,7 +10,10 @@
 # goes before its result line as a diagnostic ("# ...").  A group passes
 # when all its tests do; the document's plan counts the groups.
 # scripts/check.sh parses the document with the kernel's own
-# `kunit.py parse` and checks that it counts what check.sh counted.
+# `kunit.py parse` and compares each test and status with the list
+# `awk -v list=1 -f scripts/results-ktap.awk` prints: "GROUP:NAME STATUS"
+# per result, the names as in the document, the status straight from the
+# RESULT line.
 
 # ktap_name S: a test name with nothing KTAP reads as a directive or a
 # separator ("#", leading/trailing space)
@@ -39,9 +42,13 @@ $1 == "RESULT" && ($3 == "PASS" || $3 == "FAIL") {
 	d = $0
 	sub(/^RESULT [^ ]+ (PASS|FAIL) ?/, "", d)
 	detail[g, i] = d
+	if (list)
+		print ktap_name(g) ":" name[g, i], $3
 }
 
 END {
+	if (list)
+		exit
 	print "KTAP version 1"
 	print "1.." ngroups
 	for (k = 1; k <= ngroups; k++) {
