@@ -8,7 +8,7 @@
 #         [--pmem-img FILE] [--pmem-size 1G] [--vmem-size 0] [--mem MB]
 #         [--pmem-more IMG@SLOT]... [--syscall-counts FILE]
 #         [--vmem-region MB] [--vmem-bbm MB:BLOCK] [--dimm-room MB]
-#         [--disk IMG]
+#         [--disk IMG] [--nvme N]
 #         [--append "ARGS"] [--timeout SEC] [--interactive] [-- QEMU-ARGS...]
 #
 # Every boot has the same machine: q35, 1 GiB RAM (--mem MB: more boot RAM,
@@ -25,6 +25,11 @@
 # 512M: bigger than a memory block, so the driver uses Big Block Mode.
 # --dimm-room MB: MB more maxmem, room for pc-dimms hot-added over QMP
 # (vmem-host.py DIMM; the DKMS test's non-virtio-mem memory block).
+# --nvme N: only the first N (0-3) NVMe drives (default 3); with fewer
+# than 3 there is no switch, each one sits on a root port of its own.  The
+# boots that do not test p2pmem take 0 (1 for a disk): under TCG the
+# kernel spends ~40 s of a KASAN boot enumerating the switch and probing
+# the three controllers.
 # --disk adds IMG as a virtio-blk disk (/dev/vda: the Debian guest of the
 # DKMS test boots from it with its own initrd).
 # --pmem-more IMG@SLOT: one more virtio-pmem device on the existing file
@@ -51,7 +56,7 @@ usage() { die "usage: $0 --kernel VMLINUZ --initrd CPIO --log FILE [options] (se
 
 KERNEL='' INITRD='' LOG='' RUNDIR='' QMP='' TRACE_LOG='' PMEM_IMG='' PMEM_SIZE=1G VMEM_SIZE=0
 APPEND='' TIMEOUT='' INTERACTIVE=0 MEM_MB=1024 DISK='' VMEM_REGION_MB='' VMEM_BBM=''
-DIMM_ROOM_MB=0
+DIMM_ROOM_MB=0 NVME=3
 TRACE_TIME=0 SYSCALL_COUNTS=''
 TRACES=()
 PMEM_MORE=()
@@ -76,6 +81,7 @@ while [ $# -gt 0 ]; do
 	--vmem-bbm) VMEM_BBM=$2; shift ;;
 	--dimm-room) DIMM_ROOM_MB=$2; shift ;;
 	--disk) DISK=$2; shift ;;
+	--nvme) NVME=$2; shift ;;
 	--append) APPEND="$APPEND $2"; shift ;;
 	--timeout) TIMEOUT=$2; shift ;;
 	--interactive) INTERACTIVE=1 ;;
@@ -180,9 +186,31 @@ if [ ! -e "$PMEM_IMG" ]; then
 elif [ "$(stat -c %s "$PMEM_IMG")" -lt "$PMEM_BYTES" ]; then
 	die "$PMEM_IMG is smaller than --pmem-size $PMEM_SIZE"
 fi
-for n in 1 2 3; do
+[[ "$NVME" =~ ^[0-3]$ ]] || die "--nvme: '$NVME' is not 0-3"
+for ((n = 1; n <= NVME; n++)); do
 	[ -e "$RUNDIR/nvme$n.img" ] || truncate -s 1G "$RUNDIR/nvme$n.img"
 done
+# nvme_args: the NVMe drives, behind the switch when all three are there
+nvme_args() {
+	local n
+	if [ "$NVME" = 3 ]; then
+		NVME_ARGS=(-device pcie-root-port,id=rp1,chassis=1,slot=1
+			-device x3130-upstream,id=up1,bus=rp1)
+		for n in 1 2 3; do
+			NVME_ARGS+=(-device "xio3130-downstream,id=dn$n,bus=up1,chassis=$((n + 8))"
+				-drive "file=$RUNDIR/nvme$n.img,if=none,format=raw,id=nvd$n"
+				-device "nvme,id=nvme$n,drive=nvd$n,serial=d00d000$n,cmb_size_mb=64,bus=dn$n")
+		done
+		return
+	fi
+	NVME_ARGS=()
+	for ((n = 1; n <= NVME; n++)); do
+		NVME_ARGS+=(-device "pcie-root-port,id=rp$n,chassis=$n,slot=$n"
+			-drive "file=$RUNDIR/nvme$n.img,if=none,format=raw,id=nvd$n"
+			-device "nvme,id=nvme$n,drive=nvd$n,serial=d00d000$n,cmb_size_mb=64,bus=rp$n")
+	done
+}
+nvme_args
 rm -f "$QMP"
 
 if [ "$INTERACTIVE" = 1 ]; then
@@ -221,17 +249,7 @@ CMD=(qemu-system-x86_64 -name guestmem "${ACCEL_ARGS[@]}"
 	-object "memory-backend-ram,id=vmem0,size=${VMEM_BACKEND_MB}M$VMEM_BACKEND_OPTS"
 	-device "virtio-mem-pci,id=vm0,memdev=vmem0,requested-size=$VMEM_BYTES,block-size=2M"
 	"${VMEM_BBM_ARGS[@]}"
-	-device pcie-root-port,id=rp1,chassis=1,slot=1
-	-device x3130-upstream,id=up1,bus=rp1
-	-device xio3130-downstream,id=dn1,bus=up1,chassis=9
-	-device xio3130-downstream,id=dn2,bus=up1,chassis=10
-	-drive "file=$RUNDIR/nvme1.img,if=none,format=raw,id=nvd1"
-	-device nvme,id=nvme1,drive=nvd1,serial=d00d0001,cmb_size_mb=64,bus=dn1
-	-drive "file=$RUNDIR/nvme2.img,if=none,format=raw,id=nvd2"
-	-device nvme,id=nvme2,drive=nvd2,serial=d00d0002,cmb_size_mb=64,bus=dn2
-	-device xio3130-downstream,id=dn3,bus=up1,chassis=11
-	-drive "file=$RUNDIR/nvme3.img,if=none,format=raw,id=nvd3"
-	-device nvme,id=nvme3,drive=nvd3,serial=d00d0003,cmb_size_mb=64,bus=dn3
+	"${NVME_ARGS[@]}"
 	"${MORE_ARGS[@]}" "${DISK_ARGS[@]}" "${TRACE_ARGS[@]}" "${EXTRA_QEMU[@]}")
 
 if [ -n "$SYSCALL_COUNTS" ]; then

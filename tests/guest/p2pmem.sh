@@ -215,35 +215,43 @@ scn_unbind_nvme() {
 }
 
 # --- hole 1: a teardown while mmap() is still inside ->mmap ---------------
-# The test-only debugfs knob mmap_delay_ms holds ->mmap() at its very end
-# (no lock held) for 20 s, where the core has not yet linked the new VMA
-# into the file's address space.  The unbind of the provider runs inside
-# that window (its export goes away while mmap() is still held): the
-# unbind must return at most 10 s after that, and the mapping, once
-# mmap() returns, must be dead (SIGBUS at the first touch).  With pages inserted inside ->mmap (the
+# The test-only debugfs knob mmap_hold holds ->mmap() at its very end
+# (no lock held), where the core has not yet linked the new VMA into the
+# file's address space, until the knob is written 0 (mmap_held counts the
+# calls held).  The unbind of the provider runs inside that window (its
+# export goes away while mmap() is still held): the unbind must return at
+# most 10 s after that, and the mapping, once mmap() returns, must be dead
+# (SIGBUS at the first touch).  With pages inserted inside ->mmap (the
 # design before the fault handler), unmap_mapping_range() missed them: the
 # unbind blocked in memunmap_pages() until the process unmapped, and the
 # mapping stayed usable after the teardown.
-MMAP_KNOB=/sys/kernel/debug/p2pmem_pci/mmap_delay_ms
+MMAP_KNOB=/sys/kernel/debug/p2pmem_pci/mmap_hold
+MMAP_HELD=/sys/kernel/debug/p2pmem_pci/mmap_held
+mmap_held_is() { [ "$(cat "$MMAP_HELD" 2>/dev/null)" = "$1" ]; }
 scn_mmap_race() {
 	local dv tpid upid n t0 t1 out bound missed blocked
 	dv=$(p2pmem_dev "$A")
 	[ -n "$dv" ] || { fail p2pmem-mmap-race "A not exported"; return; }
 	[ -w "$MMAP_KNOB" ] || { fail p2pmem-mmap-race "no $MMAP_KNOB"; return; }
-	echo 40000 >"$MMAP_KNOB"
+	# ->mmap() waits at its end until the knob goes back to 0 (a gate, not
+	# a delay: the window cannot close early on a slow machine)
+	echo 1 >"$MMAP_KNOB"
 	rm -f "$GO"
 	p2pcopy touch --buf "$dv" --len 1m --go "$GO" >/tmp/touch.race 2>&1 &
 	tpid=$!
-	# the buffer is allocated just before the delay starts
-	wait_for 100 [ "$(attr "$dv" allocated)" = 1048576 ]
-	echo 0 >"$MMAP_KNOB"
+	if ! wait_for 600 mmap_held_is 1; then
+		echo 0 >"$MMAP_KNOB"
+		wait $tpid 2>/dev/null
+		fail p2pmem-mmap-race "mmap() of $dv never reached the hold (mmap_held $(cat "$MMAP_HELD")): $(cat /tmp/touch.race | tr '\n' ' ')"
+		return
+	fi
 	t0=$(date +%s)
 	( echo "$A" >"$PCI/drivers/nvme/unbind" ) 2>/tmp/sysfs.err &
 	upid=$!
 	# the export goes first thing in the unbind (p2pmem_dev_destroy)
-	wait_for 200 no_p2p "$A"
+	wait_for 600 no_p2p "$A"
 	missed=0
-	[ -s /tmp/touch.race ] || ! kill -0 $tpid 2>/dev/null && missed=1
+	mmap_held_is 1 && kill -0 $tpid 2>/dev/null || missed=1
 	# the unbind must not wait for the process still inside mmap()
 	bound=$(( $(date +%s) - t0 + 10 ))
 	while [ $(( $(date +%s) - t0 )) -lt $bound ] && kill -0 $upid 2>/dev/null; do
@@ -252,7 +260,8 @@ scn_mmap_race() {
 	t1=$(date +%s)
 	blocked=0
 	kill -0 $upid 2>/dev/null && blocked=1
-	# mmap() returns when its 40 s are over; then release the mapping
+	# let mmap() return; then release the mapping
+	echo 0 >"$MMAP_KNOB"
 	wait_for 300 [ -s /tmp/touch.race ]
 	touch "$GO"
 	n=600
@@ -266,7 +275,7 @@ scn_mmap_race() {
 		fail p2pmem-mmap-race "unbind of $A blocked for good (mapping released); touch: $out"
 		return
 	elif [ $missed = 1 ]; then
-		fail p2pmem-mmap-race "mmap() returned before the teardown ran (window missed: the machine is too slow for a 40 s delay?); touch: $out"
+		fail p2pmem-mmap-race "mmap() returned before the teardown ran (the hold let go: see dmesg); touch: $out"
 	elif [ $blocked = 1 ]; then
 		fail p2pmem-mmap-race "unbind of $A blocked > 10 s after its teardown while a process was inside mmap(), returned $(( $(date +%s) - t0 )) s after it started, once the mapping went; touch: $out"
 	elif ! grep -q '^TOUCH sigbus$' /tmp/touch.race; then

@@ -124,7 +124,7 @@ void p2pmem_wait_allocs(void);
 /* debugfs.c */
 void p2pmem_debugfs_init(void);
 void p2pmem_debugfs_exit(void);
-void p2pmem_debugfs_mmap_delay(void);
+void p2pmem_debugfs_mmap_hold(struct p2pmem_dev *p);
 void p2pmem_debugfs_add(struct p2pmem_dev *p);
 void p2pmem_debugfs_remove(struct p2pmem_dev *p);
 

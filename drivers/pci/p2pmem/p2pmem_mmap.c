@@ -300,7 +300,7 @@ int p2pmem_mmap(struct file *filp, struct vm_area_struct *vma)
 	vma->vm_private_data = a;
 	mutex_unlock(&p->lock);
 	/* from here on the VMA's share of @a is dropped by ->close() */
-	p2pmem_debugfs_mmap_delay();
+	p2pmem_debugfs_mmap_hold(p);
 	return 0;
 
 unlock:
