@@ -17,7 +17,8 @@
 #      kernels: KUnit suites (on KUNIT_KERNELS, default test-7.2), then
 #      the same pmem scenarios on PMEM_TEST_KERNELS (default test-6.12)
 #      and vmem scenarios on VMEM_TEST_KERNELS (default test-7.2),
-#      then the p2pmem_pci scenarios (teardown stress: P2PMEM_STRESS_ITERS
+#      then the p2pmem_pci scenarios on P2PMEM_TEST_KERNELS (default
+#      test-6.1, test-7.2; teardown stress: P2PMEM_STRESS_ITERS
 #      rounds, default 2, on nvme and on our binding; KASAN,
 #      lockdep and kmemleak reports fail the run); the power-cut
 #      durability oracle on DUR_KERNELS (default the stock kernels;
@@ -131,6 +132,13 @@ VMEM_TEST_KERNELS=${VMEM_TEST_KERNELS:-test-7.2}
 # by lint) and cost a KASAN boot with two kmemleak scans each (~150 s
 # under TCG); test-7.2, the newest KUnit framework (CI budget)
 KUNIT_KERNELS=${KUNIT_KERNELS:-test-7.2}
+# the p2pmem_pci boot (with its teardown stress): test-6.1 and test-7.2,
+# the two API sets p2pmem_pci is built against: 6.1's pgmap and BAR
+# helpers (PCI_HAS_P2PMEM) and 7.2's (GET_DEV_PAGEMAP_ONE_ARG,
+# PGMAP_FOLIO_FREE, PCI_NON_MAPPABLE_BARS).  6.12's probes come out as
+# 6.1's plus VM_FLAGS_SET (the same VMA flags set through the new
+# setter): a third boot there is repetition (CI budget: ~530 s in CI)
+P2PMEM_TEST_KERNELS=${P2PMEM_TEST_KERNELS:-test-6.1 test-7.2}
 
 # secs KEY N: a timing for the report (the groups run in worker processes)
 secs() {
@@ -197,8 +205,8 @@ kernel_group() {
 		secs "vscale-$id" $((SECONDS - t2))
 	fi
 	# p2pmem_pci: test kernels only (Debian 12's stock kernels have no
-	# CONFIG_PCI_P2PDMA; CI budget: one guest boot per test kernel)
-	if [ "$kind" = test ]; then
+	# CONFIG_PCI_P2PDMA), P2PMEM_TEST_KERNELS
+	if [[ " $P2PMEM_TEST_KERNELS " == *" $id "* ]]; then
 		step "$id" p2pmem "$TOP/tests/p2pmem-scenarios.sh" "$id" "$mods" "$RUN/$id/p2pmem"
 	fi
 	if [ "$id" = "$LONGEVITY_KERNEL" ]; then

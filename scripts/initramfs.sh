@@ -376,6 +376,10 @@ if [ -s /etc/vmem.mods ]; then
 	load_list /etc/vmem.mods
 fi
 echo "INIT: modules loaded ($(wc -l </tmp/modfail) failures)"
+# kmemleak's own scan thread (every 10 min; a scan is ~15 s of a vCPU on a
+# KASAN kernel under TCG): off, the scenarios scan where they check
+# (common.sh kmemleak_check)
+[ -w /sys/kernel/debug/kmemleak ] && echo scan=off >/sys/kernel/debug/kmemleak
 
 if [ -x /scenario ]; then
 	echo "INIT: SCENARIO-START"

@@ -279,7 +279,7 @@ for ((k = 1; k <= NBOOTS; k++)); do
 		kernel=$WRITE_VMLINUZ initrd=$OUT/initramfs.cpio.gz
 		[ $writes = 0 ] && kernel=$VERIFY_VMLINUZ initrd=$VERIFY_INITRD
 		"$TOP/scripts/vm.sh" --kernel "$kernel" --initrd "$initrd" \
-			--log "$D/serial.log" --rundir "$D" --pmem-img "$MNT/pmem.img" --pmem-size $PMEM_SIZE \
+			--log "$D/serial.log" --rundir "$D" --pmem-img "$MNT/pmem.img" --pmem-size $PMEM_SIZE --nvme 1 \
 			--append "$append" --timeout "$TIMEOUT" \
 			-- -chardev "file,id=ack,path=$D/ack.log" -serial chardev:ack -pidfile "$QPIDFILE" \
 			>"$D/vm.log" 2>&1 &

@@ -49,7 +49,7 @@ EXTRA=("$MODS/vpmem_kunit.ko" "$MODS/virtio_mem.ko" "$MODS/vmem_kunit.ko")
 boot_kunit() {
 	rc=0
 	"$TOP/scripts/vm.sh" --kernel "$VMLINUZ" --initrd "$OUT/initramfs.cpio.gz" \
-		--log "$OUT/serial.log" --rundir "$OUT" --timeout "${TIMEOUT:-600}" \
+		--log "$OUT/serial.log" --rundir "$OUT" --nvme 0 --timeout "${TIMEOUT:-600}" \
 		--append "kunit.enable=1 kunit.autorun=1" >&2 || rc=$?
 	tr -d '\r' <"$OUT/serial.log" >"$OUT/serial.txt"
 }

@@ -91,7 +91,7 @@ vmem_host_start
 say "booting (timeout ${TIMEOUT}s, ${MEM} MiB boot RAM, region $REGION_MB MiB, request $REQ, guard $GUARD; vm1 $BBM_REGION MiB in $BBM_BLOCK blocks, plug $BBM_PLUG${BBM_GROW:+, grow to $BBM_GROW}; $MHP_APPEND)"
 rc=0
 "$TOP/scripts/vm.sh" --kernel "$VMLINUZ" --initrd "$OUT/initramfs.cpio.gz" \
-	--log "$SERIAL" --rundir "$OUT" --mem "$MEM" --vmem-region "$REGION_MB" \
+	--log "$SERIAL" --rundir "$OUT" --mem "$MEM" --vmem-region "$REGION_MB" --nvme 0 \
 	--vmem-bbm "$BBM_REGION:$BBM_BLOCK" \
 	--trace 'virtio_mem_*' --trace-log "$TRACE" --timeout "$TIMEOUT" \
 	--append "$MHP_APPEND" \
