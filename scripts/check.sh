@@ -17,8 +17,8 @@
 #      kernels: KUnit suites (on KUNIT_KERNELS, default test-7.2), then
 #      the same pmem scenarios on PMEM_TEST_KERNELS (default test-6.12)
 #      and vmem scenarios on VMEM_TEST_KERNELS (default test-7.2),
-#      then the p2pmem_pci scenarios on P2PMEM_TEST_KERNELS (default
-#      test-6.1, test-7.2; teardown stress: P2PMEM_STRESS_ITERS
+#      then the p2pmem_pci scenarios on P2PMEM_KERNELS (default
+#      test-6.1, stock-7.2; teardown stress: P2PMEM_STRESS_ITERS
 #      rounds, default 2, on nvme and on our binding; KASAN,
 #      lockdep and kmemleak reports fail the run); the power-cut
 #      durability oracle on DUR_KERNELS (default the stock kernels;
@@ -88,14 +88,15 @@ export PMEMTOOL="$CACHE/tools/pmemtool" P2PCOPY="$CACHE/tools/p2pcopy"
 export VMEMHOLD="$CACHE/tools/vmemhold"
 export DURWRITER="$CACHE/tools/durwriter" PMEMFUSE="$CACHE/tools/pmemfuse"
 DUR_INTREE_KERNELS=${DUR_INTREE_KERNELS:-stock-6.12}
-# the oracle with our driver: every stock kernel (the flush paths of 6.1,
-# 6.12 and 7.2, at ~15 s a cut; stock-6.12 also with the in-tree
-# comparison).  Not on the KASAN kernels by default: their flush path is
+# the oracle with our driver: stock-6.1 and stock-6.12, one kernel per
+# set of nd_virtio feature probes (6.1's; 6.12's, which 7.2's equals:
+# NVDIMM_FLUSH_ASYNC, CC_PLATFORM_HAS), at ~15 s a cut; stock-6.12 also
+# with the in-tree comparison (CI budget: DUR_KERNELS adds stock-7.2).  Not on the KASAN kernels by default: their flush path is
 # the stock one of the same version, a cut there costs minutes under TCG
 # (test-6.12: 888 s for 3 cuts in CI), and the pmem scenario boot already
 # runs our flush path (faults included) under KASAN/lockdep/kmemleak;
 # DUR_KERNELS=test-6.12 adds it (CI budget)
-DUR_KERNELS=${DUR_KERNELS:-stock-6.1 stock-6.12 stock-7.2}
+DUR_KERNELS=${DUR_KERNELS:-stock-6.1 stock-6.12}
 # the ack_early cut (the oracle must catch the broken build): the
 # oracle's sensitivity does not depend on the kernel, one stock kernel
 DUR_BROKEN_KERNELS=${DUR_BROKEN_KERNELS:-stock-6.12}
@@ -132,13 +133,21 @@ VMEM_TEST_KERNELS=${VMEM_TEST_KERNELS:-test-7.2}
 # by lint) and cost a KASAN boot with two kmemleak scans each (~150 s
 # under TCG); test-7.2, the newest KUnit framework (CI budget)
 KUNIT_KERNELS=${KUNIT_KERNELS:-test-7.2}
-# the p2pmem_pci boot (with its teardown stress): test-6.1 and test-7.2,
-# the two API sets p2pmem_pci is built against: 6.1's pgmap and BAR
-# helpers (PCI_HAS_P2PMEM) and 7.2's (GET_DEV_PAGEMAP_ONE_ARG,
-# PGMAP_FOLIO_FREE, PCI_NON_MAPPABLE_BARS).  6.12's probes come out as
-# 6.1's plus VM_FLAGS_SET (the same VMA flags set through the new
-# setter): a third boot there is repetition (CI budget: ~530 s in CI)
-P2PMEM_TEST_KERNELS=${P2PMEM_TEST_KERNELS:-test-6.1 test-7.2}
+# the p2pmem_pci boot (with its teardown stress) on the two API sets
+# p2pmem_pci is built against: 6.1's pgmap and BAR helpers
+# (PCI_HAS_P2PMEM) on test-6.1, under KASAN, lockdep and kmemleak, and
+# 7.2's (GET_DEV_PAGEMAP_ONE_ARG, PGMAP_FOLIO_FREE, PCI_NON_MAPPABLE_BARS)
+# on stock-7.2, Debian sid's own kernel (it has CONFIG_PCI_P2PDMA; ~4x
+# faster than the KASAN boot).  6.12's probes come out as 6.1's plus
+# VM_FLAGS_SET (the same VMA flags set through the new setter).  CI
+# budget: P2PMEM_KERNELS="test-6.1 test-6.12 test-7.2 stock-7.2" runs all.
+P2PMEM_KERNELS=${P2PMEM_KERNELS:-test-6.1 stock-7.2}
+# the pmem boot's hung-host and queue-level fault cases: one kernel per
+# nd_virtio probe set and test-6.12 under KASAN (stock-7.2's probes are
+# 6.12's); the vmem scenario boot: every version once, 7.2 on the KASAN
+# kernel (stock-7.2 is the same version and code without KASAN)
+PMEM_FAULT_KERNELS=${PMEM_FAULT_KERNELS:-stock-6.1 stock-6.12 test-6.12}
+VMEM_STOCK_KERNELS=${VMEM_STOCK_KERNELS:-stock-6.1 stock-6.12}
 
 # secs KEY N: a timing for the report (the groups run in worker processes)
 secs() {
@@ -147,7 +156,7 @@ secs() {
 
 # kernel_group ID: every check of one kernel of the matrix
 kernel_group() {
-	local id=$1 t t2 kind mods pscen vscen broken verify ndctl
+	local id=$1 t t2 kind mods pscen vscen faults broken verify ndctl
 	t=$SECONDS
 	kind=$("$TOP/scripts/kernels.sh" env "$id" | sed -n 's/^KIND=//p')
 	mods=$("$TOP/scripts/build.sh" "$id" 2>"$RUN/$id-build.err")
@@ -164,12 +173,16 @@ kernel_group() {
 	pscen=1 vscen=1
 	[ "$kind" = test ] && [[ " $PMEM_TEST_KERNELS " != *" $id "* ]] && pscen=0
 	[ "$kind" = test ] && [[ " $VMEM_TEST_KERNELS " != *" $id "* ]] && vscen=0
+	[ "$kind" = stock ] && [[ " $VMEM_STOCK_KERNELS " != *" $id "* ]] && vscen=0
+	faults=0
+	[[ " $PMEM_FAULT_KERNELS " == *" $id "* ]] && faults=1
 	# stock kernels: Debian's ndctl/daxctl at the end of the pmem boot, then
 	# the same steps with the in-tree driver in a short boot, and the parity
 	ndctl=()
 	[ "$kind" = stock ] && ndctl=(--ndctl)
 	if [ $pscen = 1 ]; then
-		step "$id" pmem "$TOP/tests/pmem-scenarios.sh" "$id" --ours "$mods" "${ndctl[@]}" "$RUN/$id/pmem"
+		step "$id" pmem env PMEM_FAULTS=$faults "$TOP/tests/pmem-scenarios.sh" "$id" \
+			--ours "$mods" "${ndctl[@]}" "$RUN/$id/pmem"
 	fi
 	if [ $pscen = 1 ] && [[ " $NDCTL_INTREE_KERNELS " == *" $id "* ]]; then
 		t2=$SECONDS
@@ -206,7 +219,7 @@ kernel_group() {
 	fi
 	# p2pmem_pci: test kernels only (Debian 12's stock kernels have no
 	# CONFIG_PCI_P2PDMA), P2PMEM_TEST_KERNELS
-	if [[ " $P2PMEM_TEST_KERNELS " == *" $id "* ]]; then
+	if [[ " $P2PMEM_KERNELS " == *" $id "* ]]; then
 		step "$id" p2pmem "$TOP/tests/p2pmem-scenarios.sh" "$id" "$mods" "$RUN/$id/p2pmem"
 	fi
 	if [ "$id" = "$LONGEVITY_KERNEL" ]; then

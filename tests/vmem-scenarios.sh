@@ -21,7 +21,9 @@
 #
 # Sizes: stock kernels MID,BIG,SMALL = 2G,4G,1G with 1 GiB boot RAM; test
 # kernels (KASAN, TCG: every onlined page is slow, and the shadow of
-# hot-added memory, 1/8 of it, comes from boot RAM) 1G,2G,512M with 1.5 GiB.
+# hot-added memory, 1/8 of it, comes from boot RAM) 512M,1G,256M (still
+# 4, 8 and 2 memory blocks: the same partial and whole-block paths) with
+# 1.5 GiB, a 64 MiB buffer and a 192 MiB page-cache workload (CI budget).
 #
 # Environment: TIMEOUT (QEMU seconds; default 600, 1800 for test kernels),
 # VMEM_FAULT_CASES (e.g. "short,nack-storm": only these vmem-fault cases and
@@ -57,7 +59,7 @@ say "vmem-scenarios: kernel $ID, virtio-mem driver $DRV, output in $OUT"
 . "$OUT/initramfs.env"
 
 if [ "$KIND" = test ]; then
-	SIZES=1G,2G,512M MEM=1536 HOLD_MB=128 WL_MB=384 TO=180 CONV_TO=240 STALL_MIN=60
+	SIZES=512M,1G,256M MEM=1536 HOLD_MB=64 WL_MB=192 TO=180 CONV_TO=240 STALL_MIN=60
 	TIMEOUT=${TIMEOUT:-1800}
 else
 	SIZES=2G,4G,1G MEM=1024 HOLD_MB=300 WL_MB=768 TO=60 CONV_TO=120 STALL_MIN=20

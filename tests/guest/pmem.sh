@@ -23,6 +23,9 @@ CW_ROUNDS=8
 CW_CHUNK=65536
 FILE_BYTES=1048576
 PMEM_SIZE=$(cmdline_arg pmem_size)
+# pmem_faults=0: no hung-host and no fault cases (tests/pmem-scenarios.sh)
+FAULTS=$(cmdline_arg pmem_faults)
+FAULTS=${FAULTS:-1}
 mkdir -p "$MNT"
 
 have_dev() { [ -b "$DEV" ]; }
@@ -305,7 +308,7 @@ scn_freeze() {
 	done
 	# our driver: flushes racing the cycle (fault-freeze-racing)
 	racing=
-	[ -n "$(flush_stats_dir)" ] && { racing_start; racing=1; }
+	[ "$FAULTS" = 1 ] && [ -n "$(flush_stats_dir)" ] && { racing_start; racing=1; }
 	echo devices >/sys/power/pm_test
 	if ! echo disk >/sys/power/state; then
 		echo none >/sys/power/pm_test
@@ -831,9 +834,11 @@ scn_raw
 scn_concurrent raw
 scn_coalesce
 scn_freeze
-scn_hung_host
 T_FAULTS=$(cut -d' ' -f1 /proc/uptime)
-scn_faults
+if [ "$FAULTS" = 1 ]; then
+	scn_hung_host
+	scn_faults
+fi
 echo "FAULTTIME $(awk -v a="$T_FAULTS" -v b="$(cut -d' ' -f1 /proc/uptime)" 'BEGIN {printf "%.1f", b - a}')"
 print_stats
 scn_reload
