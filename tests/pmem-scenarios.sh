@@ -108,7 +108,7 @@ trap 'kill $WATCHER 2>/dev/null || true' EXIT
 say "booting (timeout ${TIMEOUT}s)"
 rc=0
 "$TOP/scripts/vm.sh" --kernel "$VMLINUZ" --initrd "$OUT/initramfs.cpio.gz" \
-	--log "$SERIAL" --rundir "$OUT" --pmem-img "$IMG" --pmem-size "$PMEM_SIZE" --nvme 0 \
+	--log "$SERIAL" --rundir "$OUT" --pmem-img "$IMG" --pmem-size "$PMEM_SIZE" --nvme 0 --retry-int3 \
 	--trace virtio_pmem_flush_request --trace virtio_pmem_flush_done \
 	--trace-log "$TRACE" --timeout "$TIMEOUT" "${APPEND[@]}" || rc=$?
 kill $WATCHER 2>/dev/null || true
@@ -128,7 +128,7 @@ guest_results "$CLEAN" >"$OUT/guest-results.txt"
 start_line=$(grep '^scenario-start ' "$MARKERS" || true)
 if [ -n "$start_line" ]; then
 	BOOT_SECS=$(echo "$start_line" | awk '{print $3}')
-	emit "boot PASS scenario reached after ${BOOT_SECS}s (QEMU rc=$rc, total ${TOTAL_SECS}s)"
+	emit "boot PASS scenario reached after ${BOOT_SECS}s (QEMU rc=$rc, total ${TOTAL_SECS}s$(boot_retried))"
 else
 	BOOT_SECS=-
 	emit "boot FAIL guest never reached the scenario (QEMU rc=$rc; see $SERIAL)"

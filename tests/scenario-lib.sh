@@ -20,13 +20,19 @@ results_begin() {
 	: >"$OUT/results.txt"
 }
 
+# boot_retried: "; <reason>" when scripts/vm.sh --retry-int3 booted twice
+boot_retried() {
+	[ -s "$OUT/boot-retried.txt" ] && printf '; %s' "$(cat "$OUT/boot-retried.txt")"
+	return 0
+}
+
 # emit_boot NAME QEMU_RC DETAIL [MARKER]: NAME passes when the guest reached
 # its scenario (MARKER, an extended regular expression on $CLEAN; default
 # the init's SCENARIO-START line)
 emit_boot() {
 	local name=$1 rc=$2 detail=$3 marker=${4:-^INIT: SCENARIO-START}
 	if grep -aqE "$marker" "$CLEAN"; then
-		emit "$name PASS scenario reached (QEMU rc=$rc, $detail)"
+		emit "$name PASS scenario reached (QEMU rc=$rc, $detail$(boot_retried))"
 	else
 		emit "$name FAIL guest never reached the scenario (QEMU rc=$rc; see $CLEAN)"
 	fi
