@@ -8,26 +8,26 @@
 #      package installed, upgraded and removed in a real Debian 12 guest
 #      with systemd and udev, booted with the stock kernels
 #      (tests/dkms-scenarios.sh)
-#   4. per kernel of the matrix (scripts/matrix.conf, or the given ids):
-#      stock kernels: the virtio-pmem (ending with Debian's ndctl/daxctl
-#      steps; then the same steps with the in-tree driver in a short boot
-#      and their parity, tests/ndctl-scenarios.sh), then the virtio-mem guest scenarios
-#      (and on VSCALE_KERNELS the virtio-mem scale scenario: a small guest
-#      asked for 32 GiB must stop at its reserve) with our modules; test
-#      kernels: KUnit suites (on KUNIT_KERNELS, default test-7.2), then
-#      the same pmem scenarios on PMEM_TEST_KERNELS (default test-6.12)
-#      and vmem scenarios on VMEM_TEST_KERNELS (default test-7.2),
-#      then the p2pmem_pci scenarios on P2PMEM_KERNELS (default
-#      test-6.1, stock-7.2; teardown stress: P2PMEM_STRESS_ITERS
-#      rounds, default 2, on nvme and on our binding; KASAN,
-#      lockdep and kmemleak reports fail the run); the power-cut
-#      durability oracle on DUR_KERNELS (default the stock kernels;
-#      tests/durability-scenarios.sh: 3 cuts with our driver; on
-#      DUR_BROKEN_KERNELS, stock-6.12, 1 more with its ack_early knob,
-#      which must be caught), on DUR_INTREE_KERNELS (stock-6.12) also 3
-#      cuts with the in-tree driver; on LONGEVITY_KERNEL (default none:
-#      make bench BENCH=longevity runs 500 on test-6.12) LONGEVITY_CYCLES
-#      load/unload cycles of every module (tests/longevity.sh)
+#   4. per kernel of the matrix (scripts/matrix.conf, or the given ids),
+#      where the variables below place each boot (one kernel per set of
+#      feature probes our code is built with; README "Kernel matrix"):
+#      the virtio-pmem scenarios (stock kernels and PMEM_TEST_KERNELS;
+#      hung-host and fault cases on PMEM_FAULT_KERNELS; stock kernels end
+#      with Debian's ndctl/daxctl steps, then the same steps with the
+#      in-tree driver in a short boot and their parity,
+#      tests/ndctl-scenarios.sh), the power-cut durability oracle
+#      (DUR_KERNELS; tests/durability-scenarios.sh: 3 cuts with our driver;
+#      on DUR_BROKEN_KERNELS 1 more with its ack_early knob, which must be
+#      caught; on DUR_INTREE_KERNELS 3 cuts with the in-tree driver), the
+#      virtio-mem scenarios (VMEM_STOCK_KERNELS, VMEM_TEST_KERNELS), the
+#      virtio-mem scale scenario (VSCALE_KERNELS: a small guest asked for
+#      32 GiB must stop at its reserve), KUnit (KUNIT_KERNELS), the
+#      p2pmem_pci scenarios (P2PMEM_KERNELS; teardown stress:
+#      P2PMEM_STRESS_ITERS rounds, default 2, on nvme and on our binding);
+#      KASAN, lockdep and kmemleak reports fail the run; on
+#      LONGEVITY_KERNEL (default none: make bench BENCH=longevity runs 500
+#      on test-6.12) LONGEVITY_CYCLES load/unload cycles of every module
+#      (tests/longevity.sh)
 #   2-4 run as groups (lint, dkms, one per kernel) taken by CHECK_WORKERS
 #   (default 2) workers from one queue.
 #

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# p2pmem_pci scenarios, host side: boot kernel ID (a test kernel with
-# CONFIG_PCI_P2PDMA) once with tests/guest/p2pmem.sh, collect the guest's
+# p2pmem_pci scenarios, host side: boot kernel ID (a kernel with
+# CONFIG_PCI_P2PDMA: the test kernels, sid's stock-7.2) once with tests/guest/p2pmem.sh, collect the guest's
 # RESULT lines, fail on missing ones and on kernel reports.  During the
 # boot it answers the guest's QMPDEL-REQUEST with a QMP device_del (the
 # last scenario: hot-removal of a mapped controller through pciehp) and
