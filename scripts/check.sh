@@ -218,8 +218,8 @@ kernel_group() {
 			"$RUN/$id/vscale"
 		secs "vscale-$id" $((SECONDS - t2))
 	fi
-	# p2pmem_pci: test kernels only (Debian 12's stock kernels have no
-	# CONFIG_PCI_P2PDMA), P2PMEM_TEST_KERNELS
+	# p2pmem_pci: P2PMEM_KERNELS (kernels with CONFIG_PCI_P2PDMA: the test
+	# kernels and sid's stock-7.2; Debian 12's have it off)
 	if [[ " $P2PMEM_KERNELS " == *" $id "* ]]; then
 		step "$id" p2pmem "$TOP/tests/p2pmem-scenarios.sh" "$id" "$mods" "$RUN/$id/p2pmem"
 	fi

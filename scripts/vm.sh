@@ -191,24 +191,23 @@ fi
 for ((n = 1; n <= NVME; n++)); do
 	[ -e "$RUNDIR/nvme$n.img" ] || truncate -s 1G "$RUNDIR/nvme$n.img"
 done
-# nvme_args: the NVMe drives, behind the switch when all three are there
+# nvme_args: the NVMe drives, behind the switch when all three are there,
+# else each on a root port of its own
 nvme_args() {
-	local n
-	if [ "$NVME" = 3 ]; then
-		NVME_ARGS=(-device pcie-root-port,id=rp1,chassis=1,slot=1
-			-device x3130-upstream,id=up1,bus=rp1)
-		for n in 1 2 3; do
-			NVME_ARGS+=(-device "xio3130-downstream,id=dn$n,bus=up1,chassis=$((n + 8))"
-				-drive "file=$RUNDIR/nvme$n.img,if=none,format=raw,id=nvd$n"
-				-device "nvme,id=nvme$n,drive=nvd$n,serial=d00d000$n,cmb_size_mb=64,bus=dn$n")
-		done
-		return
-	fi
+	local n bus
 	NVME_ARGS=()
+	[ "$NVME" = 3 ] && NVME_ARGS=(-device pcie-root-port,id=rp1,chassis=1,slot=1
+		-device x3130-upstream,id=up1,bus=rp1)
 	for ((n = 1; n <= NVME; n++)); do
-		NVME_ARGS+=(-device "pcie-root-port,id=rp$n,chassis=$n,slot=$n"
-			-drive "file=$RUNDIR/nvme$n.img,if=none,format=raw,id=nvd$n"
-			-device "nvme,id=nvme$n,drive=nvd$n,serial=d00d000$n,cmb_size_mb=64,bus=rp$n")
+		if [ "$NVME" = 3 ]; then
+			bus=dn$n
+			NVME_ARGS+=(-device "xio3130-downstream,id=$bus,bus=up1,chassis=$((n + 8))")
+		else
+			bus=rp$n
+			NVME_ARGS+=(-device "pcie-root-port,id=$bus,chassis=$n,slot=$n")
+		fi
+		NVME_ARGS+=(-drive "file=$RUNDIR/nvme$n.img,if=none,format=raw,id=nvd$n"
+			-device "nvme,id=nvme$n,drive=nvd$n,serial=d00d000$n,cmb_size_mb=64,bus=$bus")
 	done
 }
 nvme_args

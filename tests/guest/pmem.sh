@@ -834,12 +834,12 @@ scn_raw
 scn_concurrent raw
 scn_coalesce
 scn_freeze
-T_FAULTS=$(cut -d' ' -f1 /proc/uptime)
 if [ "$FAULTS" = 1 ]; then
 	scn_hung_host
+	T_FAULTS=$(cut -d' ' -f1 /proc/uptime)
 	scn_faults
+	echo "FAULTTIME $(awk -v a="$T_FAULTS" -v b="$(cut -d' ' -f1 /proc/uptime)" 'BEGIN {printf "%.1f", b - a}')"
 fi
-echo "FAULTTIME $(awk -v a="$T_FAULTS" -v b="$(cut -d' ' -f1 /proc/uptime)" 'BEGIN {printf "%.1f", b - a}')"
 print_stats
 scn_reload
 print_stats after-reload
