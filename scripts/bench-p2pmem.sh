@@ -25,16 +25,19 @@
 # when a run failed.
 #
 # Then the teardown stress (issue 14), one boot per kernel of
-# BENCH_STRESS_KERNELS: tests/p2pmem-scenarios.sh with only the two stress
-# runs (p2pcopy stress: map/touch/unmap threads + an O_DIRECT copy while
-# the provider is unbound and bound again; nvme's CMB, then our CMB
-# binding) and the teardown-order check, BENCH_STRESS_ITERS rounds each,
+# BENCH_STRESS_KERNELS: tests/p2pmem-scenarios.sh with only the three
+# stress runs (p2pcopy stress: map/touch/unmap threads + an O_DIRECT copy
+# while the provider is unbound and bound again: nvme's CMB, then our CMB
+# binding; then while the host removes the controller with QMP device_del
+# and adds it back, BENCH_QMP_ROUNDS rounds) and the teardown-order check,
+# BENCH_STRESS_ITERS rounds each of the first two,
 # every round after at least 25 maps of the live export (p2pcopy
 # --round-maps): 20 + 20 rounds are >= 1000 map/touch/unmap iterations
 # racing 40 unbinds per kernel (a KASAN round costs ~10-20 s under TCG:
 # ~10-15 min per kernel).
 #   BENCH_STRESS_KERNELS  kernels (test-6.1 test-6.12 test-7.2; "" = skip)
 #   BENCH_STRESS_ITERS    unbind+bind rounds per run, two runs   (20)
+#   BENCH_QMP_ROUNDS      device_del + device_add rounds          (10)
 # Output: results/bench-p2pmem-TS-stress.txt (rounds, unbind latency p50 /
 # max per kernel and run), logs in results/bench-p2pmem-TS/stress-ID/.
 . "$(dirname "$0")/lib.sh"
@@ -48,10 +51,12 @@ ROUNDS=${BENCH_ROUNDS:-3}
 TIMEOUT=${BENCH_TIMEOUT:-1800}
 STRESS_KERNELS=${BENCH_STRESS_KERNELS-test-6.1 test-6.12 test-7.2}
 STRESS_ITERS=${BENCH_STRESS_ITERS:-20}
+QMP_ROUNDS=${BENCH_QMP_ROUNDS:-10}
 [ $# -eq 0 ] || die "usage: $0 (no arguments; see the header for the BENCH_* variables)"
 [[ "$ROUNDS" =~ ^[1-9][0-9]*$ ]] || die "BENCH_ROUNDS: '$ROUNDS' is not a positive number"
 [[ "$THREADS" =~ ^[1-9][0-9]*$ ]] || die "BENCH_THREADS: '$THREADS' is not a positive number"
 [[ "$STRESS_ITERS" =~ ^[1-9][0-9]*$ ]] || die "BENCH_STRESS_ITERS: '$STRESS_ITERS' is not a positive number"
+[[ "$QMP_ROUNDS" =~ ^[1-9][0-9]*$ ]] || die "BENCH_QMP_ROUNDS: '$QMP_ROUNDS' is not a positive number"
 
 TS=$(date +%Y%m%d-%H%M%S)
 RES=$TOP/results
@@ -115,16 +120,17 @@ ok=1
 STXT=$RES/bench-p2pmem-$TS-stress.txt
 : >"$STXT"
 for id in $STRESS_KERNELS; do
-	say "bench-p2pmem: teardown stress on $id, 2 x $STRESS_ITERS rounds"
+	say "bench-p2pmem: teardown stress on $id, 2 x $STRESS_ITERS rounds, $QMP_ROUNDS QMP removal rounds"
 	smods=$("$TOP/scripts/build.sh" "$id")
 	srun=0
-	P2PMEM_ONLY=stress_nvme,cmb_bind,stress_cmb P2PMEM_STRESS_ITERS=$STRESS_ITERS \
-		P2PMEM_EXPECT="p2pmem-load p2pmem-stress-nvme p2pmem-cmb-bind p2pmem-stress-cmb p2pmem-teardown-order" \
-		TIMEOUT=$((STRESS_ITERS * 60 + 900)) P2PCOPY=$CACHE/tools/p2pcopy \
+	P2PMEM_ONLY=stress_nvme,cmb_bind,stress_cmb,qmp_replug P2PMEM_STRESS_ITERS=$STRESS_ITERS \
+		P2PMEM_QMP_ROUNDS=$QMP_ROUNDS \
+		P2PMEM_EXPECT="p2pmem-load p2pmem-stress-nvme p2pmem-cmb-bind p2pmem-stress-cmb p2pmem-teardown-order p2pmem-stress-hotplug" \
+		TIMEOUT=$((STRESS_ITERS * 120 + QMP_ROUNDS * 60 + 900)) P2PCOPY=$CACHE/tools/p2pcopy \
 		"$TOP/tests/p2pmem-scenarios.sh" "$id" "$smods" "$OUT/stress-$id" >"$OUT/stress-$id.log" 2>&1 || srun=1
 	{
 		echo "== $id: $(grep '^SUMMARY' "$OUT/stress-$id.log")"
-		grep -E '^RESULT p2pmem-(stress|teardown)' "$OUT/stress-$id.log" || echo "no stress results"
+		grep -E '^RESULT p2pmem-(stress|teardown|qmp)' "$OUT/stress-$id.log" || echo "no stress results"
 	} | tee -a "$STXT"
 	[ "$srun" -eq 0 ] || ok=0
 done

@@ -17,7 +17,8 @@
 # virtio-mem (8 GiB backend, id vm0), three NVMe with a 64 MiB CMB behind
 # a PCIe switch (serials d00d0001-3, ids nvme1-3, each on its own
 # hotplug-capable xio3130 downstream port; the third one is for the p2pmem
-# tests, which bind it to p2pmem_pci and finally device_del it over QMP).
+# tests, which bind it to p2pmem_pci, remove and re-add it over QMP under
+# stress and finally device_del it for good).
 # --vmem-region MB: a larger virtio-mem backend (reserve=off: the host
 # only backs what the guest touches, so the region may exceed host RAM).
 # --vmem-bbm MB:BLOCK: a second virtio-mem device (id vm1, nothing
@@ -191,6 +192,15 @@ fi
 for ((n = 1; n <= NVME; n++)); do
 	[ -e "$RUNDIR/nvme$n.img" ] || truncate -s 1G "$RUNDIR/nvme$n.img"
 done
+# nvme_device N BUS: the -device of NVMe drive N.  Its block node is a
+# -blockdev (nvdN), not a -drive: a -drive's backend is deleted with its
+# device, a -blockdev node stays, so the host can device_add the same
+# controller again after a device_del: the -device string is also kept in
+# RUNDIR/nvmeN.qdev for that (tests/p2pmem-scenarios.sh).
+nvme_device() {
+	echo "nvme,id=nvme$1,drive=nvd$1,serial=d00d000$1,cmb_size_mb=64,bus=$2" |
+		tee "$RUNDIR/nvme$1.qdev"
+}
 # nvme_args: the NVMe drives, behind the switch when all three are there,
 # else each on a root port of its own
 nvme_args() {
@@ -206,8 +216,8 @@ nvme_args() {
 			bus=rp$n
 			NVME_ARGS+=(-device "pcie-root-port,id=$bus,chassis=$n,slot=$n")
 		fi
-		NVME_ARGS+=(-drive "file=$RUNDIR/nvme$n.img,if=none,format=raw,id=nvd$n"
-			-device "nvme,id=nvme$n,drive=nvd$n,serial=d00d000$n,cmb_size_mb=64,bus=$bus")
+		NVME_ARGS+=(-blockdev "driver=raw,node-name=nvd$n,file.driver=file,file.filename=$RUNDIR/nvme$n.img"
+			-device "$(nvme_device "$n" "$bus")")
 	done
 }
 nvme_args

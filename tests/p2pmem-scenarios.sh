@@ -3,9 +3,11 @@
 # p2pmem_pci scenarios, host side: boot kernel ID (a kernel with
 # CONFIG_PCI_P2PDMA: the test kernels, sid's stock-7.2) once with tests/guest/p2pmem.sh, collect the guest's
 # RESULT lines, fail on missing ones and on kernel reports.  During the
-# boot it answers the guest's QMPDEL-REQUEST with a QMP device_del (the
-# last scenario: hot-removal of a mapped controller through pciehp) and
-# reports p2pmem-qmp-device-del itself.
+# boot it answers the guest's QMPDEL-REQUEST / QMPADD-REQUEST lines with a
+# QMP device_del / device_add (hot-removal and re-plug of a mapped
+# controller through pciehp: the rounds of the hotplug stress, then the
+# last scenario's removal for good) and reports p2pmem-qmp-replug and
+# p2pmem-qmp-device-del itself.
 #
 #   tests/p2pmem-scenarios.sh ID MODDIR OUTDIR
 #
@@ -18,7 +20,9 @@
 # of both stress runs; the guest's default is 4 on nvme's CMB and 8 on our
 # binding, make check passes 2: each round races 3 map/touch/unmap threads
 # (at least 25 maps of the live export per round) and an O_DIRECT copy;
-# make bench runs 20 each), P2PMEM_ROUND_MAPS (those maps per round).
+# make bench runs 20 each), P2PMEM_ROUND_MAPS (those maps per round),
+# P2PMEM_QMP_ROUNDS (device_del + device_add rounds of the hotplug stress,
+# after its idle round; guest default 3).
 #
 # Prints RESULT <name> PASS|FAIL <detail> (also OUTDIR/results.txt), the
 # guest's COPY lines and a summary.  Exit 0 iff every expected result is
@@ -52,34 +56,61 @@ TIMEOUT=${TIMEOUT:-1500}
 
 SERIAL=$OUT/serial.log
 QMPSOCK=$OUT/qmp.sock
-QMPDEL=$OUT/qmp-del.txt
-rm -f "$OUT"/nvme*.img "$OUT/results.txt" "$QMPDEL"
+QMPLOG=$OUT/qmp-requests.txt
+rm -f "$OUT"/nvme*.img "$OUT/results.txt" "$QMPLOG"
 : >"$SERIAL"
+: >"$QMPLOG"
 
-# --- QMP device_del on the guest's request ---------------------------------
-# The guest prints "QMPDEL-REQUEST <serial> <bdf>" while a process maps that
-# controller's /dev/p2pmemN; the host then sends device_del for the QEMU id
-# of that serial (scripts/vm.sh: d00d000N is nvmeN) and waits for its
-# DEVICE_DELETED, which QEMU only emits once the guest's pciehp has powered
-# the slot off.  The guest checks the rest (SIGBUS, node gone).
-qmpdel_watch() {
-	local req serial id t0 out
-	while :; do
-		req=$(tr -d '\r' <"$SERIAL" | grep -ao 'QMPDEL-REQUEST d00d000[1-3] ' | head -n1 || true)
-		[ -n "$req" ] && break
-		sleep 0.5
-	done
-	serial=$(echo "$req" | awk '{print $2}')
+# --- QMP device_del / device_add on the guest's request --------------------
+# The guest prints "QMPDEL-REQUEST <serial> <bdf> round|final" while
+# processes map (and copy through) that controller's /dev/p2pmemN; the host
+# sends device_del for the QEMU id of that serial (scripts/vm.sh: d00d000N
+# is nvmeN) and waits for its DEVICE_DELETED, which QEMU only emits once
+# the guest's pciehp has powered the slot off.  "QMPADD-REQUEST <serial>
+# <bdf> round" is answered with a device_add of the same controller
+# (vm.sh's RUNDIR/nvmeN.qdev; its -blockdev node outlives the device).
+# Requests are answered one by one in the order the guest made them; one
+# line each in QMPLOG: "DEL|ADD round|final ok|fail SECONDS detail".  The
+# guest checks the rest (SIGBUS, node gone, export back).
+qdev_json() { # qdev_json "nvme,id=...,k=v": device_add's arguments
+	python3 -c 'import json, sys
+p = sys.argv[1].split(",")
+d = {"driver": p[0]}
+for kv in p[1:]:
+    k, v = kv.split("=", 1)
+    d[k] = int(v) if v.isdigit() else v
+print(json.dumps(d))' "$1"
+}
+qmp_answer() { # qmp_answer KIND SERIAL TAG
+	local kind=$1 serial=$2 tag=$3 id t0 out rc=0
 	id=nvme${serial#d00d000}
 	t0=$(date +%s.%N)
-	if out=$("$TOP/scripts/qmp.py" "$QMPSOCK" device-del "$id" 150 2>&1); then
-		echo "RESULT p2pmem-qmp-device-del PASS device_del $id ($serial): DEVICE_DELETED after $(elapsed_since "$t0") s" >"$QMPDEL"
+	if [ "$kind" = QMPDEL-REQUEST ]; then
+		out=$("$TOP/scripts/qmp.py" "$QMPSOCK" device-del "$id" 150 2>&1) || rc=$?
+		kind=DEL
 	else
-		echo "RESULT p2pmem-qmp-device-del FAIL device_del $id ($serial): no DEVICE_DELETED after $(elapsed_since "$t0") s: $(echo "$out" | tr '\n' ' ' | cut -c1-160)" >"$QMPDEL"
+		out=$("$TOP/scripts/qmp.py" "$QMPSOCK" device_add "$(qdev_json "$(cat "$OUT/$id.qdev")")" 2>&1) || rc=$?
+		kind=ADD
 	fi
+	echo "$kind $tag $([ $rc = 0 ] && echo ok || echo fail) $(elapsed_since "$t0") $id ($serial) $(echo "$out" | tr '\n' ' ' | cut -c1-160)" >>"$QMPLOG"
+}
+qmp_watch() {
+	local n=0 req
+	while :; do
+		req=$(tr -d '\r' <"$SERIAL" | grep -aoE 'QMP(DEL|ADD)-REQUEST d00d000[1-3] [0-9a-f:.]+ (round|final)' |
+			sed -n "$((n + 1))p" || true)
+		if [ -z "$req" ]; then
+			sleep 0.5
+			continue
+		fi
+		n=$((n + 1))
+		# shellcheck disable=SC2086 # the request's four words
+		set -- $req
+		qmp_answer "$1" "$2" "$4"
+	done
 }
 elapsed_since() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f", b - a}'; }
-qmpdel_watch &
+qmp_watch &
 WATCHER=$!
 trap 'kill $WATCHER 2>/dev/null || true' EXIT
 
@@ -96,11 +127,12 @@ say "p2pmem-scenarios: booting $ID (timeout ${TIMEOUT}s), output in $OUT"
 rc=0
 "$TOP/scripts/vm.sh" --kernel "$VMLINUZ" --initrd "$OUT/initramfs.cpio.gz" \
 	--log "$SERIAL" --rundir "$OUT" --qmp "$QMPSOCK" --pmem-size 64M --retry-int3 \
-	--append "pcie_ports=native pciehp.pciehp_poll_mode=1 iomem=relaxed${P2PMEM_ONLY:+ p2pmem_only=$P2PMEM_ONLY}${P2PMEM_STRESS_ITERS:+ p2pmem_stress_iters=$P2PMEM_STRESS_ITERS}${P2PMEM_ROUND_MAPS:+ p2pmem_round_maps=$P2PMEM_ROUND_MAPS}" --timeout "$TIMEOUT" \
+	--append "pcie_ports=native pciehp.pciehp_poll_mode=1 iomem=relaxed${P2PMEM_ONLY:+ p2pmem_only=$P2PMEM_ONLY}${P2PMEM_QMP_ROUNDS:+ p2pmem_qmp_rounds=$P2PMEM_QMP_ROUNDS}${P2PMEM_STRESS_ITERS:+ p2pmem_stress_iters=$P2PMEM_STRESS_ITERS}${P2PMEM_ROUND_MAPS:+ p2pmem_round_maps=$P2PMEM_ROUND_MAPS}" --timeout "$TIMEOUT" \
 	-- -global ICH9-LPC.acpi-pci-hotplug-with-bridge-support=off || rc=$?
 TOTAL=$(elapsed)
-# a watcher inside qmp.py finishes by itself (QEMU is gone); else stop it
-grep -aq 'QMPDEL-REQUEST d00d000' "$SERIAL" || kill $WATCHER 2>/dev/null || true
+# QEMU is gone: a request being answered fails at once (connection closed)
+sleep 1
+kill $WATCHER 2>/dev/null || true
 wait $WATCHER 2>/dev/null || true
 
 results_begin "$SERIAL"
@@ -114,20 +146,43 @@ EXPECTED="p2pmem-load p2pmem-sysfs p2pmem-copy p2pmem-copy-freed p2pmem-copy-own
 	p2pmem-copy-sysmem p2pmem-private-refused p2pmem-bad-bar p2pmem-unbind-nvme p2pmem-rebind-nvme
 	p2pmem-mmap-race p2pmem-stress-nvme p2pmem-nvme-cli-regs p2pmem-cmb-bind p2pmem-stress-cmb p2pmem-unbind-busy
 	p2pmem-teardown-order p2pmem-remove p2pmem-rescan p2pmem-reload
-	p2pmem-qmp-remove"
+	p2pmem-stress-hotplug p2pmem-qmp-remove"
 if printf '%s\n6.2\n' "$KVER" | sort -V -C; then
 	echo "NOTE p2pmem-allocate not expected: $KVER has no p2pmem/allocate (6.2+)"
 else
 	EXPECTED="$EXPECTED p2pmem-allocate"
 fi
 [ -n "${P2PMEM_EXPECT:-}" ] && EXPECTED=$P2PMEM_EXPECT
-# the host's half of the QMP removal (qmpdel_watch)
-if [ -s "$QMPDEL" ]; then
-	tee -a "$OUT/results.txt" <"$QMPDEL"
-elif [ -n "${P2PMEM_ONLY:-}" ] && ! echo ",$P2PMEM_ONLY," | grep -q ',qmp_del,'; then
+# the host's half of the QMP removals and re-plugs (qmp_watch)
+qmp_only_skips() { # qmp_only_skips SCENARIO: 0 iff P2PMEM_ONLY leaves it out
+	[ -n "${P2PMEM_ONLY:-}" ] && ! echo ",$P2PMEM_ONLY," | grep -q ",$1,"
+}
+if qmp_only_skips qmp_replug; then
+	echo "NOTE p2pmem-qmp-replug not run (P2PMEM_ONLY=$P2PMEM_ONLY)"
+else
+	emit "$(awk -v want=$((1 + ${P2PMEM_QMP_ROUNDS:-3})) '
+	$2 == "round" { n[$1]++; if ($3 != "ok") { bad++; if (!why) why = $0 } else t[$1] = t[$1] " " $4 }
+	function stats(k,   a, m, i, j, x, s) {
+		m = split(t[k], a, " ")
+		for (i = 2; i <= m; i++) { x = a[i]; for (j = i - 1; j >= 1 && a[j] + 0 > x + 0; j--) a[j + 1] = a[j]; a[j + 1] = x }
+		return m ? sprintf("p50 %s s, max %s s", a[int((m + 1) / 2)], a[m]) : "none"
+	}
+	END {
+		if (bad) print "p2pmem-qmp-replug FAIL " bad " QMP request(s) failed, first: " why
+		else if (n["DEL"] < want || n["ADD"] < want)
+			printf "p2pmem-qmp-replug FAIL %d device_del and %d device_add answered, %d rounds (with the idle one) expected\n", n["DEL"], n["ADD"], want
+		else printf "p2pmem-qmp-replug PASS %d device_del + device_add rounds: DEVICE_DELETED %s; device_add %s\n", n["DEL"], stats("DEL"), stats("ADD")
+	}' "$QMPLOG")"
+fi
+if qmp_only_skips qmp_del; then
 	echo "NOTE p2pmem-qmp-device-del not run (P2PMEM_ONLY=$P2PMEM_ONLY)"
 else
-	emit "p2pmem-qmp-device-del FAIL the guest never requested it (no QMPDEL-REQUEST in the serial log)"
+	emit "$(awk '$2 == "final" { f = $0; ok = $3 == "ok"; s = $4; id = $5 " " $6 }
+	END {
+		if (f == "") print "p2pmem-qmp-device-del FAIL the guest never requested it (no QMPDEL-REQUEST ... final in the serial log)"
+		else if (ok) printf "p2pmem-qmp-device-del PASS device_del %s: DEVICE_DELETED after %s s\n", id, s
+		else print "p2pmem-qmp-device-del FAIL " f
+	}' "$QMPLOG")"
 fi
 # expected results (a missing one fails), then any further ones
 expect_guest_results "$OUT/guest-results.txt" "$OUT/results.txt" $EXPECTED
@@ -165,7 +220,7 @@ if grep -q '^KNOWN-PCIEHP-SPLAT' "$OUT/serial.filtered.log"; then
 fi
 
 # kernel reports anywhere in the serial log
-emit "$(dmesg_clean p2pmem-dmesg-clean "$OUT/serial.filtered.log" "$CLEAN" 'RESULT|COPY|NOTE|SCENARIO|INIT:|HOLD|TOUCH|STRESS|QMPDEL-REQUEST' '' \
+emit "$(dmesg_clean p2pmem-dmesg-clean "$OUT/serial.filtered.log" "$CLEAN" 'RESULT|COPY|NOTE|SCENARIO|INIT:|HOLD|TOUCH|STRESS|QMPDEL-REQUEST|QMPADD-REQUEST' '' \
 	"no BUG/WARNING/KASAN/lockdep/kmemleak reports" "$OUT/dmesg-reports.txt")"
 
 results_summary "$ID p2pmem" "total ${TOTAL}s"

@@ -44,6 +44,11 @@
  *       ends, and afterwards the export's "allocated" is 0 and the
  *       provider's p2pmem/available is what it was before.  Prints
  *       "STRESS ..." lines and one "STRESS-JSON {...}"; exit 0 iff all held.
+ *       --remove-cmd CMD --add-cmd CMD: hot-removal instead of unbind,
+ *       re-plug instead of bind: each round runs the shell command CMD,
+ *       which returns once the device is gone (resp. back), exit status 0
+ *       (the lab's: a QMP device_del / device_add by the host through
+ *       pciehp); the checks are the same, the latency is the removal's.
  *
  * Output of copy: one "p2pcopy:" line with bytes, seconds and MB/s (and
  * with --json a JSON line), "check: MATCH" or "check: MISMATCH ...".
@@ -68,11 +73,12 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 struct opts {
-	const char *src, *dst, *buf, *go, *bdf, *driver;
+	const char *src, *dst, *buf, *go, *bdf, *driver, *remove_cmd, *add_cmd;
 	bool sysmem, check, json;
 	uint64_t chunk, size, len, src_off, dst_off, seed;
 	unsigned int threads, iters, hang_secs, round_maps;
@@ -99,7 +105,8 @@ static void usage(void)
 		"       p2pcopy hold --buf FILE --len L --go PATH\n"
 		"       p2pcopy touch --buf FILE --len L [--go PATH]\n"
 		"       p2pcopy stress --bdf BDF --driver DRV --iters N [--threads 3] [--len 64k]\n"
-		"                      [--src DEV --dst DEV] [--hang-secs 10] [--round-maps 25]\n");
+		"                      [--src DEV --dst DEV] [--hang-secs 10] [--round-maps 25]\n"
+		"                      [--remove-cmd CMD --add-cmd CMD]\n");
 	exit(2);
 }
 
@@ -799,21 +806,45 @@ static void *st_watchdog(void *arg)
 	return NULL;
 }
 
-/* write @bdf to /sys/bus/pci/drivers/DRV/@what; ms taken, -errno on error */
-static long st_sysfs(const struct opts *o, const char *what)
+/* write @bdf to /sys/bus/pci/drivers/DRV/@what; 0 or -errno */
+static int st_sysfs(const struct opts *o, const char *what)
 {
 	char path[256];
-	long t0 = now_ms(), t;
 	int fd, err = 0;
 
 	snprintf(path, sizeof(path), "/sys/bus/pci/drivers/%s/%s", o->driver, what);
-	st_op_name = what;
-	atomic_store(&st_op_since_ms, t0);
 	fd = open(path, O_WRONLY);
 	if (fd < 0 || write(fd, o->bdf, strlen(o->bdf)) < 0)
 		err = -errno;
 	if (fd >= 0)
 		close(fd);
+	return err;
+}
+
+/* run the --remove-cmd / --add-cmd shell command; 0 or -EIO */
+static int st_command(const char *cmd)
+{
+	int status = system(cmd);
+
+	return status != -1 && WIFEXITED(status) && !WEXITSTATUS(status) ? 0 : -EIO;
+}
+
+/*
+ * the provider goes away ("unbind": an unbind, or with --remove-cmd a
+ * hot-removal) or comes back ("bind"); ms taken, -errno on error
+ */
+static long st_op(const struct opts *o, const char *what)
+{
+	bool unbind = !strcmp(what, "unbind");
+	long t0 = now_ms(), t;
+	int err;
+
+	st_op_name = what;
+	atomic_store(&st_op_since_ms, t0);
+	if (o->remove_cmd)
+		err = st_command(unbind ? o->remove_cmd : o->add_cmd);
+	else
+		err = st_sysfs(o, what);
 	t = now_ms() - t0;
 	atomic_store(&st_op_since_ms, 0);
 	return err ? err : t;
@@ -888,7 +919,7 @@ static int cmd_stress(struct opts *o)
 	int rc;
 
 	if (!o->bdf || !o->driver || !o->iters || !o->len || o->len % 4096 ||
-	    (!o->src != !o->dst))
+	    (!o->src != !o->dst) || (!o->remove_cmd != !o->add_cmd))
 		usage();
 	sigbus_install();
 	snprintf(avail_path, sizeof(avail_path), "/sys/bus/pci/devices/%s/p2pmem/available", o->bdf);
@@ -901,8 +932,8 @@ static int cmd_stress(struct opts *o)
 	 * now (TCG on a loaded host can take many seconds for nvme alone).
 	 */
 	st_op_name = "unbind";
-	base = st_sysfs(o, "unbind");
-	bind0 = st_sysfs(o, "bind");
+	base = st_op(o, "unbind");
+	bind0 = st_op(o, "bind");
 	if (base < 0 || bind0 < 0 || !wait_export(o->bdf, true, 30000)) {
 		printf("STRESS error: idle unbind/bind round failed\n");
 		return 1;
@@ -936,7 +967,7 @@ static int cmd_stress(struct opts *o)
 		}
 		usleep((rand() % 50) * 1000);
 		atomic_fetch_add(&st_state, 1);		/* 3e+1: unbinding */
-		ms = st_sysfs(o, "unbind");
+		ms = st_op(o, "unbind");
 		atomic_fetch_add(&st_state, 1);		/* 3e+2: unbind returned */
 		if (ms < 0) {
 			printf("STRESS error: unbind %u: %s\n", i, strerror(-ms));
@@ -948,7 +979,7 @@ static int cmd_stress(struct opts *o)
 			printf("STRESS violation: export of %s still there after unbind %u\n", o->bdf, i);
 			export_left++;
 		}
-		ms = st_sysfs(o, "bind");
+		ms = st_op(o, "bind");
 		if (ms < 0 || !wait_export(o->bdf, true, ST_BIND_MS)) {
 			printf("STRESS error: bind %u: %s\n", i,
 			       ms < 0 ? strerror(-ms) : "not exported within 60 s");
@@ -982,11 +1013,12 @@ static int cmd_stress(struct opts *o)
 	ok = rounds == o->iters && !unbind_err && !export_left && !no_export && !st_hangs &&
 	     !short_rounds &&
 	     !stc.violations && alloc1 == 0 && avail1 == avail0 && stc.maps > 0;
-	printf("STRESS %s: %s via %s, %u/%u unbind+bind rounds, unbind ms p50 %ld max %ld (idle %ld); "
+	printf("STRESS %s: %s via %s, %u/%u %s rounds, %s ms p50 %ld max %ld (idle %ld); "
 	       "%lu maps (%lu ENODEV, %lu other errors), %lu touches, %lu SIGBUS, %lu violations; "
 	       "copies %lu (%lu EFAULT, %lu other errors, %lu mappings); hangs %u; "
 	       "rounds under %u maps %u; allocated %lld, p2pmem/available %lld (before %lld)\n",
-	       ok ? "ok" : "FAILED", o->bdf, o->driver, rounds, o->iters,
+	       ok ? "ok" : "FAILED", o->bdf, o->remove_cmd ? "hot-removal" : o->driver, rounds, o->iters,
+	       o->remove_cmd ? "removal+re-plug" : "unbind+bind", o->remove_cmd ? "removal" : "unbind",
 	       rounds ? lat[rounds / 2] : -1L, rounds ? lat[rounds - 1] : -1L, base,
 	       (unsigned long)stc.maps, (unsigned long)stc.mmap_enodev,
 	       (unsigned long)stc.mmap_other, (unsigned long)stc.touches,
@@ -1016,7 +1048,8 @@ int main(int argc, char **argv)
 		{ "check", 0, 0, 'C' }, { "seed", 1, 0, 'e' }, { "json", 0, 0, 'j' },
 		{ "len", 1, 0, 'l' }, { "go", 1, 0, 'g' }, { "help", 0, 0, 'h' },
 		{ "bdf", 1, 0, 'B' }, { "driver", 1, 0, 'D' }, { "iters", 1, 0, 'n' },
-		{ "hang-secs", 1, 0, 'H' }, { "round-maps", 1, 0, 'R' }, { 0 }
+		{ "hang-secs", 1, 0, 'H' }, { "round-maps", 1, 0, 'R' },
+		{ "remove-cmd", 1, 0, 'x' }, { "add-cmd", 1, 0, 'a' }, { 0 }
 	};
 	struct opts o = { .chunk = 65536, .threads = 1, .size = 16 << 20, .seed = 1,
 			  .hang_secs = 10, .round_maps = 25 };
@@ -1048,6 +1081,8 @@ int main(int argc, char **argv)
 		case 'n': o.iters = strtoul(optarg, NULL, 0); break;
 		case 'H': o.hang_secs = strtoul(optarg, NULL, 0); break;
 		case 'R': o.round_maps = strtoul(optarg, NULL, 0); break;
+		case 'x': o.remove_cmd = optarg; break;
+		case 'a': o.add_cmd = optarg; break;
 		default: usage();
 		}
 	}

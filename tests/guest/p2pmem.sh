@@ -8,7 +8,8 @@
 # one PCIe switch, serials d00d0001 (A), d00d0002 (B), d00d0003 (C), all
 # bound to the built-in nvme driver at boot.  Data is copied from A's
 # namespace to B's.  C is rebound to p2pmem_pci for the CMB-binding mode,
-# then back to nvme, and finally removed by the host (QMP device_del).
+# then back to nvme, removed and re-added by the host (QMP device_del /
+# device_add) under the stress, and finally removed for good.
 . /guest/common.sh
 
 KO=/bin/p2pmem_pci.ko
@@ -25,6 +26,9 @@ STRESS_NVME=$(cmdline_arg p2pmem_stress_iters)
 STRESS_CMB=${STRESS_NVME:-8}
 STRESS_NVME=${STRESS_NVME:-4}
 STRESS_HANG_SECS=30
+# host hot-removal + re-plug rounds of C under the stress (p2pmem_qmp_rounds=N)
+QMP_ROUNDS=$(cmdline_arg p2pmem_qmp_rounds)
+QMP_ROUNDS=${QMP_ROUNDS:-3}
 # maps of the live export before each unbind (p2pmem_round_maps=N)
 STRESS_ROUND_MAPS=$(cmdline_arg p2pmem_round_maps)
 STRESS_ROUND_MAPS=${STRESS_ROUND_MAPS:-25}
@@ -305,12 +309,13 @@ scn_mmap_race() {
 # its mapping's provider returned, a bind that does not return and bring
 # the export back within 60 s (3 x the idle bind if longer), or, at the end, allocated != 0 or p2pmem/available
 # not back at its value before.  The guest bounds the whole run.
-scn_stress() { # scn_stress NAME DRIVER ROUNDS
+scn_stress() { # scn_stress NAME DRIVER ROUNDS [p2pcopy options]
 	local name=$1 drv=$2 iters=$3 pid n limit out
+	shift 3
 	limit=$((iters * 60 + 300))
 	p2pcopy stress --bdf "$C" --driver "$drv" --iters "$iters" --threads 3 \
 		--len 64k --chunk 64k --src "$NS_A" --dst "$NS_B" \
-		--hang-secs "$STRESS_HANG_SECS" --round-maps "$STRESS_ROUND_MAPS" \
+		--hang-secs "$STRESS_HANG_SECS" --round-maps "$STRESS_ROUND_MAPS" "$@" \
 		>/tmp/stress.$name 2>&1 &
 	pid=$!
 	n=$((limit * 10))
@@ -603,22 +608,49 @@ scn_bad_bar() {
 
 # --- host QMP device_del of a controller while mapped (pciehp) -----------
 # Last scenario: the controller is gone for good afterwards.  Handshake:
-# the guest prints QMPDEL-REQUEST <serial> <bdf>; tests/p2pmem-scenarios.sh
+# the guest prints QMPDEL-REQUEST <serial> <bdf> final; tests/p2pmem-scenarios.sh
 # sees it in the serial log, sends device_del for that serial's QEMU id,
 # waits for DEVICE_DELETED and reports p2pmem-qmp-device-del itself.  The
 # guest sees the slot's attention button, pciehp powers the slot off after
 # its 5 s blink and removes the device; then the mapping must give SIGBUS.
 pci_gone() { [ ! -e "$PCI/devices/$1" ]; }
-scn_qmp_del() {
-	local v=$C serial=d00d0003 dv rc t0 t1
-	# C back to the nvme driver (the CMB-binding scenarios left it unbound)
+
+# c_on_nvme: C back to the nvme driver (the CMB-binding scenarios leave it
+# on p2pmem_pci or unbound); 0 iff nvme exports its CMB
+c_on_nvme() {
 	if [ "$(driver_of "$C")" != nvme ]; then
 		[ -n "$(driver_of "$C")" ] && echo "$C" >"$PCI/devices/$C/driver/unbind"
 		echo >"$PCI/devices/$C/driver_override"
 		sysfs_write_timed "$PCI/drivers/nvme/bind" "$C" 60
 		wait_for 300 has_p2p "$C"
 	fi
-	if ! has_p2p "$C"; then
+	has_p2p "$C"
+}
+
+# --- the stress against host hot-removal and re-plug (pciehp) -------------
+# p2pcopy stress as above, but each round the host takes C away with a QMP
+# device_del and brings it back with device_add (tests/p2pmem-scenarios.sh
+# answers the "QMPDEL-REQUEST ... round" / "QMPADD-REQUEST ... round" lines
+# on the console): pciehp removes the controller with its export mapped
+# and copied through, then re-enumerates it, nvme probes it and publishes
+# its CMB again.  Each command returns when C is gone / back (at most
+# 180 s); the checks are the stress's own (SIGBUS after the removal, no
+# hang, pool back, export back).  QMP_ROUNDS rounds after an idle one.
+scn_stress_hotplug() {
+	local w
+	if ! c_on_nvme; then
+		fail p2pmem-stress-hotplug "$C not exported by nvme (driver '$(driver_of "$C")')"
+		return
+	fi
+	w='n=1800; while [ $n -gt 0 ] && '
+	scn_stress p2pmem-stress-hotplug nvme "$QMP_ROUNDS" \
+		--remove-cmd "echo QMPDEL-REQUEST d00d0003 $C round >/dev/console; $w[ -e $PCI/devices/$C ]; do sleep 0.1; n=\$((n - 1)); done; [ ! -e $PCI/devices/$C ]" \
+		--add-cmd "echo QMPADD-REQUEST d00d0003 $C round >/dev/console; $w[ ! -e $PCI/devices/$C ]; do sleep 0.1; n=\$((n - 1)); done; [ -e $PCI/devices/$C ]"
+}
+
+scn_qmp_del() {
+	local v=$C serial=d00d0003 dv rc t0 t1
+	if ! c_on_nvme; then
 		echo "NOTE p2pmem-qmp-remove: $C (driver '$(driver_of "$C")') not exported by nvme, using A"
 		v=$A serial=d00d0001
 	fi
@@ -626,7 +658,7 @@ scn_qmp_del() {
 	[ -n "$dv" ] || { fail p2pmem-qmp-remove "no export for $v"; return; }
 	hold_start "$dv" qmpdel || { fail p2pmem-qmp-remove "holder not ready: $(cat /tmp/hold.qmpdel)"; return; }
 	t0=$(date +%s)
-	echo "QMPDEL-REQUEST $serial $v"
+	echo "QMPDEL-REQUEST $serial $v final"
 	wait_for 1800 pci_gone "$v"
 	rc=$?
 	t1=$(date +%s)
@@ -666,6 +698,7 @@ if want cmb_bind && scn_cmb_bind; then
 fi
 want remove && scn_remove
 want reload && scn_reload
+want qmp_replug && scn_stress_hotplug
 want qmp_del && scn_qmp_del
 kmemleak_check
 finish
