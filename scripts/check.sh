@@ -106,6 +106,10 @@ DUR_BROKEN_KERNELS=${DUR_BROKEN_KERNELS:-stock-6.12}
 # --round-maps), so 2 + 2 rounds are >= 100 map/touch/unmap iterations
 # racing the unbinds per kernel (make bench BENCH=p2pmem: 20 + 20 rounds, >= 1000 maps)
 export P2PMEM_STRESS_ITERS=${P2PMEM_STRESS_ITERS:-2}
+# and the same stress while the host removes the controller (QMP
+# device_del, pciehp) and adds it back: P2PMEM_QMP_ROUNDS rounds after an
+# idle one (make bench BENCH=p2pmem: 10)
+export P2PMEM_QMP_ROUNDS=${P2PMEM_QMP_ROUNDS:-2}
 # the virtio-mem scale scenario: every stock kernel (the zones and memmap
 # costs users have on 6.1, 6.12, 7.2; ~20 s each); on the KASAN kernels
 # only the shadow term of the cost differs, at minutes per boot (CI
