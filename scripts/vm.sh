@@ -8,7 +8,7 @@
 #         [--pmem-img FILE] [--pmem-size 1G] [--vmem-size 0] [--mem MB]
 #         [--pmem-more IMG@SLOT]... [--syscall-counts FILE]
 #         [--vmem-region MB] [--vmem-bbm MB:BLOCK] [--dimm-room MB]
-#         [--disk IMG] [--nvme N] [--retry-int3]
+#         [--disk IMG] [--nvme N] [--retry-early | --stop-early]
 #         [--append "ARGS"] [--timeout SEC] [--interactive] [-- QEMU-ARGS...]
 #
 # Every boot has the same machine: q35, 1 GiB RAM (--mem MB: more boot RAM,
@@ -57,7 +57,7 @@ usage() { die "usage: $0 --kernel VMLINUZ --initrd CPIO --log FILE [options] (se
 
 KERNEL='' INITRD='' LOG='' RUNDIR='' QMP='' TRACE_LOG='' PMEM_IMG='' PMEM_SIZE=1G VMEM_SIZE=0
 APPEND='' TIMEOUT='' INTERACTIVE=0 MEM_MB=1024 DISK='' VMEM_REGION_MB='' VMEM_BBM=''
-DIMM_ROOM_MB=0 NVME=3 RETRY_INT3=0
+DIMM_ROOM_MB=0 NVME=3 EARLY=
 TRACE_TIME=0 SYSCALL_COUNTS=''
 TRACES=()
 PMEM_MORE=()
@@ -82,7 +82,8 @@ while [ $# -gt 0 ]; do
 	--vmem-bbm) VMEM_BBM=$2; shift ;;
 	--dimm-room) DIMM_ROOM_MB=$2; shift ;;
 	--disk) DISK=$2; shift ;;
-	--retry-int3) RETRY_INT3=1 ;;
+	--retry-early) EARLY=retry ;;
+	--stop-early) EARLY=stop ;;
 	--nvme) NVME=$2; shift ;;
 	--append) APPEND="$APPEND $2"; shift ;;
 	--timeout) TIMEOUT=$2; shift ;;
@@ -279,10 +280,26 @@ printf '%q ' "${CMD[@]}" >"$RUNDIR/qemu.cmdline"
 echo >>"$RUNDIR/qemu.cmdline"
 : >"$LOG"
 
-# run_qemu: one boot; sets rc
+# run_qemu: one boot; sets rc.  With --retry-early / --stop-early the log
+# is watched until the guest's /init speaks: a kernel report before that
+# (lib.sh boot_report) stops QEMU at once and is left in EARLY_REPORT.
 run_qemu() {
-	rc=0
-	if [ -n "$TIMEOUT" ]; then
+	local pid
+	rc=0 EARLY_REPORT=''
+	if [ -n "$EARLY" ] && [ "$INTERACTIVE" = 0 ]; then
+		timeout -k 5 "${TIMEOUT:-0}" "${CMD[@]}" </dev/null &
+		pid=$!
+		while kill -0 "$pid" 2>/dev/null; do
+			if EARLY_REPORT=$(boot_report "$LOG"); then
+				kill "$pid" 2>/dev/null || true
+				break
+			fi
+			EARLY_REPORT=''
+			grep -aq '^INIT: ' "$LOG" && break
+			sleep 0.5
+		done
+		wait "$pid" || rc=$?
+	elif [ -n "$TIMEOUT" ]; then
 		if [ "$INTERACTIVE" = 1 ]; then
 			timeout --foreground -k 5 "$TIMEOUT" "${CMD[@]}" || rc=$?
 		else
@@ -298,20 +315,40 @@ run_qemu() {
 start=$(date +%s.%N)
 rm -f "$RUNDIR/boot-retried.txt"
 run_qemu
-# --retry-int3: a guest that died before its scenario started of an int3
-# Oops in core kernel text (lib.sh tcg_int3_oops; a TCG flake seen on
-# stock 6.12 only) is booted once more: nothing of the scenario ran, so
-# the images are as they were.  The first log is kept as serial.try1.log
-# and the reason in RUNDIR/boot-retried.txt, which the caller names in its
-# boot result.  Only for callers whose host half survives a second QEMU.
-if [ "$RETRY_INT3" = 1 ] && ! grep -aq '^INIT: SCENARIO-START' "$LOG" &&
-	why=$(tcg_int3_oops "$LOG"); then
-	warn "vm: the guest died before its scenario ($why): booting once more"
+# --retry-early: a boot that had a kernel report before the guest's /init
+# ran (stopped at once, above), or that died before its scenario started
+# of an int3 Oops in core kernel text (lib.sh tcg_int3_oops; a TCG flake
+# seen on stock 6.12 only), is booted once more: nothing of the scenario
+# ran, so the images are as they were.  The first log is kept as
+# serial.try1.log and the reason in RUNDIR/boot-retried.txt, which the
+# caller names in its boot result; a second such boot is not retried (its
+# report fails the caller's log check, and vm.sh exits 75).  Only for callers whose host half
+# survives a second QEMU.  --stop-early: the same first boot, not booted
+# again: vm.sh exits with EARLY_STOP_RC (75) and the reason in
+# boot-retried.txt, for callers that restart their host half and call
+# vm.sh once more themselves (tests/vmem-scenarios.sh).
+EARLY_STOP_RC=75
+early_why=''
+if [ -n "$EARLY_REPORT" ]; then
+	early_why="kernel report before the guest's /init: $(echo "$EARLY_REPORT" | sed 's/^\[ *[0-9.]*\] //')"
+elif [ -n "$EARLY" ] && ! grep -aq '^INIT: SCENARIO-START' "$LOG" && why=$(tcg_int3_oops "$LOG"); then
+	early_why="died before the scenario: $why"
+fi
+if [ -n "$early_why" ]; then
 	cp "$LOG" "${LOG%.log}.try1.log"
-	echo "boot retried, the first died before the scenario: $why" | cut -c1-160 >"$RUNDIR/boot-retried.txt"
+	echo "boot retried, the first: $early_why" | cut -c1-200 >"$RUNDIR/boot-retried.txt"
+	if [ "$EARLY" = stop ]; then
+		warn "vm: stopped the boot ($early_why)"
+		exit "$EARLY_STOP_RC"
+	fi
+	warn "vm: the first boot failed early ($early_why): booting once more"
 	rm -f "$QMP"
 	: >"$LOG"
 	run_qemu
+	if [ -n "$EARLY_REPORT" ]; then
+		warn "vm: stopped the second boot too ($EARLY_REPORT)"
+		rc=$EARLY_STOP_RC
+	fi
 fi
 secs=$(echo "$start $(date +%s.%N)" | awk '{printf "%.1f", $2 - $1}')
 case $rc in

@@ -48,7 +48,7 @@ truncate -s 1G "$IMG"
 rc=0
 "$TOP/scripts/vm.sh" --kernel "$(. "$OUT/initramfs.env" && echo "$VMLINUZ")" \
 	--initrd "$OUT/initramfs.cpio.gz" --log "$SERIAL" --rundir "$OUT" \
-	--pmem-img "$IMG" --pmem-size 1G --nvme 0 --retry-int3 --timeout "${TIMEOUT:-300}" \
+	--pmem-img "$IMG" --pmem-size 1G --nvme 0 --retry-early --timeout "${TIMEOUT:-300}" \
 	--append "$NDCTL_APPEND" || rc=$?
 rm -f "$IMG"
 

@@ -126,7 +126,7 @@ trap 'kill $WATCHER 2>/dev/null || true' EXIT
 say "p2pmem-scenarios: booting $ID (timeout ${TIMEOUT}s), output in $OUT"
 rc=0
 "$TOP/scripts/vm.sh" --kernel "$VMLINUZ" --initrd "$OUT/initramfs.cpio.gz" \
-	--log "$SERIAL" --rundir "$OUT" --qmp "$QMPSOCK" --pmem-size 64M --retry-int3 \
+	--log "$SERIAL" --rundir "$OUT" --qmp "$QMPSOCK" --pmem-size 64M --retry-early \
 	--append "pcie_ports=native pciehp.pciehp_poll_mode=1 iomem=relaxed${P2PMEM_ONLY:+ p2pmem_only=$P2PMEM_ONLY}${P2PMEM_QMP_ROUNDS:+ p2pmem_qmp_rounds=$P2PMEM_QMP_ROUNDS}${P2PMEM_STRESS_ITERS:+ p2pmem_stress_iters=$P2PMEM_STRESS_ITERS}${P2PMEM_ROUND_MAPS:+ p2pmem_round_maps=$P2PMEM_ROUND_MAPS}" --timeout "$TIMEOUT" \
 	-- -global ICH9-LPC.acpi-pci-hotplug-with-bridge-support=off || rc=$?
 TOTAL=$(elapsed)

@@ -108,7 +108,7 @@ trap 'kill $WATCHER 2>/dev/null || true' EXIT
 say "booting (timeout ${TIMEOUT}s)"
 rc=0
 "$TOP/scripts/vm.sh" --kernel "$VMLINUZ" --initrd "$OUT/initramfs.cpio.gz" \
-	--log "$SERIAL" --rundir "$OUT" --pmem-img "$IMG" --pmem-size "$PMEM_SIZE" --nvme 0 --retry-int3 \
+	--log "$SERIAL" --rundir "$OUT" --pmem-img "$IMG" --pmem-size "$PMEM_SIZE" --nvme 0 --retry-early \
 	--trace virtio_pmem_flush_request --trace virtio_pmem_flush_done \
 	--trace-log "$TRACE" --timeout "$TIMEOUT" "${APPEND[@]}" || rc=$?
 kill $WATCHER 2>/dev/null || true

@@ -87,17 +87,14 @@ MHP_APPEND="memhp_default_state=online_movable"
 [ "$MHP_MEMMAP" = 0 ] || MHP_APPEND="$MHP_APPEND memory_hotplug.memmap_on_memory=1"
 BBM_APPEND="vscale_bbm_plug=$BBM_PLUG${BBM_GROW:+ vscale_bbm_grow=$BBM_GROW vscale_memmap=${VSCALE_MEMMAP:-1}}"
 
-vmem_host_start
 say "booting (timeout ${TIMEOUT}s, ${MEM} MiB boot RAM, region $REGION_MB MiB, request $REQ, guard $GUARD; vm1 $BBM_REGION MiB in $BBM_BLOCK blocks, plug $BBM_PLUG${BBM_GROW:+, grow to $BBM_GROW}; $MHP_APPEND)"
-rc=0
-"$TOP/scripts/vm.sh" --kernel "$VMLINUZ" --initrd "$OUT/initramfs.cpio.gz" \
+vmem_boot --kernel "$VMLINUZ" --initrd "$OUT/initramfs.cpio.gz" \
 	--log "$SERIAL" --rundir "$OUT" --mem "$MEM" --vmem-region "$REGION_MB" --nvme 0 \
 	--vmem-bbm "$BBM_REGION:$BBM_BLOCK" \
 	--trace 'virtio_mem_*' --trace-log "$TRACE" --timeout "$TIMEOUT" \
 	--append "$MHP_APPEND" \
 	--append "vscale_req=$REQ vscale_ballast_mb=$BALLAST_MB vscale_hold_mb=$HOLD_MB vscale_to=$TO vscale_guard=$GUARD $BBM_APPEND" \
-	-- -chardev "socket,id=ctl,path=$CTLSOCK,server=on,wait=off" -serial chardev:ctl || rc=$?
-vmem_host_stop
+	-- -chardev "socket,id=ctl,path=$CTLSOCK,server=on,wait=off" -serial chardev:ctl
 TOTAL_SECS=$(elapsed)
 
 say "checking results"

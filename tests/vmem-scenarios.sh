@@ -68,15 +68,12 @@ fi
 SIZES_B=$(echo "$SIZES" | tr , '\n' | numfmt --from=iec | paste -sd,)
 
 # --- boot, with the host half serving the guest ------------------------------
-vmem_host_start
 say "booting (timeout ${TIMEOUT}s, ${MEM} MiB boot RAM, sizes $SIZES)"
-rc=0
-"$TOP/scripts/vm.sh" --kernel "$VMLINUZ" --initrd "$OUT/initramfs.cpio.gz" \
+vmem_boot --kernel "$VMLINUZ" --initrd "$OUT/initramfs.cpio.gz" \
 	--log "$SERIAL" --rundir "$OUT" --mem "$MEM" --nvme 0 \
 	--trace 'virtio_mem_*' --trace-log "$TRACE" --timeout "$TIMEOUT" \
 	--append "vmem_sizes=$SIZES_B vmem_hold_mb=$HOLD_MB vmem_wl_mb=$WL_MB vmem_to=$TO vmem_conv_to=$CONV_TO vmem_stall_min=$STALL_MIN${VMEM_FAULT_CASES:+ vmem_fault_cases=$VMEM_FAULT_CASES}" \
-	-- -chardev "socket,id=ctl,path=$CTLSOCK,server=on,wait=off" -serial chardev:ctl || rc=$?
-vmem_host_stop
+	-- -chardev "socket,id=ctl,path=$CTLSOCK,server=on,wait=off" -serial chardev:ctl
 TOTAL_SECS=$(elapsed)
 
 # --- results -------------------------------------------------------------------
