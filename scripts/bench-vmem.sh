@@ -72,7 +72,7 @@ vm=$(modinfo -F vermagic "$OURS/virtio_mem.ko" | awk '{print $1}')
 [ "$vm" = "$KVER" ] || die "our virtio_mem.ko is for '$vm', kernel is '$KVER'"
 {
 	printf '# bench-vmem %s: kernel %s (%s), %s\n' "$TS" "$KERNEL_ID" "$KVER" \
-		"$(qemu-system-x86_64 --version | head -n1)"
+		"$(qemu_version)"
 	printf '# ours: %s from %s (sha256 %s), git %s\n' "virtio_mem.ko" "$src" \
 		"$(sha256sum "$OURS/virtio_mem.ko" | cut -c1-12)" \
 		"$(git -C "$TOP" rev-parse --short HEAD 2>/dev/null || echo '?')"

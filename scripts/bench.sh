@@ -204,7 +204,7 @@ fi
 	dirty=
 	[ -z "$(git -C "$TOP" status --porcelain 2>/dev/null)" ] || dirty=", dirty"
 	printf '# bench %s: kernel %s (%s), %s, %s; git %s%s\n' "$TS" "$KERNEL_ID" "$KVER" \
-		"$(qemu-system-x86_64 --version | head -n1)" "$FIOVER" \
+		"$(qemu_version)" "$FIOVER" \
 		"$(git -C "$TOP" rev-parse --short HEAD 2>/dev/null || echo '?')" "$dirty"
 	printf '# host: %s, %s cores, file system of results/: %s; blk: %s; blk-tuned: %s + iothread\n' \
 		"$(uname -r)" "$(nproc)" "$(findmnt -no FSTYPE -T "$RUN" 2>/dev/null || stat -f -c %T "$RUN")" "$BLK_OPTS" "$TUNED_OPTS"

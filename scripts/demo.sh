@@ -403,7 +403,7 @@ REPORT=$RUN/report.md
 {
 	echo "# make demo: $(date -u '+%F %H:%M UTC')"
 	echo
-	echo "$ID ($KVER) for virtio-pmem and virtio-mem, ${P2P_ID:-no kernel} ${P2P_KVER:+($P2P_KVER) }for p2pmem_pci; $(qemu-system-x86_64 --version | head -n1 | sed 's/ (.*//'), $(grep -q 'vm: accel=kvm' "$RUN/ours/vm.log" 2>/dev/null && echo KVM || echo TCG); git $(git -C "$TOP" rev-parse --short HEAD 2>/dev/null || echo '?')"
+	echo "$ID ($KVER) for virtio-pmem and virtio-mem, ${P2P_ID:-no kernel} ${P2P_KVER:+($P2P_KVER) }for p2pmem_pci; $(qemu_version | sed 's/ (.*//'), $(grep -q 'vm: accel=kvm' "$RUN/ours/vm.log" 2>/dev/null && echo KVM || echo TCG); git $(git -C "$TOP" rev-parse --short HEAD 2>/dev/null || echo '?')"
 	echo
 	echo "## virtio-pmem (ours)"
 	echo

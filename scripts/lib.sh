@@ -203,6 +203,21 @@ meta_dep() {
 	deps_of "$1" "^$prefix[0-9]" | head -n1
 }
 
+# qemu_version: the first line of `--version` of the QEMU scripts/vm.sh
+# runs ($QEMU_HOST, see scripts/qemu-host.sh), for the reports
+qemu_version() {
+	local env
+	env=$("$TOP/scripts/qemu-host.sh") || return 1
+	(
+		eval "$env"
+		if [ -n "$QEMU_LIBPATH" ]; then
+			LD_LIBRARY_PATH=$QEMU_LIBPATH "$QEMU_BIN" --version
+		else
+			"$QEMU_BIN" --version
+		fi | head -n1
+	)
+}
+
 # Kernel messages that fail a guest run (KASAN, lockdep, kmemleak, oopses).
 KERNEL_REPORT_RE='BUG:|WARNING:|KASAN|possible circular locking|possible recursive locking|inconsistent lock state|INFO: |suspected memory leak|unreferenced object|Oops|Kernel panic|general protection fault|UBSAN|Call Trace:'
 

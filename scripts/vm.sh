@@ -8,7 +8,7 @@
 #         [--pmem-img FILE] [--pmem-size 1G] [--vmem-size 0] [--mem MB]
 #         [--pmem-more IMG@SLOT]... [--syscall-counts FILE]
 #         [--vmem-region MB] [--vmem-bbm MB:BLOCK] [--dimm-room MB]
-#         [--disk IMG] [--nvme N] [--retry-early | --stop-early]
+#         [--disk IMG] [--nvme N] [--retry-early | --stop-early] [--host ID]
 #         [--append "ARGS"] [--timeout SEC] [--interactive] [-- QEMU-ARGS...]
 #
 # Every boot has the same machine: q35, 1 GiB RAM (--mem MB: more boot RAM,
@@ -47,6 +47,15 @@
 # directory).  The kernel command line gets pmem_size=BYTES for the guest
 # scenarios.
 #
+# --host ID: the QEMU to run (scripts/qemu-host.sh; default $QEMU_HOST,
+# else qemu-7.2, the machine's own: its command line is the one vm.sh has
+# always built).  qemu-10.0 is Debian bookworm-backports' QEMU 10.0,
+# unpacked into the cache on first use: its binary, with -L and its own
+# firmware directory right after the binary's name (and LD_LIBRARY_PATH
+# through `env` if the host lacked a library).  The same command line
+# runs on both: QEMU 10.0 takes every option as 7.2 does and prints no
+# deprecation warning for any (compared 2026-12-06).
+#
 # Accelerator: $ACCEL (kvm|tcg) if set; else KVM when a cached probe says a
 # guest really boots with it (kvm_works), else TCG.
 # Exit status: QEMU's; 124 when --timeout killed it.
@@ -57,7 +66,7 @@ usage() { die "usage: $0 --kernel VMLINUZ --initrd CPIO --log FILE [options] (se
 
 KERNEL='' INITRD='' LOG='' RUNDIR='' QMP='' TRACE_LOG='' PMEM_IMG='' PMEM_SIZE=1G VMEM_SIZE=0
 APPEND='' TIMEOUT='' INTERACTIVE=0 MEM_MB=1024 DISK='' VMEM_REGION_MB='' VMEM_BBM=''
-DIMM_ROOM_MB=0 NVME=3 EARLY=
+DIMM_ROOM_MB=0 NVME=3 EARLY= HOST=${QEMU_HOST:-qemu-7.2}
 TRACE_TIME=0 SYSCALL_COUNTS=''
 TRACES=()
 PMEM_MORE=()
@@ -84,6 +93,7 @@ while [ $# -gt 0 ]; do
 	--disk) DISK=$2; shift ;;
 	--retry-early) EARLY=retry ;;
 	--stop-early) EARLY=stop ;;
+	--host) HOST=$2; shift ;;
 	--nvme) NVME=$2; shift ;;
 	--append) APPEND="$APPEND $2"; shift ;;
 	--timeout) TIMEOUT=$2; shift ;;
@@ -96,6 +106,13 @@ done
 [ -n "$KERNEL" ] && [ -n "$INITRD" ] && [ -n "$LOG" ] || usage
 [ -f "$KERNEL" ] || die "kernel $KERNEL not found"
 [ -f "$INITRD" ] || die "initrd $INITRD not found"
+
+# the QEMU host: QEMU_BIN, QEMU_FIRMWARE, QEMU_LIBPATH, QEMU_VERSION
+host_env=$("$TOP/scripts/qemu-host.sh" "$HOST") || die "vm: QEMU host '$HOST' is not available"
+eval "$host_env"
+QEMU=("$QEMU_BIN")
+[ -z "$QEMU_LIBPATH" ] || QEMU=(env "LD_LIBRARY_PATH=$QEMU_LIBPATH" "$QEMU_BIN")
+[ -z "$QEMU_FIRMWARE" ] || QEMU+=(-L "$QEMU_FIRMWARE")
 
 # kvm_works KERNEL: can this machine boot a guest with KVM?  Boots KERNEL
 # with a tiny initramfs that prints a token and powers off; the answer is
@@ -117,7 +134,7 @@ kvm_works() {
 	printf '#!/bin/busybox sh\n/bin/busybox echo KVMPROBE-OK\n/bin/busybox poweroff -f\n' >"$dir/root/init"
 	chmod 755 "$dir/root/init"
 	(cd "$dir/root" && find . | cpio -o -H newc --quiet -R 0:0 | gzip -1) >"$dir/probe.cpio.gz"
-	out=$(timeout 15 qemu-system-x86_64 -accel kvm -cpu host -M q35 -m 512M \
+	out=$(timeout 15 "${QEMU[@]}" -accel kvm -cpu host -M q35 -m 512M \
 		-nographic -no-reboot -kernel "$1" -initrd "$dir/probe.cpio.gz" \
 		-append 'console=ttyS0 panic=-1 rdinit=/init' </dev/null 2>&1 || true)
 	rm -rf "$dir"
@@ -248,7 +265,7 @@ if [ ${#TRACES[@]} -gt 0 ]; then
 	[ "$TRACE_TIME" = 0 ] || TRACE_ARGS+=(-msg timestamp=on)
 fi
 
-CMD=(qemu-system-x86_64 -name guestmem "${ACCEL_ARGS[@]}"
+CMD=("${QEMU[@]}" -name guestmem "${ACCEL_ARGS[@]}"
 	-M q35 -m "${MEM_MB}M,slots=4,maxmem=${MAXMEM_MB}M"
 	-nodefaults -display none -no-reboot
 	-kernel "$KERNEL" -initrd "$INITRD"
@@ -274,6 +291,7 @@ if [ -n "$SYSCALL_COUNTS" ]; then
 	fi
 fi
 
+[ "$HOST" = qemu-7.2 ] || say "vm: QEMU host $HOST ($QEMU_VERSION, $QEMU_BIN)"
 say "vm: accel=$ACCEL kernel=$(basename "$KERNEL") initrd=$(basename "$INITRD") pmem=$PMEM_IMG ($PMEM_SIZE)"
 say "vm: serial log $LOG, QMP $QMP${TRACE_LOG:+, trace log $TRACE_LOG}${TIMEOUT:+, timeout ${TIMEOUT}s}"
 printf '%q ' "${CMD[@]}" >"$RUNDIR/qemu.cmdline"

@@ -30,12 +30,37 @@ reply per line:
   EVENTS NAME...        -> EVENTS NAME=N...   lines of trace event NAME in the
                            trace log since boot (any event it holds, e.g.
                            virtio_pmem_flush_request when traced too)
+  S3ARM SEC HOLD        -> OK                 a real S3 is coming: in the
+                           background, poll query-status every 50 ms for
+                           SEC s until the VM is "suspended" (the guest
+                           entered S3: QMP event SUSPEND), keep it there
+                           HOLD s, then system_wakeup and wait (30 s) for
+                           the WAKEUP event (QEMU's wakeup reset is done)
+  S3REPORT              -> S3 suspended=0|1 woken=0|1 to_suspend=T
+                           asleep=A wake=W status=S events=E...
+                           size_before=B size_after=C
+                           stops waiting for a suspend that did not come,
+                           then the watcher's findings: T = seconds from
+                           S3ARM until QEMU was suspended, A = seconds
+                           between QEMU's SUSPEND and WAKEUP events (their
+                           timestamps), W = seconds from system_wakeup
+                           until WAKEUP, S = the run state seen before
+                           system_wakeup, E = the QMP events of the cycle,
+                           B and C = the device's size (QMP) when armed
+                           and after the wakeup; the same line goes to
+                           CTL.LOG ("s3: S3 ...") when the cycle ends
 
 COUNTS are the QEMU trace event totals since boot: plug=, unplug=,
 unplug_all=, state= (requests), plug_blocks=, unplug_blocks= (device blocks
 named in the requests) and ack=, nack=, busy=, error= (responses).  The
 trace log must come from -trace 'virtio_mem_*'.  Every exchange is logged
-with a timestamp to CTL.LOG.  Exits when QEMU closes the socket.
+with a timestamp to CTL.LOG, and at the first HELLO the features the
+device offers (QMP x-query-virtio-status: "features DEV
+persistent_suspend=0|1 ...").  Any request other than S3ARM first ends
+the S3 watcher's wait for a suspend (the guest only talks again once it
+runs) and waits for the watcher: QMP is never used by both at once (a
+line that is no request, e.g. noise on the port, leaves it waiting).
+Exits when QEMU closes the socket.
 """
 
 import argparse
@@ -43,6 +68,7 @@ import os
 import re
 import socket
 import sys
+import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -62,6 +88,11 @@ NB_RE = re.compile(r"nb_blocks=(\d+)")
 TYPE_RE = re.compile(r"type=(\d+)")
 # an event line: "NAME args" or, with a pid/timestamp prefix, "PID@T:NAME args"
 NAME_RE = re.compile(r"^(?:\d+@[\d.]+:)?([a-z0-9_]+)")
+# VIRTIO_MEM_F_PERSISTENT_SUSPEND: QEMU 10.0 names it (as ..._PERSISTENT_SUSPND),
+# QEMU 7.2 names no virtio-mem feature (bits in unknown-dev-features)
+PERSISTENT_SUSPEND_BIT = 2
+REQUESTS = ("HELLO", "SET", "WAIT", "QUERY", "IDLE", "MARK", "DIMM", "DEV",
+            "EVENTS", "S3ARM", "S3REPORT")
 
 
 class Trace:
@@ -115,15 +146,21 @@ class Host:
         self.args = args
         self.trace = Trace(args.trace)
         self.log = open(args.log, "a", encoding="utf-8")
+        self.log_lock = threading.Lock()
         self.t0 = time.monotonic()
         self.last_set = None
         self.last_mark = None
         self.qmp = None
         self.dimms = 0
+        self.features_noted = False
+        self.s3_thread = None
+        self.s3_stop = threading.Event()
+        self.s3_result = None
 
     def note(self, msg):
-        self.log.write("%9.3f %s\n" % (time.monotonic() - self.t0, msg))
-        self.log.flush()
+        with self.log_lock:
+            self.log.write("%9.3f %s\n" % (time.monotonic() - self.t0, msg))
+            self.log.flush()
 
     def q(self):
         if self.qmp is None:
@@ -136,6 +173,98 @@ class Host:
             if data.get("id") == self.args.dev:
                 return data
         raise RuntimeError("no memory device %s" % self.args.dev)
+
+    def note_features(self):
+        """Log once what the device offers (not what the guest took)."""
+        if self.features_noted:
+            return
+        self.features_noted = True
+        path = "/machine/peripheral/%s/virtio-backend" % self.args.dev
+        try:
+            hf = self.q().cmd("x-query-virtio-status", path=path).get(
+                "host-features", {})
+        except Exception as e:  # an older QEMU: nothing to say
+            self.note("features %s unknown (%s)" % (self.args.dev, e))
+            return
+        names = [n.split(":")[0] for n in hf.get("dev-features", [])]
+        unknown = int(hf.get("unknown-dev-features", 0))
+        ps = any(n.startswith("VIRTIO_MEM_F_PERSISTENT_SUSP") for n in names) \
+            or bool(unknown & (1 << PERSISTENT_SUSPEND_BIT))
+        self.note("features %s persistent_suspend=%d dev-features=%s "
+                  "unknown-dev-features=0x%x" % (self.args.dev, ps,
+                                                 ",".join(names) or "-",
+                                                 unknown))
+
+    def status(self):
+        return self.q().cmd("query-status")["status"]
+
+    def take_events(self, names):
+        """QMP events NAME collected so far (removed from the queue)."""
+        q = self.q()
+        got = [e for e in q.events if e.get("event") in names]
+        q.events = [e for e in q.events if e.get("event") not in names]
+        return got
+
+    def s3_watch(self, limit, hold):
+        """Background half of S3ARM: wake the VM once it is suspended."""
+        self.s3_watch_cycle(limit, hold)
+        # logged here too: a guest that lost its memory may never ask
+        self.note("s3: " + self.s3_result)
+
+    def s3_watch_cycle(self, limit, hold):
+        t0 = time.monotonic()
+        seen = []
+        status = None
+        try:
+            self.take_events(("SUSPEND", "WAKEUP"))
+            size0 = self.dev()["size"]
+            while True:
+                status = self.status()
+                if status == "suspended" or self.s3_stop.is_set() or \
+                        time.monotonic() - t0 >= limit:
+                    break
+                time.sleep(0.05)
+            seen += self.take_events(("SUSPEND", "WAKEUP"))
+            if status != "suspended":
+                self.s3_result = "S3 suspended=0 woken=0 waited=%.2f status=%s events=%s" % (
+                    time.monotonic() - t0, status,
+                    ",".join(e["event"] for e in seen) or "-")
+                return
+            to_suspend = time.monotonic() - t0
+            self.note("s3: suspended after %.2fs, waking in %gs" % (to_suspend, hold))
+            time.sleep(hold)
+            before = self.status()
+            self.q().cmd("system_wakeup")
+            t_wake = time.monotonic()
+            woken = None
+            while time.monotonic() - t_wake < 30:
+                self.status()
+                got = self.take_events(("SUSPEND", "WAKEUP"))
+                seen += got
+                if any(e["event"] == "WAKEUP" for e in got):
+                    woken = time.monotonic() - t_wake
+                    break
+                time.sleep(0.05)
+            size1 = self.dev()["size"]
+            ts = {e["event"]: e["timestamp"]["seconds"] +
+                  e["timestamp"]["microseconds"] / 1e6 for e in seen}
+            asleep = ts["WAKEUP"] - ts["SUSPEND"] if len(ts) == 2 else -1
+            self.s3_result = ("S3 suspended=1 woken=%d to_suspend=%.2f asleep=%.2f "
+                              "wake=%.3f status=%s events=%s size_before=%d "
+                              "size_after=%d") % (
+                woken is not None, to_suspend, asleep,
+                -1 if woken is None else woken, before,
+                ",".join(e["event"] for e in seen) or "-", size0, size1)
+        except Exception as e:  # the guest gets it with S3REPORT
+            self.s3_result = "S3 suspended=0 woken=0 error=%s" % str(e).replace(" ", "_")
+
+    def s3_join(self):
+        """End the watcher's wait for a suspend, wait for it to finish."""
+        if self.s3_thread is None:
+            return
+        self.s3_stop.set()
+        self.s3_thread.join()
+        self.s3_thread = None
 
     def dimm(self, size, align):
         end = 0
@@ -156,7 +285,21 @@ class Host:
 
     def handle(self, words):
         cmd = words[0].upper() if words else ""
+        if cmd in REQUESTS and cmd != "S3ARM":
+            self.s3_join()
+        if cmd == "S3ARM" and len(words) == 3:
+            self.s3_join()
+            self.s3_stop.clear()
+            self.s3_result = None
+            self.s3_thread = threading.Thread(
+                target=self.s3_watch, args=(float(words[1]), float(words[2])),
+                daemon=True)
+            self.s3_thread.start()
+            return "OK"
+        if cmd == "S3REPORT":
+            return self.s3_result or "S3 suspended=0 woken=0 not-armed"
         if cmd == "HELLO":
+            self.note_features()
             d = self.dev()
             return "HELLO addr=%d max=%d block=%d size=%d req=%d" % (
                 d["memaddr"], d["max-size"], d["block-size"], d["size"],

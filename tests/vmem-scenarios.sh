@@ -29,7 +29,7 @@
 # VMEM_FAULT_CASES (e.g. "short,nack-storm": only these vmem-fault cases and
 # nothing else, for showing a check fails without its fix; the other
 # expected results then fail as missing),
-# VMEMHOLD (static tools/vmemhold; built into OUTDIR/tools if unset and not
+# VMEM_S3_FORCE (see below), VMEMHOLD (static tools/vmemhold; built into OUTDIR/tools if unset and not
 # in the cache), ACCEL (see scripts/vm.sh).
 #
 # Prints RESULT <name> PASS|FAIL <detail> lines (also OUTDIR/results.txt)
@@ -40,11 +40,22 @@
 # vmem.sh scn_faults, vmem-fault-* results): the driver's debugfs injector
 # rewrites or holds QEMU's answers and fakes config fields; the last case
 # unbinds the device while a request waits for it.
+#
+# With --ours on a kernel with CONFIG_SUSPEND and a QEMU whose virtio-mem
+# offers VIRTIO_MEM_F_PERSISTENT_SUSPEND (QEMU 9.2+: QEMU_HOST=qemu-10.0;
+# vmem-host.py logs what the device offers), vmem-pm-s3-resume is expected
+# too: a real S3 with memory plugged, woken by the host half over QMP
+# (system_wakeup), a checksummed buffer in device memory and the plugged
+# size unchanged after the resume, and the host's own view of the cycle,
+# vmem-pm-s3-host.  Elsewhere the guest prints a SKIP for it.  VMEM_S3_FORCE=1 (debugging) makes the guest suspend even without
+# the feature (to show the check fails where QEMU's wakeup loses the
+# memory; our driver refuses such an S3 unless built without its check).
 . "$(dirname "$0")/../scripts/lib.sh"
 . "$TOP/tests/scenario-lib.sh"
 set -eu
 
 usage() { die "usage: $0 ID [--intree | --ours DIR] OUTDIR"; }
+S3_EXPECTED=
 vmem_scenario_args "$@"
 T0=$(date +%s.%N)
 
@@ -72,7 +83,7 @@ say "booting (timeout ${TIMEOUT}s, ${MEM} MiB boot RAM, sizes $SIZES)"
 vmem_boot --kernel "$VMLINUZ" --initrd "$OUT/initramfs.cpio.gz" \
 	--log "$SERIAL" --rundir "$OUT" --mem "$MEM" --nvme 0 \
 	--trace 'virtio_mem_*' --trace-log "$TRACE" --timeout "$TIMEOUT" \
-	--append "vmem_sizes=$SIZES_B vmem_hold_mb=$HOLD_MB vmem_wl_mb=$WL_MB vmem_to=$TO vmem_conv_to=$CONV_TO vmem_stall_min=$STALL_MIN${VMEM_FAULT_CASES:+ vmem_fault_cases=$VMEM_FAULT_CASES}" \
+	--append "vmem_sizes=$SIZES_B vmem_hold_mb=$HOLD_MB vmem_wl_mb=$WL_MB vmem_to=$TO vmem_conv_to=$CONV_TO vmem_stall_min=$STALL_MIN${VMEM_FAULT_CASES:+ vmem_fault_cases=$VMEM_FAULT_CASES}${VMEM_S3_FORCE:+ vmem_s3_force=$VMEM_S3_FORCE}" \
 	-- -chardev "socket,id=ctl,path=$CTLSOCK,server=on,wait=off" -serial chardev:ctl
 TOTAL_SECS=$(elapsed)
 
@@ -93,6 +104,11 @@ EXPECTED="vmem-probe grow-mid online-movable vmem-lsmem vmem-chmem grow-mid-requ
 if [ "$DRV" = ours ] && "$TOP/scripts/kernels.sh" ready "$ID" | sed -n 's/^KDIR=//p' |
 	xargs -I{} grep -qx CONFIG_SUSPEND=y {}/.config; then
 	EXPECTED="$EXPECTED vmem-pm-s2idle vmem-pm-s3"
+	# a real S3 where the device keeps its memory across QEMU's wakeup
+	if grep -aq ' features vm0 persistent_suspend=1 ' "$CTLLOG" || [ "${VMEM_S3_FORCE:-}" = 1 ]; then
+		S3_EXPECTED=1
+		EXPECTED="$EXPECTED vmem-pm-s3-resume"
+	fi
 fi
 [ "$KIND" = test ] && EXPECTED="$EXPECTED vmem-kmemleak"
 # hostile-device cases at the end of the boot (debugfs injector, ours only)
@@ -101,6 +117,26 @@ FAULT_EXPECTED="vmem-fault-short vmem-fault-unknown-type vmem-fault-nack-storm v
 # expected results (a missing one fails), then any further ones
 expect_guest_results "$OUT/guest-results.txt" "$OUT/results.txt" $EXPECTED
 grep -a '^SKIP ' "$CLEAN" || true
+
+# vmem-pm-s3-host: the real S3 cycle as QEMU saw it (vmem-host.py's "s3:"
+# line): suspended, woken by system_wakeup, and the device's size after
+# the wakeup what it was when the guest armed the host half.  Host-side,
+# so it reports even when the guest dies of memory lost under it (QEMU
+# 7.2 unplugs everything in its wakeup reset: seen with a driver build
+# that let S3 through without PERSISTENT_SUSPEND).
+s3=$(grep -a ' s3: S3 ' "$CTLLOG" | tail -n1 || true)
+s3kv() { printf '%s\n' $s3 | sed -n "s/^$1=//p"; }
+if [ -n "$s3" ]; then
+	if [ "$(s3kv suspended)" != 1 ] || [ "$(s3kv woken)" != 1 ]; then
+		emit "vmem-pm-s3-host FAIL no complete S3 cycle: ${s3#* s3: }"
+	elif [ "$(s3kv size_before)" != "$(s3kv size_after)" ]; then
+		emit "vmem-pm-s3-host FAIL virtio-mem vm0 size $(s3kv size_before) before the suspend, $(s3kv size_after) after QEMU's wakeup: the plugged memory was lost"
+	else
+		emit "vmem-pm-s3-host PASS QEMU suspended $(s3kv to_suspend)s after the guest armed the host half, in S3 for $(s3kv asleep)s (SUSPEND to WAKEUP), woken by system_wakeup; virtio-mem vm0 size $(s3kv size_before) before and after"
+	fi
+elif [ -n "$S3_EXPECTED" ]; then
+	emit "vmem-pm-s3-host FAIL no S3 cycle in the host half's log ($CTLLOG)"
+fi
 
 # host-trace: QEMU answered no request with ERROR (a malformed request:
 # misaligned, outside the usable region, wrong block state) before the
@@ -121,11 +157,12 @@ fi
 
 # dmesg-clean: kernel reports anywhere in the serial log (protocol lines
 # excluded), and the driver never gave up on the device
-emit "$(dmesg_clean vmem-dmesg-clean "$CLEAN" "$CLEAN" 'RESULT|STAT|PHASE|SCENARIO|VMEMINFO|VMEMFINAL|CONVERGE|SKIP|INIT:' 'marking device broken|unknown error' \
+emit "$(dmesg_clean vmem-dmesg-clean "$CLEAN" "$CLEAN" 'RESULT|STAT|PHASE|SCENARIO|VMEMINFO|VMEMFINAL|CONVERGE|S3CYCLE|SKIP|INIT:' 'marking device broken|unknown error' \
 	"no BUG/WARNING/KASAN/lockdep/kmemleak reports, device never marked broken" "$OUT/dmesg-reports.txt")"
 
 # step timings from the host's log, for the report
-grep -a -E '^(CONVERGE|STAT pc-) ' "$CLEAN" || true
+grep -a -E '^(CONVERGE|STAT pc-|S3CYCLE) ' "$CLEAN" || true
+grep -a -E ' (features|s3:) ' "$CTLLOG" || true
 awk '$2 == "<" && $3 == "WAIT" {w = $4} $2 == ">" && ($3 == "DONE" || $3 == "TIMEOUT" || $3 == "STALLED") {print "STEP WAIT", w, $3, $4, $5, $6, $7}' "$CTLLOG" || true
 
 results_summary "$ID vmem $DRV" "total ${TOTAL_SECS}s"
