@@ -40,8 +40,11 @@ echo "DURINFO kernel $(uname -r) modules $(cat /etc/modset) run ${RUN:-none} raw
 check_disk() {
 	local b
 	# device/ is the controller, or with NVMe multipath the subsystem:
-	# both have the serial
+	# both have the serial.  With multipath (QEMU 10.0's controllers) a
+	# hidden per-path node nvmeXcYn1 sorts first and has no /dev node:
+	# only the namespace head is a block device to mount
 	for b in /sys/block/nvme*n1; do
+		[ -b "/dev/${b##*/}" ] || continue
 		[ "$(tr -d ' ' <"$b/device/serial" 2>/dev/null)" = "$CHK_SERIAL" ] &&
 			{ echo "/dev/${b##*/}"; return 0; }
 	done
