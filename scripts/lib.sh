@@ -221,14 +221,15 @@ qemu_version() {
 # Kernel messages that fail a guest run (KASAN, lockdep, kmemleak, oopses).
 KERNEL_REPORT_RE='BUG:|WARNING:|KASAN|possible circular locking|possible recursive locking|inconsistent lock state|INFO: |suspected memory leak|unreferenced object|Oops|Kernel panic|general protection fault|UBSAN|Call Trace:'
 
-# boot_report LOG: the first kernel report in LOG when it came before the
-# guest's /init printed its first line ("INIT: kernel ..."), i.e. in the
-# kernel's own boot, before any module of ours could be loaded (TCG flakes
-# seen there: "BUG: KASAN: wild-memory-access in rcu_is_watching" 0.003 s
-# into a test-7.2 boot, twice; int3 Oopses in core text on stock 6.12);
-# exit 1 if there is none
+# boot_report LOG [MARKER]: the first kernel report in LOG when it came
+# before a line matching MARKER (default: the guest's /init printing its
+# first line, "INIT: kernel ...", i.e. in the kernel's own boot, before any
+# module of ours could be loaded; TCG flakes seen there: "BUG: KASAN:
+# wild-memory-access in rcu_is_watching" 0.003 s into a test-7.2 boot,
+# twice; int3 Oopses in core text on stock 6.12); exit 1 if there is none
 boot_report() {
-	awk -v re="$KERNEL_REPORT_RE" '{sub(/\r$/, "")} /^INIT: / {exit 1}
+	awk -v re="$KERNEL_REPORT_RE" -v marker="${2:-^INIT: }" '{sub(/\r$/, "")}
+		$0 ~ marker {exit 1}
 		$0 ~ re {print; found = 1; exit 0} END {if (!found) exit 1}' "$1"
 }
 

@@ -17,8 +17,8 @@
 # virtio-mem (8 GiB backend, id vm0), three NVMe with a 64 MiB CMB behind
 # a PCIe switch (serials d00d0001-3, ids nvme1-3, each on its own
 # hotplug-capable xio3130 downstream port; the third one is for the p2pmem
-# tests, which bind it to p2pmem_pci, remove and re-add it over QMP under
-# stress and finally device_del it for good).
+# tests, which bind it to p2pmem_pci and finally remove and re-add it over
+# QMP under stress).
 # --vmem-region MB: a larger virtio-mem backend (reserve=off: the host
 # only backs what the guest touches, so the region may exceed host RAM).
 # --vmem-bbm MB:BLOCK: a second virtio-mem device (id vm1, nothing

@@ -59,8 +59,7 @@ boot_kunit() {
 # test-7.2 under TCG: "KASAN: wild-memory-access in rcu_is_watching" from
 # an interrupt 0.004 s into the boot, in identify_cpu)
 early_report() {
-	awk -v re="$KERNEL_REPORT_RE" '/^INIT: SCENARIO-START/ {exit 1}
-		$0 ~ re {print; found = 1; exit 0} END {if (!found) exit 1}' "$OUT/serial.txt"
+	boot_report "$OUT/serial.txt" '^INIT: SCENARIO-START'
 }
 
 # such a boot is booted once more; the first report is named in

@@ -130,19 +130,18 @@ vmem_host_start() {
 # serial.try1.log.  A second early stop is not retried: that boot reaches
 # no scenario and fails emit_boot.
 vmem_boot() {
-	local why=''
-	vmem_host_start
-	rc=0
-	"$TOP/scripts/vm.sh" --stop-early "$@" || rc=$?
-	vmem_host_stop
-	[ "$rc" = 75 ] || return 0
-	why=$(cat "$OUT/boot-retried.txt" 2>/dev/null || true)
-	warn "vmem: $why; booting once more"
-	vmem_host_start
-	rc=0
-	"$TOP/scripts/vm.sh" --stop-early "$@" || rc=$?
-	vmem_host_stop
-	[ -s "$OUT/boot-retried.txt" ] || echo "$why" >"$OUT/boot-retried.txt"
+	local why='' try
+	for try in 1 2; do
+		vmem_host_start
+		rc=0
+		"$TOP/scripts/vm.sh" --stop-early "$@" || rc=$?
+		vmem_host_stop
+		[ "$rc" = 75 ] && [ "$try" = 1 ] || break
+		why=$(cat "$OUT/boot-retried.txt" 2>/dev/null || true)
+		warn "vmem: $why; booting once more"
+	done
+	# vm.sh clears the file at its start: the second boot's own, or the first's
+	[ -z "$why" ] || [ -s "$OUT/boot-retried.txt" ] || echo "$why" >"$OUT/boot-retried.txt"
 }
 
 # vmem_host_stop: after QEMU exited, give the host half 5 s to finish its

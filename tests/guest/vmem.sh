@@ -281,6 +281,18 @@ scn_lsmem() {
 	fi
 }
 
+# vmemhold_start OUT MB: a checksummed MB MiB vmemhold buffer, placed in
+# the device region where it can be, output in OUT; waits (60 s) for its
+# "ready" line.  Sets HOLD_PID and HOLD_READY (that line); 1 if it did not
+# come (the process is left to the caller)
+vmemhold_start() {
+	vmemhold --mb "$2" --region "$ADDR:$MAXSZ" >"$1" 2>&1 &
+	HOLD_PID=$!
+	wait_for 600 grep -q ready "$1"
+	HOLD_READY=$(grep ready "$1")
+	[ -n "$HOLD_READY" ]
+}
+
 # --- a checksummed buffer survives an unplug -------------------------------
 scn_hold() {
 	local pid n out in0 ok=
@@ -289,16 +301,13 @@ scn_hold() {
 		return
 	fi
 	CUR=$MID
-	vmemhold --mb "$HOLD_MB" --region "$ADDR:$MAXSZ" >/tmp/hold.out 2>&1 &
-	pid=$!
-	wait_for 600 grep -q ready /tmp/hold.out
-	out=$(grep ready /tmp/hold.out)
-	if [ -z "$out" ]; then
-		kill "$pid" 2>/dev/null
+	if ! vmemhold_start /tmp/hold.out "$HOLD_MB"; then
+		kill "$HOLD_PID" 2>/dev/null
 		fail unplug-hold "vmemhold did not start: $(cat /tmp/hold.out)"
 		return
 	fi
-	in0=$(kv in_region "$out")
+	pid=$HOLD_PID
+	in0=$(kv in_region "$HOLD_READY")
 	if resize hold-unplug 0; then
 		ok=1
 		pass hold-unplug "$((MID >> 20)) MiB -> 0 with a $HOLD_MB MiB buffer in use: ${R_SECS}s"
@@ -512,16 +521,13 @@ scn_pm_s3_resume() {
 		return
 	fi
 	d=$(vmem_sysfs_dir)
-	vmemhold --mb "$HOLD_MB" --region "$ADDR:$MAXSZ" >/tmp/s3hold.out 2>&1 &
-	pid=$!
-	wait_for 600 grep -q ready /tmp/s3hold.out
-	out=$(grep ready /tmp/s3hold.out)
-	if [ -z "$out" ]; then
-		kill "$pid" 2>/dev/null
+	if ! vmemhold_start /tmp/s3hold.out "$HOLD_MB"; then
+		kill "$HOLD_PID" 2>/dev/null
 		fail vmem-pm-s3-resume "vmemhold did not start: $(tr '\n' ' ' </tmp/s3hold.out)"
 		return
 	fi
-	in0=$(kv in_region "$out")
+	pid=$HOLD_PID
+	in0=$(kv in_region "$HOLD_READY")
 	sz0=$(cat "$d/plugged_size" 2>/dev/null)
 	ctl QUERY
 	q0=$(kv size)
@@ -966,10 +972,9 @@ scn_faults() {
 		return
 	fi
 	FCUR=$((2 * FSTEP))
-	vmemhold --mb "$FHOLD_MB" --region "$ADDR:$MAXSZ" >/tmp/fhold.out 2>&1 &
-	F_HOLD=$!
-	wait_for 600 grep -q ready /tmp/fhold.out
-	F_IN0=$(kv in_region "$(grep ready /tmp/fhold.out)")
+	vmemhold_start /tmp/fhold.out "$FHOLD_MB"
+	F_HOLD=$HOLD_PID
+	F_IN0=$(kv in_region "$HOLD_READY")
 	fcase short && fault_short
 	fcase unknown-type && fault_unknown
 	fcase nack-storm && fault_nack
