@@ -224,9 +224,30 @@ KERNEL_REPORT_RE='BUG:|WARNING:|KASAN|possible circular locking|possible recursi
 # boot_report LOG [MARKER]: the first kernel report in LOG when it came
 # before a line matching MARKER (default: the guest's /init printing its
 # first line, "INIT: kernel ...", i.e. in the kernel's own boot, before any
-# module of ours could be loaded; TCG flakes seen there: "BUG: KASAN:
-# wild-memory-access in rcu_is_watching" 0.003 s into a test-7.2 boot,
-# twice; int3 Oopses in core text on stock 6.12); exit 1 if there is none
+# module of ours could be loaded; TCG flakes seen there: int3 Oopses in
+# core text on stock 6.12, and the KASAN one kasan_follows_la57 explains);
+# exit 1 if there is none
+# kasan_follows_la57 KERNEL-IMAGE: true when KERNEL-IMAGE is a KASAN
+# build (the test kernels: the image in arch/x86/boot/ of a build tree
+# with its .config) whose pgtable_l5_enabled() reads the LA57 CPU flag.
+# Its KASAN shadow bounds (__VIRTUAL_MASK_SHIFT) then follow that flag,
+# and identify_cpu() zeroes the boot CPU's flags for a while with
+# interrupts on: an interrupt in that window has KASAN check a 5-level
+# direct-map address against 4-level bounds ("BUG: KASAN:
+# wild-memory-access in rcu_is_watching", 0.003 s into a boot; under TCG
+# about 1 boot in 20 of test-7.2, more on a loaded host).  vm.sh boots
+# such kernels with no5lvl (4-level paging, the flag never set), the
+# stock kernels (no KASAN) keep 5-level paging.
+kasan_follows_la57() {
+	local tree src
+	tree=$(cd "$(dirname "$1")/../../.." 2>/dev/null && pwd) || return 1
+	grep -qx 'CONFIG_KASAN=y' "$tree/.config" 2>/dev/null || return 1
+	src=$tree
+	[ -d "$tree/source/arch" ] && src=$tree/source
+	grep -q '^#define pgtable_l5_enabled() cpu_feature_enabled(X86_FEATURE_LA57)' \
+		"$src/arch/x86/include/asm/pgtable_64_types.h" 2>/dev/null
+}
+
 boot_report() {
 	awk -v re="$KERNEL_REPORT_RE" -v marker="${2:-^INIT: }" '{sub(/\r$/, "")}
 		$0 ~ marker {exit 1}

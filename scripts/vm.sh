@@ -106,6 +106,11 @@ done
 [ -n "$KERNEL" ] && [ -n "$INITRD" ] && [ -n "$LOG" ] || usage
 [ -f "$KERNEL" ] || die "kernel $KERNEL not found"
 [ -f "$INITRD" ] || die "initrd $INITRD not found"
+# a KASAN kernel whose shadow bounds follow the LA57 flag boots with
+# 4-level paging (lib.sh kasan_follows_la57: an early-boot KASAN flake)
+if kasan_follows_la57 "$KERNEL"; then
+	APPEND="$APPEND no5lvl"
+fi
 
 # the QEMU host: QEMU_BIN, QEMU_FIRMWARE, QEMU_LIBPATH, QEMU_VERSION
 host_env=$("$TOP/scripts/qemu-host.sh" "$HOST") || die "vm: QEMU host '$HOST' is not available"
