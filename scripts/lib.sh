@@ -235,10 +235,9 @@ KERNEL_REPORT_RE='BUG:|WARNING:|KASAN|possible circular locking|possible recursi
 # interrupts on: an interrupt in that window has KASAN check a 5-level
 # direct-map address against 4-level bounds ("BUG: KASAN:
 # wild-memory-access in rcu_is_watching", 0.003 s into a boot; under TCG
-# 5 of 120 test-7.2 boots three at a time on 2 cores; 0 of 120 with
-# no5lvl).  vm.sh boots
-# such kernels with no5lvl (4-level paging, the flag never set), the
-# stock kernels (no KASAN) keep 5-level paging.
+# 5 of 120 test-7.2 boots three at a time on 2 cores, 0 of 120 with
+# no5lvl).  vm.sh boots such kernels with no5lvl (4-level paging, the
+# flag never set); the stock kernels (no KASAN) keep 5-level paging.
 kasan_follows_la57() {
 	local tree src
 	tree=$(cd "$(dirname "$1")/../../.." 2>/dev/null && pwd) || return 1
