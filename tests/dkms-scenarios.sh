@@ -28,12 +28,13 @@
 #             6.12 with memhp_default_state=offline: version V2, plugged
 #             virtio-mem memory left offline (the explicit choice honoured)
 #   removed   dpkg --purge in the image, then every installed kernel's
-#             modprobe resolves the in-tree drivers (and no p2pmem_pci);
-#             boot 6.1: the in-tree drivers, nothing left for any kernel;
-#             the same virtio-mem plug now lands outside ZONE_MOVABLE
+#             modprobe resolves the in-tree drivers (and no p2pmem_pci),
+#             nothing of the package is left for any kernel; with
+#             DKMS_REMOVED_BOOT=1 also boot 6.1: the in-tree drivers, and
+#             the same virtio-mem plug lands outside ZONE_MOVABLE
 #             (control for the package's udev rule)
 # Each kernel is booted once: 6.1 and 7.2 in the install phase, 6.12 in
-# the upgrade phase (then 6.1 again with the package purged); the others'
+# the upgrade phase (and 6.1 again with the package purged on request); the others'
 # state is checked from the image (CI budget: a boot of
 # this image costs ~60 s under TCG, and a purge inside the guest ~7 min:
 # dkms remove's depmod of three kernels under TCG; the version and depmod
@@ -195,9 +196,18 @@ expect_results "dkms-upgrade-$S2" $GUEST_CHECKS vmem-optout-cmdline
 
 # --- removed ------------------------------------------------------------------------------
 in_image purge purge "$SHARE"
-expect_results dkms-purge purge purge-resolution
-boot removed "$K1" intree "gm_vmem_control=$VMEM"
-expect_results "dkms-removed-$S1" $GUEST_CHECKS removal-clean vmem-control
+expect_results dkms-purge purge purge-resolution purge-clean
+# a boot of the purged image (DKMS_REMOVED_BOOT=1): the in-tree drivers
+# bind, and without the package's udev rule the same plug lands outside
+# ZONE_MOVABLE (the control that shows vmem-movable is the rule's doing).
+# Not in make check (CI budget: ~2 min of TCG): what the package changes
+# on removal, modprobe's resolution for every kernel and nothing left
+# behind, is checked in the image above; the control only tells again
+# what the kernel does without the rule
+if [ "${DKMS_REMOVED_BOOT:-0}" = 1 ]; then
+	boot removed "$K1" intree "gm_vmem_control=$VMEM"
+	expect_results "dkms-removed-$S1" $GUEST_CHECKS vmem-control
+fi
 
 rm -f "$DISK"
 say "dkms scenarios: $((SECONDS - T0)) s"

@@ -323,20 +323,6 @@ check_optout() {
 [ -n "$DIMM" ] && check_dimm
 [ -n "$OPTOUT" ] && check_optout
 
-# --- what the package left (after removal) -----------------------------------------
-if [ "$EXPECT" = intree ]; then
-	left=$(ls -d /usr/src/guestmem-* /var/lib/dkms/guestmem /lib/udev/rules.d/70-guestmem-* \
-		/lib/modules/*/updates/dkms/virtio_pmem.ko* /lib/modules/*/updates/dkms/virtio_mem.ko* \
-		/lib/modules/*/updates/dkms/nd_virtio.ko* /lib/modules/*/updates/dkms/p2pmem_pci.ko* \
-		2>/dev/null | tr '\n' ' ')
-	st=$(dpkg-query -W -f='${Status}' guestmem-dkms 2>/dev/null)
-	if [ -z "$left" ] && { [ -z "$st" ] || [ "$st" = "unknown ok not-installed" ]; }; then
-		pass removal-clean "no sources, DKMS tree, modules or udev rules left; dpkg: ${st:-unknown package}"
-	else
-		fail removal-clean "left: ${left:-none}; dpkg status: $st"
-	fi
-fi
-
 finish
 echo "AGENT: DONE"
 # (the poweroff verb would first ask logind over D-Bus, which minbase lacks)

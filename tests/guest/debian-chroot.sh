@@ -9,7 +9,8 @@
 #                                         a kernel that arrives later
 #   debian-chroot.sh upgrade SHARE DEB V OLDV
 #   debian-chroot.sh purge SHARE          dpkg --purge, then what every
-#                                         kernel's modprobe resolves
+#                                         kernel's modprobe resolves and
+#                                         that nothing was left behind
 set -u
 export DEBIAN_FRONTEND=noninteractive
 LIB=/usr/local/lib/guestmem-test
@@ -75,6 +76,22 @@ check_resolution_after_purge() {
 	fi
 }
 
+# check_purge_clean: nothing of the package left behind (sources, DKMS
+# tree, built modules of any kernel, udev rules) and dpkg forgot it
+check_purge_clean() {
+	local left st
+	left=$(ls -d /usr/src/guestmem-* /var/lib/dkms/guestmem /lib/udev/rules.d/70-guestmem-* \
+		/lib/modules/*/updates/dkms/virtio_pmem.ko* /lib/modules/*/updates/dkms/virtio_mem.ko* \
+		/lib/modules/*/updates/dkms/nd_virtio.ko* /lib/modules/*/updates/dkms/p2pmem_pci.ko* \
+		2>/dev/null | tr '\n' ' ')
+	st=$(dpkg-query -W -f='${Status}' guestmem-dkms 2>/dev/null)
+	if [ -z "$left" ] && { [ -z "$st" ] || [ "$st" = "unknown ok not-installed" ]; }; then
+		result purge-clean PASS "no sources, DKMS tree, modules or udev rules left; dpkg: ${st:-unknown package}"
+	else
+		result purge-clean FAIL "left: ${left:-none}; dpkg status: $st"
+	fi
+}
+
 case "$1" in
 setup)
 	install -D -m 755 "$2/debian-agent.sh" "$LIB/debian-agent.sh"
@@ -137,6 +154,7 @@ purge)
 	fi
 	sed 's/^/PURGE: /' /tmp/purge.log
 	check_resolution_after_purge
+	check_purge_clean
 	;;
 *)
 	echo "usage: $0 setup|install|upgrade|purge ..." >&2
