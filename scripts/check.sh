@@ -140,8 +140,10 @@ VMEM_TEST_KERNELS=${VMEM_TEST_KERNELS:-test-7.2}
 # the KUnit suites: one test kernel.  They test the pure-logic files
 # (vpmem_logic.c, vpmem_coalesce.c, vmem_logic.c, p2pmem_logic.c: no
 # kernel-version-dependent code, built W=1 + sparse clean for every kernel
-# by lint) and cost a KASAN boot with two kmemleak scans each (~150 s
-# under TCG); test-7.2, the newest KUnit framework (CI budget)
+# by lint); test-7.2, the newest KUnit framework, where they run at the
+# start of the vmem boot (VMEM_KUNIT: a KASAN boot of their own cost
+# ~100 s under TCG; CI budget); a KUnit kernel without a vmem boot gets
+# its own (tests/kunit.sh)
 KUNIT_KERNELS=${KUNIT_KERNELS:-test-7.2}
 # the p2pmem_pci boot (with its teardown stress) on the two API sets
 # p2pmem_pci is built against: 6.1's pgmap and BAR helpers
@@ -176,7 +178,7 @@ secs() {
 
 # kernel_group ID: every check of one kernel of the matrix
 kernel_group() {
-	local id=$1 t t2 kind mods pscen vscen faults broken verify ndctl
+	local id=$1 t t2 kind mods pscen vscen faults broken verify ndctl kunit
 	t=$SECONDS
 	if [[ " $QEMU10_KERNELS " == *" $id "* ]]; then
 		local -x QEMU_HOST=qemu-10.0
@@ -186,9 +188,6 @@ kernel_group() {
 	if [ -z "$mods" ]; then
 		echo "RESULT $id:build FAIL see $RUN/$id-build.err" | tee -a "$ALL"
 		return
-	fi
-	if [[ " $KUNIT_KERNELS " == *" $id "* ]]; then
-		step "$id" kunit "$TOP/tests/kunit.sh" "$id" "$RUN/$id/kunit"
 	fi
 	# the scenario boots on the stock kernels (every version users run) and
 	# on PMEM_TEST_KERNELS / VMEM_TEST_KERNELS (KASAN/lockdep/kmemleak
@@ -229,9 +228,17 @@ kernel_group() {
 			"$RUN/$id/durability-intree" --cuts 3
 	fi
 	secs "dur-$id" $((SECONDS - t2))
+	# KUnit: inside this kernel's vmem boot when it has one (saves a KASAN
+	# boot), else its own boot
+	kunit=0
+	[[ " $KUNIT_KERNELS " == *" $id "* ]] && kunit=1
+	if [ $kunit = 1 ] && [ $vscen = 0 ]; then
+		step "$id" kunit "$TOP/tests/kunit.sh" "$id" "$RUN/$id/kunit"
+	fi
 	t2=$SECONDS
 	if [ $vscen = 1 ]; then
-		step "$id" vmem "$TOP/tests/vmem-scenarios.sh" "$id" --ours "$mods" "$RUN/$id/vmem"
+		step "$id" vmem env VMEM_KUNIT=$kunit "$TOP/tests/vmem-scenarios.sh" "$id" \
+			--ours "$mods" "$RUN/$id/vmem"
 	fi
 	secs "vmem-$id" $((SECONDS - t2))
 	if [[ " $VSCALE_KERNELS " == *" $id "* ]]; then

@@ -156,3 +156,65 @@ vmem_host_stop() {
 	wait "$HOSTPID" 2>/dev/null || true
 	rm -f "$OUT"/*.img "$CTLSOCK"
 }
+
+# kunit_setup ID MODS DEP...: the KUnit suites kernel ID must run with our
+# modules in MODS: KUNIT_SUITES (p2pmem's on CONFIG_PCI_P2PDMA kernels),
+# KUNIT_SRCS (the kunit/*.c defining them), KUNIT_EXTRA (the .ko files the
+# guest's common.sh kunit_run needs in /bin: the DEP modules it loads
+# itself, then the KUnit modules) and KUNIT_LOADS (its kunit-load-NAME
+# results); KUNIT_PY, the kernel's own kunit.py
+kunit_setup() {
+	local id=$1 mods=$2 kdir m
+	shift 2
+	kdir=$("$TOP/scripts/kernels.sh" ready "$id" | sed -n 's/^KDIR=//p')
+	KUNIT_SUITES="vpmem_coalesce vpmem_logic vmem_protocol vmem_geometry vmem_sb vmem_select"
+	KUNIT_SRCS="vpmem_kunit.c vmem_kunit.c"
+	set -- "$@" vpmem_kunit vmem_kunit
+	if grep -qx CONFIG_PCI_P2PDMA=y "$kdir/.config"; then
+		KUNIT_SUITES="$KUNIT_SUITES p2pmem_cmb p2pmem_logic"
+		KUNIT_SRCS="$KUNIT_SRCS p2pmem_kunit.c"
+		set -- "$@" p2pmem_pci p2pmem_kunit
+	fi
+	KUNIT_EXTRA=() KUNIT_LOADS=''
+	for m in "$@"; do
+		[ -f "$mods/$m.ko" ] || die "$id: no $m.ko in $mods (KUnit needs it)"
+		KUNIT_EXTRA+=("$mods/$m.ko")
+		KUNIT_LOADS="$KUNIT_LOADS kunit-load-$m"
+	done
+	KUNIT_PY=$("$TOP/scripts/kernels.sh" source)/tools/testing/kunit/kunit.py
+}
+
+# kunit_report LOG: from the KTAP documents the guest printed in LOG (no
+# carriage returns), kunit-suites (the suites kunit/*.c defines are the
+# expected ones: a new suite must be listed in kunit_setup) and one
+# kunit-SUITE result per suite, parsed by kunit.py (exit 1 on failure); a
+# suite that did not run, ran no test or skipped one fails
+kunit_report() {
+	local log=$1 defined ran s summary
+	defined=$(cd "$TOP/kunit" && awk '/struct kunit_suite [a-z0-9_]+ = \{/ {on = 1}
+		on && match($0, /\.name = "[^"]+"/) {print substr($0, RSTART + 9, RLENGTH - 10); on = 0}' \
+		$KUNIT_SRCS | sort | xargs)
+	if [ "$defined" = "$(echo "$KUNIT_SUITES" | tr ' ' '\n' | sort | xargs)" ]; then
+		emit "kunit-suites PASS expecting the $(echo "$KUNIT_SUITES" | wc -w) suites kunit/ defines for this kernel: $KUNIT_SUITES"
+	else
+		emit "kunit-suites FAIL kunit/ defines '$defined', expected '$KUNIT_SUITES' (update kunit_setup in tests/scenario-lib.sh)"
+	fi
+	ran=$(sed -n 's/^===KTAP-BEGIN \(.*\)===$/\1/p' "$log" | sort -u)
+	for s in $KUNIT_SUITES $(echo "$ran" | grep -vxF -f <(echo "$KUNIT_SUITES" | tr ' ' '\n') || true); do
+		if ! echo "$ran" | grep -qxF "$s"; then
+			emit "kunit-$s FAIL the suite did not run (no KTAP in debugfs; see $log)"
+			continue
+		fi
+		awk -v s="$s" '$0 == "===KTAP-BEGIN " s "===" {on = 1; next}
+			/^===KTAP-END===/ {on = 0} on' "$log" >"$OUT/$s.ktap"
+		summary=$(python3 "$KUNIT_PY" parse "$OUT/$s.ktap" >"$OUT/$s.parse" 2>&1 &&
+			grep -o 'Ran [0-9]* tests.*' "$OUT/$s.parse" | tail -n1) || summary=
+		if [ -z "$summary" ]; then
+			emit "kunit-$s FAIL $(grep -E 'FAILED|Ran [0-9]* tests' "$OUT/$s.parse" | tr '\n' ' ' | cut -c1-200)"
+		elif echo "$summary" | grep -qE '^Ran 0 tests|skipped: [1-9]'; then
+			emit "kunit-$s FAIL $summary (a suite that runs nothing or skips is not a pass)"
+		else
+			emit "kunit-$s PASS $summary"
+		fi
+	done
+}

@@ -29,7 +29,9 @@
 # VMEM_FAULT_CASES (e.g. "short,nack-storm": only these vmem-fault cases and
 # nothing else, for showing a check fails without its fix; the other
 # expected results then fail as missing),
-# VMEM_S3_FORCE (see below), VMEMHOLD (static tools/vmemhold; built into OUTDIR/tools if unset and not
+# VMEM_KUNIT=1 (--ours, a KUnit kernel: the KUnit suites of tests/kunit.sh
+# run at the start of this boot, their kunit-* results added; make check's
+# KUnit kernel, saving a boot), VMEM_S3_FORCE (see below), VMEMHOLD (static tools/vmemhold; built into OUTDIR/tools if unset and not
 # in the cache), ACCEL (see scripts/vm.sh).
 #
 # Prints RESULT <name> PASS|FAIL <detail> lines (also OUTDIR/results.txt)
@@ -65,8 +67,18 @@ vmemhold_tool
 LSMEM=$(command -v lsmem) || die "lsmem (util-linux) not found"
 CHMEM=$(PATH=$PATH:/usr/sbin:/sbin command -v chmem) || die "chmem (util-linux) not found"
 say "vmem-scenarios: kernel $ID, virtio-mem driver $DRV, output in $OUT"
+# VMEM_KUNIT=1: the KUnit suites run first in this boot (common.sh
+# kunit_run: vpmem_kunit needs our nd_virtio, which this boot does not
+# load otherwise; the KUnit modules are unloaded before the scenario)
+KUNIT_EXTRA=() KUNIT_APPEND=''
+if [ "${VMEM_KUNIT:-0}" = 1 ]; then
+	[ "$DRV" = ours ] || die "VMEM_KUNIT=1 needs --ours (the KUnit modules are built with ours)"
+	kunit_setup "$ID" "${MODARGS[1]}" nd_virtio
+	# allnoconfig kernels: KUnit off, and from 6.16 no suites at module load
+	KUNIT_APPEND=' kunit.enable=1 kunit.autorun=1'
+fi
 "$TOP/scripts/initramfs.sh" "$ID" "$OUT/initramfs.cpio.gz" "${VMEMARGS[@]}" \
-	--scenario "$TOP/tests/guest/vmem.sh" --extra "$VMEMHOLD" "$LSMEM" "$CHMEM"
+	--scenario "$TOP/tests/guest/vmem.sh" --extra "$VMEMHOLD" "$LSMEM" "$CHMEM" "${KUNIT_EXTRA[@]}"
 . "$OUT/initramfs.env"
 
 if [ "$KIND" = test ]; then
@@ -83,7 +95,7 @@ say "booting (timeout ${TIMEOUT}s, ${MEM} MiB boot RAM, sizes $SIZES)"
 vmem_boot --kernel "$VMLINUZ" --initrd "$OUT/initramfs.cpio.gz" \
 	--log "$SERIAL" --rundir "$OUT" --mem "$MEM" --nvme 0 \
 	--trace 'virtio_mem_*' --trace-log "$TRACE" --timeout "$TIMEOUT" \
-	--append "vmem_sizes=$SIZES_B vmem_hold_mb=$HOLD_MB vmem_wl_mb=$WL_MB vmem_to=$TO vmem_conv_to=$CONV_TO vmem_stall_min=$STALL_MIN${VMEM_FAULT_CASES:+ vmem_fault_cases=$VMEM_FAULT_CASES}${VMEM_S3_FORCE:+ vmem_s3_force=$VMEM_S3_FORCE}" \
+	--append "vmem_sizes=$SIZES_B vmem_hold_mb=$HOLD_MB vmem_wl_mb=$WL_MB vmem_to=$TO vmem_conv_to=$CONV_TO vmem_stall_min=$STALL_MIN${VMEM_FAULT_CASES:+ vmem_fault_cases=$VMEM_FAULT_CASES}${VMEM_S3_FORCE:+ vmem_s3_force=$VMEM_S3_FORCE}$KUNIT_APPEND" \
 	-- -chardev "socket,id=ctl,path=$CTLSOCK,server=on,wait=off" -serial chardev:ctl
 TOTAL_SECS=$(elapsed)
 
@@ -91,6 +103,7 @@ TOTAL_SECS=$(elapsed)
 say "checking results"
 results_begin "$SERIAL"
 
+[ "${VMEM_KUNIT:-0}" = 1 ] && kunit_report "$CLEAN"
 guest_results "$CLEAN" >"$OUT/guest-results.txt"
 # names unique next to the pmem scenarios' in make check
 sed -i 's/^RESULT kmemleak /RESULT vmem-kmemleak /' "$OUT/guest-results.txt"
@@ -114,6 +127,7 @@ fi
 # hostile-device cases at the end of the boot (debugfs injector, ours only)
 FAULT_EXPECTED="vmem-fault-short vmem-fault-unknown-type vmem-fault-nack-storm vmem-fault-error-storm vmem-fault-busy-storm vmem-fault-cfg-plugged vmem-fault-cfg-requested vmem-fault-cfg-usable vmem-fault-timeout vmem-fault-silent-remove vmem-fault-data-intact"
 [ "$DRV" = ours ] && EXPECTED="$EXPECTED $FAULT_EXPECTED"
+[ "${VMEM_KUNIT:-0}" = 1 ] && EXPECTED="$EXPECTED $KUNIT_LOADS"
 # expected results (a missing one fails), then any further ones
 expect_guest_results "$OUT/guest-results.txt" "$OUT/results.txt" $EXPECTED
 grep -a '^SKIP ' "$CLEAN" || true

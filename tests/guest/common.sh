@@ -99,6 +99,45 @@ stat_value() {
 	return 0
 }
 
+# kunit_run: the KUnit boot's work (tests/kunit.sh, or the vmem boot of
+# the KUnit kernel): load what the KUnit modules need from /bin where it
+# is not loaded yet (nd_virtio for vpmem_kunit, virtio_mem for
+# vmem_kunit, p2pmem_pci for p2pmem_kunit), then every /bin/*_kunit.ko
+# (their suites run at load), print each suite's KTAP from debugfs
+# between markers, and unload all of it again (in reverse), so the boot
+# goes on with the modules it had.  kunit-load-NAME per module loaded.
+kunit_run() {
+	local ko m d loaded=''
+	for m in nd_virtio virtio_mem p2pmem_pci; do
+		[ -f "/bin/$m.ko" ] && [ ! -d "/sys/module/$m" ] || continue
+		if insmod "/bin/$m.ko"; then
+			pass "kunit-load-$m" "$m.ko loaded"
+			loaded="$m $loaded"
+		else
+			fail "kunit-load-$m" "insmod $m.ko failed"
+		fi
+	done
+	for ko in /bin/*_kunit.ko; do
+		m=${ko##*/}
+		m=${m%.ko}
+		if insmod "$ko"; then
+			pass "kunit-load-$m" "$m.ko loaded"
+			loaded="$m $loaded"
+		else
+			fail "kunit-load-$m" "insmod $m.ko failed"
+		fi
+	done
+	for d in /sys/kernel/debug/kunit/*; do
+		[ -f "$d/results" ] || continue
+		echo "===KTAP-BEGIN ${d##*/}==="
+		cat "$d/results"
+		echo "===KTAP-END==="
+	done
+	for m in $loaded; do
+		rmmod "$m" || echo "KUNIT: rmmod $m failed"
+	done
+}
+
 # kmemleak_check: on kernels with kmemleak, scan twice (objects must be
 # older than ~5 s to be reported) and fail on any report
 kmemleak_check() {

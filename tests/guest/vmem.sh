@@ -1003,6 +1003,8 @@ scn_faults() {
 }
 
 echo "SCENARIO vmem: kernel $(uname -r), virtio-mem $VMEMSET, sizes $SIZES, hold ${HOLD_MB}M, workload ${WL_MB}M, timeouts ${TO}s/${CONV_TO}s"
+# the KUnit suites first where the host put them in /bin (VMEM_KUNIT=1)
+ls /bin/*_kunit.ko >/dev/null 2>&1 && kunit_run
 vmem_ctl_start vmem-host
 echo "VMEMINFO addr=$ADDR max=$MAXSZ block=$BLOCK memblock=$MB_BYTES $CTL_REPLY"
 if [ -n "$(cmdline_arg vmem_fault_cases)" ] && scn_probe; then
