@@ -29,7 +29,8 @@
 # VMEM_FAULT_CASES (e.g. "short,nack-storm": only these vmem-fault cases and
 # nothing else, for showing a check fails without its fix; the other
 # expected results then fail as missing),
-# VMEM_KUNIT=1 (--ours, a KUnit kernel: the KUnit suites of tests/kunit.sh
+# VMEM_FAULTS=0 (no hostile-device cases at the end of the boot; default
+# 1), VMEM_KUNIT=1 (--ours, a KUnit kernel: the KUnit suites of tests/kunit.sh
 # run at the start of this boot, their kunit-* results added; make check's
 # KUnit kernel, saving a boot), VMEM_S3_FORCE (see below), VMEMHOLD (static tools/vmemhold; built into OUTDIR/tools if unset and not
 # in the cache), ACCEL (see scripts/vm.sh).
@@ -95,7 +96,7 @@ say "booting (timeout ${TIMEOUT}s, ${MEM} MiB boot RAM, sizes $SIZES)"
 vmem_boot --kernel "$VMLINUZ" --initrd "$OUT/initramfs.cpio.gz" \
 	--log "$SERIAL" --rundir "$OUT" --mem "$MEM" --nvme 0 \
 	--trace 'virtio_mem_*' --trace-log "$TRACE" --timeout "$TIMEOUT" \
-	--append "vmem_sizes=$SIZES_B vmem_hold_mb=$HOLD_MB vmem_wl_mb=$WL_MB vmem_to=$TO vmem_conv_to=$CONV_TO vmem_stall_min=$STALL_MIN${VMEM_FAULT_CASES:+ vmem_fault_cases=$VMEM_FAULT_CASES}${VMEM_S3_FORCE:+ vmem_s3_force=$VMEM_S3_FORCE}$KUNIT_APPEND" \
+	--append "vmem_sizes=$SIZES_B vmem_hold_mb=$HOLD_MB vmem_wl_mb=$WL_MB vmem_to=$TO vmem_conv_to=$CONV_TO vmem_stall_min=$STALL_MIN${VMEM_FAULT_CASES:+ vmem_fault_cases=$VMEM_FAULT_CASES}${VMEM_S3_FORCE:+ vmem_s3_force=$VMEM_S3_FORCE}${VMEM_FAULTS:+ vmem_faults=$VMEM_FAULTS}$KUNIT_APPEND" \
 	-- -chardev "socket,id=ctl,path=$CTLSOCK,server=on,wait=off" -serial chardev:ctl
 TOTAL_SECS=$(elapsed)
 
@@ -126,7 +127,7 @@ fi
 [ "$KIND" = test ] && EXPECTED="$EXPECTED vmem-kmemleak"
 # hostile-device cases at the end of the boot (debugfs injector, ours only)
 FAULT_EXPECTED="vmem-fault-short vmem-fault-unknown-type vmem-fault-nack-storm vmem-fault-error-storm vmem-fault-busy-storm vmem-fault-cfg-plugged vmem-fault-cfg-requested vmem-fault-cfg-usable vmem-fault-timeout vmem-fault-silent-remove vmem-fault-data-intact"
-[ "$DRV" = ours ] && EXPECTED="$EXPECTED $FAULT_EXPECTED"
+[ "$DRV" = ours ] && [ "${VMEM_FAULTS:-1}" = 1 ] && EXPECTED="$EXPECTED $FAULT_EXPECTED"
 [ "${VMEM_KUNIT:-0}" = 1 ] && EXPECTED="$EXPECTED $KUNIT_LOADS"
 # expected results (a missing one fails), then any further ones
 expect_guest_results "$OUT/guest-results.txt" "$OUT/results.txt" $EXPECTED

@@ -19,6 +19,7 @@
 #                              cases, and nothing before them; names as in
 #                              vmem-fault-NAME, e.g. short,nack-storm
 #   vmem_stall_min=S             (default 20) see below
+#   vmem_faults=0              no fault cases at the end (default: run them)
 # With our driver a wait also ends early when the size has not moved for
 # max(S, 3 x retry_delay_ms) (stall_bound): the driver had three retries
 # without progress.  The in-tree driver retries after 50 s, doubling up to
@@ -1029,7 +1030,7 @@ elif scn_probe; then
 	scn_pm
 	scn_sysfs
 	scn_dmesg_sizes
-	scn_faults
+	[ "$(cmdline_arg vmem_faults)" = 0 ] || scn_faults
 fi
 ctl QUERY
 echo "VMEMFINAL $CTL_REPLY"
