@@ -369,11 +369,16 @@ sbm_hold_start() {
 	SBM_IN0=$(kv in_region "$(grep ready /tmp/sbmhold.out)")
 }
 
-# sbm_hold_verdict: empty if the buffer survived, else why not
-sbm_hold_verdict() {
-	local out
+# sbm_hold_stop: the buffer verifies itself and exits
+sbm_hold_stop() {
 	kill -USR1 "$SBM_HOLD" 2>/dev/null
 	wait "$SBM_HOLD"
+}
+
+# sbm_hold_verdict (after sbm_hold_stop): empty if the buffer survived,
+# else why not
+sbm_hold_verdict() {
+	local out
 	out=$(grep verify /tmp/sbmhold.out)
 	if [ -z "$out" ]; then
 		echo "vmemhold gave no verdict: $(tr '\n' ' ' </tmp/sbmhold.out)"
@@ -385,7 +390,7 @@ sbm_hold_verdict() {
 }
 
 scn_sbm_memmap() {
-	local plug=$((SBM_BLOCKS * MB_BYTES)) mt0 tol=1024 d bad
+	local plug=$((SBM_BLOCKS * MB_BYTES)) mt0 tol=1024 d bad secs
 	SYSB=$SYSD
 	if [ "$(bbm_attr mode)" != sbm ]; then
 		fail vscale-sbm-memmap "vm0 is not in Sub Block Mode: mode $(bbm_attr mode), block_size $(bbm_attr block_size)"
@@ -411,11 +416,12 @@ scn_sbm_memmap() {
 	sbm_hold_start
 	bbm_unplug
 	bad=$BBM_WHY
+	secs=$(kv set)
+	sbm_hold_stop
 	d=$(($(memtotal_kb) - mt0))
 	ctl QUERY
 	if [ -n "$bad" ]; then
 		fail vscale-sbm-memmap-unplug "$bad (last_error $(bbm_attr last_error), fake_offline_failures $(bbm_attr fake_offline_failures), blocks: $(cat /sys/kernel/debug/virtio_mem_guestmem/*/blocks 2>/dev/null | tr '\n' ' ' | cut -c1-300))"
-		sbm_hold_verdict >/dev/null
 		return 1
 	fi
 	bad=$(sbm_hold_verdict)
@@ -425,7 +431,7 @@ scn_sbm_memmap() {
 	     [ "$d" -gt $tol ] || [ "$d" -lt -$tol ]; then
 		fail vscale-sbm-memmap-unplug "at 0: QMP size $(kv size), memmap_size $(bbm_attr memmap_size), offline_size $(bbm_attr offline_size), MemTotal $d kB off the start"
 	else
-		pass vscale-sbm-memmap-unplug "back to 0 in $(kv set)s with a $HOLD_MB MiB buffer ($SBM_IN0 of its pages in vm0's memory) intact: QMP size 0 (the memmap sub-blocks unplugged), memmap_size 0, MemTotal back within $tol kB"
+		pass vscale-sbm-memmap-unplug "back to 0 in ${secs}s with a $HOLD_MB MiB buffer ($SBM_IN0 of its pages in vm0's memory) intact: QMP size 0 (the memmap sub-blocks unplugged), memmap_size 0, MemTotal back within $tol kB"
 	fi
 }
 
