@@ -63,6 +63,9 @@ static void vmem_memmap_geo(struct vmem_memmap_geo *g)
 	g->pmd_size = PMD_SIZE;
 }
 
+#define VMEM_SBM_PINNED_NOTE \
+	" (its sub-blocks stay plugged while the block is added)"
+
 /* Decide where the memmaps go; returns why not in the blocks, or NULL. */
 static const char *vmem_memmap_choose(struct vmem *vm,
 				      const struct vmem_memmap_geo *g)
@@ -119,7 +122,7 @@ void vmem_memmap_init(struct vmem *vm)
 			 vm->memmap_mode == VMEM_MEMMAP_TRY ?
 			 "asked for at the first add" : "yes",
 			 vm->memmap_block_bytes >> 10,
-			 vm->geo.sbm ? " (its sub-blocks stay plugged while the block is added)" : "");
+			 vm->geo.sbm ? VMEM_SBM_PINNED_NOTE : "");
 }
 
 /**
