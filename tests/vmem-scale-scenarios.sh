@@ -33,7 +33,9 @@
 # memory_hotplug.memmap_on_memory=force: their 4 MiB pageblocks (no
 # HUGETLB_PAGE) make the core refuse a 2 MiB memmap with =1; force rounds
 # it up to a pageblock (test-6.1 has no force: the vscale-memmap checks
-# fail there).
+# fail there).  VSCALE_SBM_STOP_MEMMAP=1 measures instead: the scale steps
+# run on vm0 with memmap on memory (vscale-stop shows how far it got;
+# VSCALE_REQ=BYTES asks for more than the default 32 GiB).
 # VSCALE_MHP_MEMMAP=0 boots without memory_hotplug.memmap_on_memory=1 (the
 # vscale-memmap check must then fail).  VSCALE_BBM_GROW=BYTES measures
 # instead: vm1 (VSCALE_BBM_REGION, e.g. 49152) is asked for BYTES in one
@@ -64,7 +66,7 @@ say "vmem-scale: kernel $ID, virtio-mem driver $DRV, output in $OUT"
 # plug path's reserve allocates nothing, the vmem scenarios scan the
 # driver's allocations, and a scan walks the memmap of all hot-added
 # memory (minutes under KASAN and TCG).
-REGION_MB=49152 REQ=$((32 << 30)) BALLAST_MB=48
+REGION_MB=49152 REQ=${VSCALE_REQ:-$((32 << 30))} BALLAST_MB=48
 if [ "$KIND" = test ]; then
 	MEM=768 TO=240 HOLD_MB=32
 	TIMEOUT=${TIMEOUT:-1200}
@@ -100,7 +102,7 @@ fi
 [ -z "$BBM_GROW" ] || TO=600
 MHP_APPEND="memhp_default_state=online_movable"
 [ "$MHP_MEMMAP" = 0 ] || MHP_APPEND="$MHP_APPEND memory_hotplug.memmap_on_memory=$MHP_MEMMAP_ON"
-BBM_APPEND="vscale_sbm_blocks=$SBM_BLOCKS vscale_bbm_plug=$BBM_PLUG${BBM_GROW:+ vscale_bbm_grow=$BBM_GROW vscale_memmap=${VSCALE_MEMMAP:-1}}"
+BBM_APPEND="vscale_sbm_blocks=$SBM_BLOCKS vscale_sbm_stop_memmap=${VSCALE_SBM_STOP_MEMMAP:-0} vscale_bbm_plug=$BBM_PLUG${BBM_GROW:+ vscale_bbm_grow=$BBM_GROW vscale_memmap=${VSCALE_MEMMAP:-1}}"
 
 say "booting (timeout ${TIMEOUT}s, ${MEM} MiB boot RAM, region $REGION_MB MiB, request $REQ, guard $GUARD; vm1 $BBM_REGION MiB in $BBM_BLOCK blocks, plug $BBM_PLUG${BBM_GROW:+, grow to $BBM_GROW}; $MHP_APPEND)"
 vmem_boot --kernel "$VMLINUZ" --initrd "$OUT/initramfs.cpio.gz" \

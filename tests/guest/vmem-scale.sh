@@ -72,6 +72,8 @@
 #   vscale_bbm_grow=BYTES  measurement: grow vm1 to BYTES, nothing else
 #   vscale_memmap=0        with vscale_bbm_grow: memmap_on_memory=N
 #   vscale_sbm_blocks=N    the SBM memmap checks on vm0 (0 or absent: none)
+#   vscale_sbm_stop_memmap=1  measurement: the scale steps on vm0 with
+#                          memmap on memory (no vscale-sbm-memmap-off)
 . /guest/common.sh
 
 REQ=$(cmdline_arg vscale_req)
@@ -83,6 +85,7 @@ BBM_PLUG=$(cmdline_arg vscale_bbm_plug)
 BBM_GROW=$(cmdline_arg vscale_bbm_grow)
 MEMMAP=$(cmdline_arg vscale_memmap)
 SBM_BLOCKS=$(cmdline_arg vscale_sbm_blocks)
+SBM_STOP_MEMMAP=$(cmdline_arg vscale_sbm_stop_memmap)
 MEMMAP_PARAM=/sys/module/virtio_mem/parameters/memmap_on_memory
 VMEMSET=$(cat /etc/vmemset)
 MB_BYTES=$((0x$(cat /sys/devices/system/memory/block_size_bytes)))
@@ -500,7 +503,7 @@ fi
 if [ "$VMEMSET" = ours ]; then
 	t_mm=$(now)
 	[ "${SBM_BLOCKS:-0}" = 0 ] || scn_sbm_memmap
-	scn_sbm_memmap_off
+	[ "$SBM_STOP_MEMMAP" = 1 ] || scn_sbm_memmap_off
 	echo "STAT vscale-sbm-memmap-total secs=$(since "$t_mm")"
 fi
 BASE_KB=$(memtotal_kb)
