@@ -1255,6 +1255,89 @@ static void vmem_sb_find_run_lowest(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, count, 64U);
 }
 
+/*
+ * Memmap on memory in SBM: runs above the memmap's sub-blocks; the
+ * memmap's share of a block; what a fresh block gets; when a block may go.
+ */
+static void vmem_sb_find_run_above_lo(struct kunit *test)
+{
+	struct vmem_sb_map m = vmem_test_map(test, 64);
+	unsigned int count = 0;
+
+	vmem_sb_set(&m, 1, 0, 64, true);
+	/* from the top: never below lo */
+	KUNIT_EXPECT_EQ(test, vmem_sb_find_run_above(&m, 1, 1, true, true, 64, &count), 1);
+	KUNIT_EXPECT_EQ(test, count, 63U);
+	KUNIT_EXPECT_EQ(test, vmem_sb_find_run_above(&m, 1, 1, true, true, 4, &count), 60);
+	KUNIT_EXPECT_EQ(test, count, 4U);
+	/* only the memmap's sub-block left: nothing to unplug */
+	vmem_sb_set(&m, 1, 1, 63, false);
+	KUNIT_EXPECT_EQ(test, vmem_sb_find_run_above(&m, 1, 1, true, true, 64, &count),
+			-ENOENT);
+	KUNIT_EXPECT_EQ(test, vmem_sb_find_run_above(&m, 1, 0, true, true, 64, &count), 0);
+	KUNIT_EXPECT_EQ(test, count, 1U);
+	/* lowest first, from lo */
+	KUNIT_EXPECT_EQ(test, vmem_sb_find_run_above(&m, 1, 2, false, false, 64, &count), 2);
+	KUNIT_EXPECT_EQ(test, count, 62U);
+	/* lo at or past the end */
+	KUNIT_EXPECT_EQ(test, vmem_sb_find_run_above(&m, 1, 64, false, false, 64, &count),
+			-ENOENT);
+	KUNIT_EXPECT_EQ(test, vmem_sb_find_run_above(&m, 1, 64, true, true, 64, &count),
+			-ENOENT);
+}
+
+static void vmem_sbm_memmap_share(struct kunit *test)
+{
+	/* x86-64: 2 MiB memmap per 128 MiB block, 2 MiB sub-blocks */
+	KUNIT_EXPECT_EQ(test, vmem_sbm_memmap_sbs(SZ_2M, SZ_2M, 64), 1U);
+	/* 4 MiB pageblocks (force mode): memmap rounded to 4 MiB */
+	KUNIT_EXPECT_EQ(test, vmem_sbm_memmap_sbs(SZ_4M, SZ_4M, 32), 1U);
+	/* sub-blocks larger than the memmap: one, partly usable */
+	KUNIT_EXPECT_EQ(test, vmem_sbm_memmap_sbs(SZ_2M, SZ_8M, 16), 1U);
+	/* smaller: rounded up */
+	KUNIT_EXPECT_EQ(test, vmem_sbm_memmap_sbs(SZ_2M + 1, SZ_1M, 128), 3U);
+	/* memmap elsewhere */
+	KUNIT_EXPECT_EQ(test, vmem_sbm_memmap_sbs(0, SZ_2M, 64), 0U);
+	/* nothing left: capped at the block */
+	KUNIT_EXPECT_EQ(test, vmem_sbm_memmap_sbs(SZ_128M, SZ_2M, 64), 64U);
+	KUNIT_EXPECT_EQ(test, vmem_sbm_memmap_sbs(SZ_256M, SZ_64M, 2), 2U);
+}
+
+static void vmem_sbm_fresh_block(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, vmem_sbm_fresh_sbs(100, 64, 1), 64U);
+	KUNIT_EXPECT_EQ(test, vmem_sbm_fresh_sbs(5, 64, 1), 5U);
+	/* just the memmap's sub-block: added, nothing usable yet */
+	KUNIT_EXPECT_EQ(test, vmem_sbm_fresh_sbs(1, 64, 1), 1U);
+	/* fewer than the memmap needs: not added */
+	KUNIT_EXPECT_EQ(test, vmem_sbm_fresh_sbs(1, 128, 3), 0U);
+	KUNIT_EXPECT_EQ(test, vmem_sbm_fresh_sbs(0, 64, 0), 0U);
+	KUNIT_EXPECT_EQ(test, vmem_sbm_fresh_sbs(7, 64, 0), 7U);
+}
+
+static void vmem_sbm_removable_block(struct kunit *test)
+{
+	struct vmem_sb_map m = vmem_test_map(test, 64);
+
+	vmem_sb_set(&m, 1, 0, 3, true);
+	/* something above the memmap is plugged */
+	KUNIT_EXPECT_FALSE(test, vmem_sbm_removable(&m, 1, 1, 100));
+	/* only the memmap's sub-blocks: they must all be wanted back */
+	KUNIT_EXPECT_TRUE(test, vmem_sbm_removable(&m, 1, 3, 3));
+	KUNIT_EXPECT_TRUE(test, vmem_sbm_removable(&m, 1, 3, 10));
+	KUNIT_EXPECT_FALSE(test, vmem_sbm_removable(&m, 1, 3, 2));
+	KUNIT_EXPECT_FALSE(test, vmem_sbm_removable(&m, 1, 3, 0));
+	/* memmap elsewhere: an empty block goes whatever is left to do */
+	vmem_sb_set(&m, 1, 0, 3, false);
+	KUNIT_EXPECT_TRUE(test, vmem_sbm_removable(&m, 1, 0, 0));
+	/* the neighbours do not count */
+	vmem_sb_set(&m, 0, 63, 1, true);
+	vmem_sb_set(&m, 2, 0, 1, true);
+	KUNIT_EXPECT_TRUE(test, vmem_sbm_removable(&m, 1, 1, 0));
+	KUNIT_EXPECT_FALSE(test, vmem_sbm_removable(&m, 2, 0, 0));
+	KUNIT_EXPECT_TRUE(test, vmem_sbm_removable(&m, 2, 1, 1));
+}
+
 /* Unplug takes the highest run of plugged sub-blocks, its top part. */
 static void vmem_sb_find_run_from_top(struct kunit *test)
 {
@@ -1682,6 +1765,10 @@ static struct kunit_case vmem_sb_cases[] = {
 	KUNIT_CASE(vmem_sb_unaligned_blocks),
 	KUNIT_CASE(vmem_sb_find_run_lowest),
 	KUNIT_CASE(vmem_sb_find_run_from_top),
+	KUNIT_CASE(vmem_sb_find_run_above_lo),
+	KUNIT_CASE(vmem_sbm_memmap_share),
+	KUNIT_CASE(vmem_sbm_fresh_block),
+	KUNIT_CASE(vmem_sbm_removable_block),
 	KUNIT_CASE(vmem_sb_find_run_none),
 	KUNIT_CASE(vmem_sbm_state_after_plug),
 	KUNIT_CASE(vmem_sbm_state_onlining),

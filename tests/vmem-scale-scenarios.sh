@@ -25,6 +25,17 @@
 # Its device block is 512 MiB where the kernel core self-hosts adds of
 # several memory blocks (probe MHP_SUPPORTS_MEMMAP_ON_MEMORY of the build),
 # else one 128 MiB memory block (the older core self-hosts only those).
+# Memmap on memory in Sub Block Mode (ours): vm0 (2 MiB device blocks)
+# gets VSCALE_SBM_BLOCKS memory blocks (default 3) and back with a
+# checksummed buffer, then the same with memmap_on_memory=N
+# (vscale-sbm-memmap*; 0: none); the scale steps then run on vm0 with
+# memmap_on_memory=N.  Test kernels 6.12+ boot with
+# memory_hotplug.memmap_on_memory=force: their 4 MiB pageblocks (no
+# HUGETLB_PAGE) make the core refuse a 2 MiB memmap with =1; force rounds
+# it up to a pageblock (test-6.1 has no force: the vscale-memmap checks
+# fail there).  VSCALE_SBM_STOP_MEMMAP=1 measures instead: the scale steps
+# run on vm0 with memmap on memory (vscale-stop shows how far it got;
+# VSCALE_REQ=BYTES asks for more than the default 32 GiB).
 # VSCALE_MHP_MEMMAP=0 boots without memory_hotplug.memmap_on_memory=1 (the
 # vscale-memmap check must then fail).  VSCALE_BBM_GROW=BYTES measures
 # instead: vm1 (VSCALE_BBM_REGION, e.g. 49152) is asked for BYTES in one
@@ -55,7 +66,7 @@ say "vmem-scale: kernel $ID, virtio-mem driver $DRV, output in $OUT"
 # plug path's reserve allocates nothing, the vmem scenarios scan the
 # driver's allocations, and a scan walks the memmap of all hot-added
 # memory (minutes under KASAN and TCG).
-REGION_MB=49152 REQ=$((32 << 30)) BALLAST_MB=48
+REGION_MB=49152 REQ=${VSCALE_REQ:-$((32 << 30))} BALLAST_MB=48
 if [ "$KIND" = test ]; then
 	MEM=768 TO=240 HOLD_MB=32
 	TIMEOUT=${TIMEOUT:-1200}
@@ -68,6 +79,12 @@ BBM_REGION=${VSCALE_BBM_REGION:-2048}
 BBM_PLUG=${VSCALE_BBM_PLUG:-$((512 << 20))}
 BBM_GROW=${VSCALE_BBM_GROW:-}
 MHP_MEMMAP=${VSCALE_MHP_MEMMAP:-1}
+SBM_BLOCKS=${VSCALE_SBM_BLOCKS:-3}
+MHP_MEMMAP_ON=1
+if [ "$KIND" = test ] && [[ "$ID" =~ -([0-9]+)\.([0-9]+)$ ]] &&
+	((BASH_REMATCH[1] * 100 + BASH_REMATCH[2] >= 612)); then
+	MHP_MEMMAP_ON=force
+fi
 BBM_BLOCK=128M
 if [ "$DRV" = ours ]; then
 	# the probes of the build (scripts/build.sh: DIR/../src), else run them
@@ -79,13 +96,13 @@ if [ "$DRV" = ours ]; then
 	fi
 	grep -q '^#define GUESTMEM_HAVE_MHP_SUPPORTS_MEMMAP_ON_MEMORY 1' "$probes" && BBM_BLOCK=512M
 else
-	BBM_PLUG=0
+	BBM_PLUG=0 SBM_BLOCKS=0
 fi
 # a measurement may take minutes to grow under TCG
 [ -z "$BBM_GROW" ] || TO=600
 MHP_APPEND="memhp_default_state=online_movable"
-[ "$MHP_MEMMAP" = 0 ] || MHP_APPEND="$MHP_APPEND memory_hotplug.memmap_on_memory=1"
-BBM_APPEND="vscale_bbm_plug=$BBM_PLUG${BBM_GROW:+ vscale_bbm_grow=$BBM_GROW vscale_memmap=${VSCALE_MEMMAP:-1}}"
+[ "$MHP_MEMMAP" = 0 ] || MHP_APPEND="$MHP_APPEND memory_hotplug.memmap_on_memory=$MHP_MEMMAP_ON"
+BBM_APPEND="vscale_sbm_blocks=$SBM_BLOCKS vscale_sbm_stop_memmap=${VSCALE_SBM_STOP_MEMMAP:-0} vscale_bbm_plug=$BBM_PLUG${BBM_GROW:+ vscale_bbm_grow=$BBM_GROW vscale_memmap=${VSCALE_MEMMAP:-1}}"
 
 say "booting (timeout ${TIMEOUT}s, ${MEM} MiB boot RAM, region $REGION_MB MiB, request $REQ, guard $GUARD; vm1 $BBM_REGION MiB in $BBM_BLOCK blocks, plug $BBM_PLUG${BBM_GROW:+, grow to $BBM_GROW}; $MHP_APPEND)"
 vmem_boot --kernel "$VMLINUZ" --initrd "$OUT/initramfs.cpio.gz" \
@@ -118,7 +135,10 @@ fi
 if [ -n "$BBM_GROW" ]; then
 	EXPECTED="vscale-probe vscale-bbm-grow"
 elif [ "$DRV" = ours ]; then
-	EXPECTED="vscale-probe vscale-memmap vscale-memmap-unplug vscale-memmap-off vscale-stop vscale-warn-once vscale-alive vscale-resume vscale-lower"
+	EXPECTED="vscale-probe vscale-memmap vscale-memmap-unplug vscale-memmap-off"
+	[ "$SBM_BLOCKS" = 0 ] ||
+		EXPECTED="$EXPECTED vscale-sbm-memmap vscale-sbm-memmap-unplug vscale-sbm-memmap-off"
+	EXPECTED="$EXPECTED vscale-stop vscale-warn-once vscale-alive vscale-resume vscale-lower"
 else
 	EXPECTED="vscale-probe vscale-intree"
 fi

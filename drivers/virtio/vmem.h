@@ -12,7 +12,7 @@
  *   vmem_debugfs.c  debugfs: worker counters, block table
  *   vmem_inject.c   fault injection at the virtqueue and the config reads
  *   vmem_reserve.c  the unmovable-memory reserve of the plug path
- *   vmem_memmap.c   memmap on memory (BBM): where memmaps go, their pages
+ *   vmem_memmap.c   memmap on memory: where memmaps go, their pages
  *   vmem_logic.c    device-independent logic (KUnit)
  *
  * Locking: @hotplug_mutex protects block states against the memory
@@ -163,6 +163,7 @@ struct vmem_inject {
  * @memmap_mode: enum vmem_memmap_mode, chosen at probe (vmem_memmap.c)
  * @memmap_block_bytes: memmap at the start of a memory block (BLOCK mode)
  * @memmap_boot_bytes: memmap of a memory block elsewhere (BOOT mode)
+ * @memmap_sbs: SBM: sub-blocks holding @memmap_block_bytes (not BOOT mode)
  * @memmap_size: memmap bytes of the memory added now
  * @stats: counters
  * @memory_notifier: memory hotplug notifier
@@ -218,6 +219,7 @@ struct vmem {
 	u8 memmap_mode;
 	u64 memmap_block_bytes;
 	u64 memmap_boot_bytes;
+	unsigned int memmap_sbs;
 	atomic64_t memmap_size;
 	struct vmem_stats stats;
 
@@ -339,6 +341,7 @@ u64 vmem_memmap_in_block(struct vmem *vm, u64 size);
 bool vmem_memmap_costs_boot(struct vmem *vm);
 unsigned long vmem_memmap_skip(struct vmem *vm, unsigned long pfn);
 bool vmem_memmap_online_ok(struct vmem *vm, unsigned long start_pfn);
+unsigned int vmem_memmap_pinned_sbs(struct vmem *vm);
 extern struct device_attribute dev_attr_memmap_on_memory;
 extern struct device_attribute dev_attr_memmap_size;
 

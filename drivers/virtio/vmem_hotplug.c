@@ -415,6 +415,19 @@ static void vmem_notify_end(struct vmem *vm)
 	mutex_unlock(&vm->hotplug_mutex);
 }
 
+/*
+ * SBM: one memory block; with memmap on memory the notifier's range
+ * starts after the memmap at the block's start.
+ */
+static bool vmem_sbm_range_ok(struct vmem *vm, u64 start, u64 size,
+			      unsigned long idx)
+{
+	u64 base = vmem_idx_to_phys(vm, idx);
+
+	return start + size == base + vm->geo.block_size &&
+	       start - base == vmem_memmap_in_block(vm, vm->geo.block_size);
+}
+
 static bool vmem_notify_range_ok(struct vmem *vm, u64 start, u64 size,
 				 unsigned long *idx)
 {
@@ -424,8 +437,7 @@ static bool vmem_notify_range_ok(struct vmem *vm, u64 start, u64 size,
 	if (start < vmem_idx_to_phys(vm, 0) || *idx >= vm->geo.nr_ids)
 		return false;
 	if (vm->geo.sbm)
-		return size == vm->geo.block_size &&
-		       IS_ALIGNED(start, vm->geo.block_size);
+		return vmem_sbm_range_ok(vm, start, size, *idx);
 	return id == vmem_phys_to_id(&vm->geo, start + size - 1);
 }
 

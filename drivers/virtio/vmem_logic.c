@@ -549,6 +549,54 @@ unsigned int vmem_sb_count(const struct vmem_sb_map *m, unsigned long idx)
 EXPORT_SYMBOL_IF_KUNIT(vmem_sb_count);
 
 /**
+ * vmem_sb_find_run_above() - find consecutive sub-blocks in one state at
+ * or above a sub-block
+ * @m: map
+ * @idx: block index
+ * @lo: lowest sub-block to consider (those below are left alone)
+ * @plugged: state to look for
+ * @from_top: take the highest run (unplug) instead of the lowest (plug)
+ * @max: longest run wanted (>= 1)
+ * @count: length of the run found
+ *
+ * Return: first sub-block of the run, or -ENOENT.
+ */
+int vmem_sb_find_run_above(const struct vmem_sb_map *m, unsigned long idx,
+			   unsigned int lo, bool plugged, bool from_top,
+			   unsigned int max, unsigned int *count)
+{
+	int sb, first;
+
+	if (!max || lo >= m->sbs)
+		return -ENOENT;
+	if (!from_top) {
+		for (sb = lo; sb < m->sbs; sb++)
+			if (vmem_sb_all(m, idx, sb, 1, plugged))
+				break;
+		if (sb == m->sbs)
+			return -ENOENT;
+		first = sb;
+		while (sb < m->sbs && sb - first < max &&
+		       vmem_sb_all(m, idx, sb, 1, plugged))
+			sb++;
+		*count = sb - first;
+		return first;
+	}
+	for (sb = m->sbs - 1; sb >= (int)lo; sb--)
+		if (vmem_sb_all(m, idx, sb, 1, plugged))
+			break;
+	if (sb < (int)lo)
+		return -ENOENT;
+	first = sb;
+	while (first > (int)lo && sb - first + 1 < max &&
+	       vmem_sb_all(m, idx, first - 1, 1, plugged))
+		first--;
+	*count = sb - first + 1;
+	return first;
+}
+EXPORT_SYMBOL_IF_KUNIT(vmem_sb_find_run_above);
+
+/**
  * vmem_sb_find_run() - find consecutive sub-blocks in one state
  * @m: map
  * @idx: block index
@@ -563,36 +611,84 @@ int vmem_sb_find_run(const struct vmem_sb_map *m, unsigned long idx,
 		     bool plugged, bool from_top, unsigned int max,
 		     unsigned int *count)
 {
-	int sb, first;
-
-	if (!max)
-		return -ENOENT;
-	if (!from_top) {
-		for (sb = 0; sb < m->sbs; sb++)
-			if (vmem_sb_all(m, idx, sb, 1, plugged))
-				break;
-		if (sb == m->sbs)
-			return -ENOENT;
-		first = sb;
-		while (sb < m->sbs && sb - first < max &&
-		       vmem_sb_all(m, idx, sb, 1, plugged))
-			sb++;
-		*count = sb - first;
-		return first;
-	}
-	for (sb = m->sbs - 1; sb >= 0; sb--)
-		if (vmem_sb_all(m, idx, sb, 1, plugged))
-			break;
-	if (sb < 0)
-		return -ENOENT;
-	first = sb;
-	while (first > 0 && sb - first + 1 < max &&
-	       vmem_sb_all(m, idx, first - 1, 1, plugged))
-		first--;
-	*count = sb - first + 1;
-	return first;
+	return vmem_sb_find_run_above(m, idx, 0, plugged, from_top, max,
+				      count);
 }
 EXPORT_SYMBOL_IF_KUNIT(vmem_sb_find_run);
+
+/**
+ * vmem_sbm_memmap_sbs() - sub-blocks that hold a memory block's memmap
+ * when it lives in the block (memmap on memory in Sub Block Mode)
+ * @memmap_bytes: memmap at the start of the block (0: elsewhere)
+ * @sb_size: sub-block size
+ * @sbs: sub-blocks per block
+ *
+ * They are plugged before the block is added and stay plugged until it
+ * is removed ("pinned").
+ *
+ * Return: their number (rounded up), 0 for none, or @sbs when nothing of
+ * the block would be left (memmap on memory is then of no use).
+ */
+unsigned int vmem_sbm_memmap_sbs(u64 memmap_bytes, u64 sb_size,
+				 unsigned int sbs)
+{
+	u64 n;
+
+	if (!memmap_bytes || !sb_size)
+		return 0;
+	n = div64_u64(memmap_bytes + sb_size - 1, sb_size);
+	return n < sbs ? n : sbs;
+}
+EXPORT_SYMBOL_IF_KUNIT(vmem_sbm_memmap_sbs);
+
+/**
+ * vmem_sbm_fresh_sbs() - sub-blocks to plug in a block that is to be added
+ * @nb_sb: sub-blocks still wanted
+ * @sbs: sub-blocks per block
+ * @pinned: sub-blocks the block's memmap needs (vmem_sbm_memmap_sbs())
+ *
+ * The lowest sub-blocks are plugged, so the memmap's come first.
+ *
+ * Return: min(@nb_sb, @sbs), or 0 when that would not cover the memmap
+ * (the block cannot be added for fewer sub-blocks than it needs).
+ */
+unsigned int vmem_sbm_fresh_sbs(u64 nb_sb, unsigned int sbs,
+				unsigned int pinned)
+{
+	unsigned int n = nb_sb < sbs ? nb_sb : sbs;
+
+	return n < pinned ? 0 : n;
+}
+EXPORT_SYMBOL_IF_KUNIT(vmem_sbm_fresh_sbs);
+
+/**
+ * vmem_sbm_removable() - may an added block be removed now?
+ * @m: map
+ * @idx: block index
+ * @pinned: sub-blocks at its start that hold its memmap
+ * @nb_sb: sub-blocks still to be unplugged
+ *
+ * Everything above the pinned sub-blocks must be unplugged.  The pinned
+ * ones are unplugged after the removal, so they count against @nb_sb: a
+ * block is removed only when all of them are still to be given back
+ * (otherwise the host would get more than it asked for, and the next
+ * plug would add the block again).
+ *
+ * Return: true if it may.
+ */
+bool vmem_sbm_removable(const struct vmem_sb_map *m, unsigned long idx,
+			unsigned int pinned, u64 nb_sb)
+{
+	unsigned int left = 0, sb;
+
+	if (pinned < m->sbs &&
+	    !vmem_sb_all(m, idx, pinned, m->sbs - pinned, false))
+		return false;
+	for (sb = 0; sb < pinned && sb < m->sbs; sb++)
+		left += vmem_sb_all(m, idx, sb, 1, true);
+	return nb_sb >= left;
+}
+EXPORT_SYMBOL_IF_KUNIT(vmem_sbm_removable);
 
 /*
  * Plug fills partially plugged blocks first (online ones first, so the

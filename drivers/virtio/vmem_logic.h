@@ -85,7 +85,7 @@ static inline unsigned long vmem_phys_to_id(const struct vmem_geo *geo, u64 addr
 	return addr / geo->block_size;
 }
 
-/* ---- memmap on memory (BBM) ---- */
+/* ---- memmap on memory ---- */
 
 /**
  * struct vmem_memmap_geo - what sizes a memory block's own memmap
@@ -153,6 +153,18 @@ unsigned int vmem_sb_count(const struct vmem_sb_map *m, unsigned long idx);
 int vmem_sb_find_run(const struct vmem_sb_map *m, unsigned long idx,
 		     bool plugged, bool from_top, unsigned int max,
 		     unsigned int *count);
+int vmem_sb_find_run_above(const struct vmem_sb_map *m, unsigned long idx,
+			   unsigned int lo, bool plugged, bool from_top,
+			   unsigned int max, unsigned int *count);
+
+/* ---- memmap on memory in SBM: the sub-blocks holding the memmap ---- */
+
+unsigned int vmem_sbm_memmap_sbs(u64 memmap_bytes, u64 sb_size,
+				 unsigned int sbs);
+unsigned int vmem_sbm_fresh_sbs(u64 nb_sb, unsigned int sbs,
+				unsigned int pinned);
+bool vmem_sbm_removable(const struct vmem_sb_map *m, unsigned long idx,
+			unsigned int pinned, u64 nb_sb);
 
 /* ---- block states and selection order ---- */
 

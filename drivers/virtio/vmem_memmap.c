@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * virtio-mem: memmap on memory in Big Block Mode.
+ * virtio-mem: memmap on memory (Big Block Mode and Sub Block Mode).
  *
  * Every memory block needs a memmap (one struct page per page: 2 MiB per
  * 128 MiB on x86-64).  Upstream's driver adds memory without
@@ -26,8 +26,13 @@
  *    blocks keep their memmap in boot memory there (adding and removing
  *    them a memory block at a time would split a big block's state).
  *
- * Sub Block Mode does not use it (see the README: the memmap's sub-blocks
- * would have to stay plugged while the memory block is added).
+ * Sub Block Mode adds one memory block at a time, so the same choice
+ * applies (on older cores every add qualifies once the layout does).  The
+ * memmap is written by the add itself, so the sub-blocks holding it
+ * (vmem_memmap_pinned_sbs(): one 2 MiB sub-block per 128 MiB block) are
+ * plugged before the add and stay plugged while the block is added;
+ * vmem_sbm.c never offers them for unplug and gives them back after the
+ * block's removal.
  *
  * The choice is made at probe and holds for the device's lifetime: the
  * pages to skip when a big block is unplugged (vmem_memmap_skip()), the
@@ -47,7 +52,7 @@
 static bool memmap_on_memory = true;
 module_param(memmap_on_memory, bool, 0644);
 MODULE_PARM_DESC(memmap_on_memory,
-		 "Big Block Mode: put the memmap of added memory blocks into the blocks themselves where the kernel allows it (memory_hotplug.memmap_on_memory=1), read at device probe (default Y; N: boot memory, like upstream)");
+		 "Put the memmap of added memory blocks into the blocks themselves where the kernel allows it (memory_hotplug.memmap_on_memory=1), read at device probe (default Y; N: boot memory, like upstream)");
 
 static void vmem_memmap_geo(struct vmem_memmap_geo *g)
 {
@@ -58,18 +63,21 @@ static void vmem_memmap_geo(struct vmem_memmap_geo *g)
 	g->pmd_size = PMD_SIZE;
 }
 
+#define VMEM_SBM_PINNED_NOTE \
+	" (its sub-blocks stay plugged while the block is added)"
+
 /* Decide where the memmaps go; returns why not in the blocks, or NULL. */
 static const char *vmem_memmap_choose(struct vmem *vm,
 				      const struct vmem_memmap_geo *g)
 {
-	if (vm->geo.sbm)
-		return "Sub Block Mode";
 	if (!READ_ONCE(memmap_on_memory))
 		return "module parameter memmap_on_memory=N";
 	/* vmem_memmap_skip() expects it within a memory block's first section */
 	if (!vmem_memmap_block_bytes(g) ||
 	    vmem_memmap_block_bytes(g) >= PFN_PHYS(PAGES_PER_SECTION))
 		return "no room for it in the first section of a memory block";
+	if (vm->geo.sbm && vm->memmap_sbs >= vm->geo.sbs_per_block)
+		return "its sub-blocks would fill the memory block";
 	switch (vmem_mhp_memmap_offered()) {
 	case VMEM_MHP_MEMMAP_SPLIT:
 		vm->memmap_mode = VMEM_MEMMAP_BLOCK;
@@ -91,7 +99,7 @@ static const char *vmem_memmap_choose(struct vmem *vm,
  * vmem_memmap_init() - choose where the memmaps of the device's memory go
  * @vm: device (geometry known)
  *
- * Logs the choice for a Big Block Mode device.
+ * Logs the choice.
  */
 void vmem_memmap_init(struct vmem *vm)
 {
@@ -102,16 +110,36 @@ void vmem_memmap_init(struct vmem *vm)
 	vm->memmap_mode = VMEM_MEMMAP_BOOT;
 	vm->memmap_block_bytes = vmem_memmap_block_bytes(&g);
 	vm->memmap_boot_bytes = vmem_memmap_boot_bytes(&g);
+	vm->memmap_sbs = vm->geo.sbm ?
+			 vmem_sbm_memmap_sbs(vm->memmap_block_bytes,
+					     vm->geo.sb_size,
+					     vm->geo.sbs_per_block) : 0;
 	why = vmem_memmap_choose(vm, &g);
-	if (vm->geo.sbm)
-		return;
 	if (why)
 		dev_info(vmem_dev(vm), "memmap on memory: no (%s)\n", why);
 	else
-		dev_info(vmem_dev(vm), "memmap on memory: %s, %llu KiB per memory block\n",
+		dev_info(vmem_dev(vm), "memmap on memory: %s, %llu KiB per memory block%s\n",
 			 vm->memmap_mode == VMEM_MEMMAP_TRY ?
 			 "asked for at the first add" : "yes",
-			 vm->memmap_block_bytes >> 10);
+			 vm->memmap_block_bytes >> 10,
+			 vm->geo.sbm ? VMEM_SBM_PINNED_NOTE : "");
+}
+
+/**
+ * vmem_memmap_pinned_sbs() - Sub Block Mode: sub-blocks at the start of a
+ * memory block that hold its memmap
+ * @vm: device
+ *
+ * While memmaps go (or may go: an older core answers at the first add)
+ * into the blocks, they are plugged before a block is added and stay
+ * plugged until it is removed.
+ *
+ * Return: their number, 0 when memmaps go to boot memory (or in BBM).
+ */
+unsigned int vmem_memmap_pinned_sbs(struct vmem *vm)
+{
+	return READ_ONCE(vm->memmap_mode) == VMEM_MEMMAP_BOOT ? 0 :
+	       vm->memmap_sbs;
 }
 
 /**

@@ -3,6 +3,15 @@
  * virtio-mem Sub Block Mode: memory is added and removed per Linux memory
  * block, plugged and unplugged per sub-block (max of device block and
  * pageblock).  Unplugged parts of online blocks stay fake-offline.
+ *
+ * Memmap on memory (vmem_memmap.c): the memmap of a memory block lives in
+ * its first sub-blocks ("pinned", vmem_memmap_pinned_sbs()).  The add
+ * writes it, so they are plugged before the add (a fresh block is plugged
+ * from its lowest sub-block, and never with fewer sub-blocks than that);
+ * they are never unplug candidates while the block is added; a block with
+ * nothing else plugged is offlined and removed, then they are unplugged
+ * (counted in what the unplug gives back, and only when all of them are
+ * still to be given back: vmem_sbm_removable()).
  */
 #include <linux/memory_hotplug.h>
 #include <linux/mm.h>
@@ -39,16 +48,21 @@ static int vmem_sbm_request(struct vmem *vm, unsigned long idx,
 	return rc;
 }
 
-/* Unplug every plugged run of a block (offline or never added). */
-static int vmem_sbm_unplug_runs(struct vmem *vm, unsigned long idx, u64 *nb_sb)
+/*
+ * Unplug plugged runs of a block (offline or not added) at or above
+ * sub-block @lo, from the top, up to @nb_sb sub-blocks.
+ */
+static int vmem_sbm_unplug_runs(struct vmem *vm, unsigned long idx,
+				unsigned int lo, u64 *nb_sb)
 {
 	unsigned int count;
 	int sb, rc;
 
 	while (*nb_sb) {
-		sb = vmem_sb_find_run(&vm->sb, idx, true, true,
-				      min_t(u64, *nb_sb, vm->geo.sbs_per_block),
-				      &count);
+		sb = vmem_sb_find_run_above(&vm->sb, idx, lo, true, true,
+					    min_t(u64, *nb_sb,
+						  vm->geo.sbs_per_block),
+					    &count);
 		if (sb < 0)
 			break;
 		rc = vmem_sbm_request(vm, idx, sb, count, false);
@@ -60,15 +74,21 @@ static int vmem_sbm_unplug_runs(struct vmem *vm, unsigned long idx, u64 *nb_sb)
 }
 
 /*
- * Offline and remove a block whose sub-blocks are all unplugged.  Called
- * and returns with @hotplug_mutex held; drops it around the removal.
+ * Offline and remove a block with nothing plugged but its memmap's
+ * sub-blocks (vmem_sbm_removable()), then unplug those; they are taken
+ * from @nb_sb.  Called and returns with @hotplug_mutex held; drops it
+ * around the removal.  A failed unplug leaves the block PLUGGED: cleanup
+ * unplugs it.
  */
-static int vmem_sbm_try_remove(struct vmem *vm, unsigned long idx)
+static int vmem_sbm_try_remove(struct vmem *vm, unsigned long idx, u64 *nb_sb)
 {
+	unsigned int pinned = vmem_memmap_pinned_sbs(vm), left;
+	u64 all = vm->geo.sbs_per_block;
 	int rc;
 
-	if (!vmem_sb_all(&vm->sb, idx, 0, vm->geo.sbs_per_block, false))
+	if (!vmem_sbm_removable(&vm->sb, idx, pinned, *nb_sb))
 		return 0;
+	left = vmem_sb_count(&vm->sb, idx);
 	mutex_unlock(&vm->hotplug_mutex);
 	rc = vmem_offline_and_remove(vm, vmem_idx_to_phys(vm, idx),
 				     vm->geo.block_size);
@@ -77,8 +97,12 @@ static int vmem_sbm_try_remove(struct vmem *vm, unsigned long idx)
 		vm->have_unplugged_mb = true;
 		return rc;
 	}
-	vm->states[idx] = VMEM_SBM_UNUSED;
-	return 0;
+	*nb_sb -= left;
+	vm->states[idx] = VMEM_SBM_PLUGGED;
+	rc = vmem_sbm_unplug_runs(vm, idx, 0, &all);
+	if (!rc)
+		vm->states[idx] = VMEM_SBM_UNUSED;
+	return rc;
 }
 
 static void vmem_sbm_update_state(struct vmem *vm, unsigned long idx)
@@ -116,14 +140,20 @@ static int vmem_sbm_plug_partial(struct vmem *vm, unsigned long idx,
 	return rc;
 }
 
-/* Plug the first sub-blocks of an unused block, then add it. */
+/*
+ * Plug the first sub-blocks of an unused block (those of its memmap
+ * among them), then add it.
+ */
 static int vmem_sbm_plug_and_add(struct vmem *vm, unsigned long idx,
 				 u64 *nb_sb)
 {
-	unsigned int count = min_t(u64, *nb_sb, vm->geo.sbs_per_block);
+	unsigned int count = vmem_sbm_fresh_sbs(*nb_sb, vm->geo.sbs_per_block,
+						vmem_memmap_pinned_sbs(vm));
 	u64 rest = count;
 	int rc;
 
+	if (!count)
+		return -ENOSPC;
 	rc = vmem_sbm_request(vm, idx, 0, count, true);
 	if (rc)
 		return rc;
@@ -141,7 +171,7 @@ static int vmem_sbm_plug_and_add(struct vmem *vm, unsigned long idx,
 	/* give the sub-blocks back; if that fails too, cleanup retries */
 	mutex_lock(&vm->hotplug_mutex);
 	vm->states[idx] = VMEM_SBM_PLUGGED;
-	if (!vmem_sbm_unplug_runs(vm, idx, &rest))
+	if (!vmem_sbm_unplug_runs(vm, idx, 0, &rest))
 		vm->states[idx] = VMEM_SBM_UNUSED;
 	mutex_unlock(&vm->hotplug_mutex);
 	return rc;
@@ -219,23 +249,25 @@ static int vmem_sbm_unplug_online_sb(struct vmem *vm, unsigned long idx,
 }
 
 /*
- * Unplug from an online block: the whole block at once if wanted and
- * fully plugged, else single sub-blocks from the top, skipping busy ones.
+ * Unplug from an online block: all of it above the memmap's sub-blocks at
+ * once if wanted and fully plugged, else single sub-blocks from the top,
+ * skipping busy ones; never the memmap's.
  */
 static int vmem_sbm_unplug_online(struct vmem *vm, unsigned long idx,
 				  u64 *nb_sb)
 {
 	unsigned int sbs = vm->geo.sbs_per_block;
+	unsigned int lo = vmem_memmap_pinned_sbs(vm);
 	int sb, rc;
 
-	if (*nb_sb >= sbs && vmem_sb_all(&vm->sb, idx, 0, sbs, true)) {
-		rc = vmem_sbm_unplug_online_sb(vm, idx, 0, sbs);
+	if (*nb_sb >= sbs - lo && vmem_sb_all(&vm->sb, idx, lo, sbs - lo, true)) {
+		rc = vmem_sbm_unplug_online_sb(vm, idx, lo, sbs - lo);
 		if (!rc)
-			*nb_sb -= sbs;
+			*nb_sb -= sbs - lo;
 		else if (rc != -EBUSY)
 			return rc;
 	}
-	for (sb = sbs - 1; sb >= 0 && *nb_sb; sb--) {
+	for (sb = sbs - 1; sb >= (int)lo && *nb_sb; sb--) {
 		if (!vmem_sb_all(&vm->sb, idx, sb, 1, true))
 			continue;
 		rc = vmem_sbm_unplug_online_sb(vm, idx, sb, 1);
@@ -246,18 +278,19 @@ static int vmem_sbm_unplug_online(struct vmem *vm, unsigned long idx,
 		*nb_sb -= 1;
 	}
 	/* a block with nothing plugged goes; failure is retried later */
-	vmem_sbm_try_remove(vm, idx);
+	vmem_sbm_try_remove(vm, idx, nb_sb);
 	return 0;
 }
 
 static int vmem_sbm_unplug_offline(struct vmem *vm, unsigned long idx,
 				   u64 *nb_sb)
 {
-	int rc = vmem_sbm_unplug_runs(vm, idx, nb_sb);
+	int rc = vmem_sbm_unplug_runs(vm, idx, vmem_memmap_pinned_sbs(vm),
+				      nb_sb);
 
 	vmem_sbm_update_state(vm, idx);
 	if (!rc)
-		vmem_sbm_try_remove(vm, idx);
+		vmem_sbm_try_remove(vm, idx, nb_sb);
 	return rc;
 }
 
@@ -308,24 +341,31 @@ static int vmem_sbm_unplug(struct vmem *vm, u64 diff)
  * vmem_sbm_cleanup() - finish work an earlier run could not
  * @vm: device
  *
- * Unplugs blocks whose adding failed, and removes added blocks that have
- * nothing plugged any more (their removal failed before).
+ * Unplugs blocks whose adding failed (or whose memmap's sub-blocks could
+ * not be unplugged after the removal), and removes added blocks that have
+ * nothing plugged any more (their removal failed before); a block with
+ * only its memmap's sub-blocks left goes only while more is plugged than
+ * requested.
  *
  * Return: 0, or an error that the worker treats like any other.
  */
 static int vmem_sbm_cleanup(struct vmem *vm)
 {
+	u64 plugged = READ_ONCE(vm->cfg.plugged_size);
+	u64 requested = READ_ONCE(vm->cfg.requested_size);
+	u64 all, excess = 0;
 	bool again = false;
 	unsigned long idx;
-	u64 all;
 	int rc = 0;
 
+	if (plugged > requested)
+		excess = div64_u64(plugged - requested, vm->geo.sb_size);
 	mutex_lock(&vm->hotplug_mutex);
 	for (idx = 0; idx < vm->geo.nr_ids && !rc; idx++) {
 		if (vm->states[idx] != VMEM_SBM_PLUGGED)
 			continue;
 		all = vm->geo.sbs_per_block;
-		rc = vmem_sbm_unplug_runs(vm, idx, &all);
+		rc = vmem_sbm_unplug_runs(vm, idx, 0, &all);
 		if (!rc)
 			vm->states[idx] = VMEM_SBM_UNUSED;
 	}
@@ -335,7 +375,7 @@ static int vmem_sbm_cleanup(struct vmem *vm)
 			if (vm->states[idx] == VMEM_SBM_UNUSED ||
 			    vm->states[idx] == VMEM_SBM_PLUGGED)
 				continue;
-			if (vmem_sbm_try_remove(vm, idx))
+			if (vmem_sbm_try_remove(vm, idx, &excess))
 				again = true;
 		}
 		if (again) {

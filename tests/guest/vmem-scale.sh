@@ -34,6 +34,25 @@
 #                         rebind: the same plug takes the memmap from boot
 #                         memory (free unmovable memory falls by at least
 #                         half of it), MemTotal grows by the whole plug
+# Memmap on memory in Sub Block Mode (vm0: 2 MiB device blocks, so the
+# memmap of a 128 MiB memory block is one pinned sub-block), before the
+# scale steps, vm0 back at 0 after:
+#   vscale-sbm-memmap         vscale_sbm_blocks memory blocks plugged:
+#                             memmap_on_memory 1, memmap_size one memmap per
+#                             block, MemTotal grew by the plug minus it (126
+#                             MiB per 128 MiB), free unmovable memory fell by
+#                             less than half of it (plus the KASAN shadow)
+#   vscale-sbm-memmap-unplug  back to 0 with a checksummed buffer in the
+#                             device memory: the buffer is intact, QMP size
+#                             and plugged_size 0 (the memmap's sub-blocks
+#                             were unplugged after the removal), memmap_size
+#                             0, MemTotal back
+#   vscale-sbm-memmap-off     memmap_on_memory=N and a rebind: the same plug
+#                             takes the memmap from boot memory (free
+#                             unmovable memory falls by at least half of
+#                             it), MemTotal grows by the whole plug; the
+#                             scale steps then run on vm0 like that (the
+#                             reserve they check is the boot-memory one)
 # vscale_bbm_grow=BYTES (make bench / a measurement, not make check): only
 # vm1 is asked for BYTES in one step (vscale_memmap=0: with
 # memmap_on_memory=N) and the size it reaches is reported (vscale-bbm-grow).
@@ -52,6 +71,9 @@
 #   vscale_bbm_plug=BYTES  the memmap checks on vm1 (0 or absent: none)
 #   vscale_bbm_grow=BYTES  measurement: grow vm1 to BYTES, nothing else
 #   vscale_memmap=0        with vscale_bbm_grow: memmap_on_memory=N
+#   vscale_sbm_blocks=N    the SBM memmap checks on vm0 (0 or absent: none)
+#   vscale_sbm_stop_memmap=1  measurement: the scale steps on vm0 with
+#                          memmap on memory (no vscale-sbm-memmap-off)
 . /guest/common.sh
 
 REQ=$(cmdline_arg vscale_req)
@@ -62,6 +84,8 @@ GUARD=$(cmdline_arg vscale_guard)
 BBM_PLUG=$(cmdline_arg vscale_bbm_plug)
 BBM_GROW=$(cmdline_arg vscale_bbm_grow)
 MEMMAP=$(cmdline_arg vscale_memmap)
+SBM_BLOCKS=$(cmdline_arg vscale_sbm_blocks)
+SBM_STOP_MEMMAP=$(cmdline_arg vscale_sbm_stop_memmap)
 MEMMAP_PARAM=/sys/module/virtio_mem/parameters/memmap_on_memory
 VMEMSET=$(cat /etc/vmemset)
 MB_BYTES=$((0x$(cat /sys/devices/system/memory/block_size_bytes)))
@@ -223,9 +247,10 @@ bbm_rebind() {
 		wait_for 50 test -d "$SYSB"
 }
 
-# bbm_measure BYTES: plug vm1 to BYTES and measure what it cost; sets
-# D_MT_KB (MemTotal growth), D_FU_KB (free unmovable memory lost), MM
-# (memmap_size), MOM (memmap_on_memory), SHADOW_KB, BBM_SECS
+# bbm_measure BYTES [LABEL]: plug the device of SYSB (vm1, or vm0 for the
+# SBM checks) to BYTES and measure what it cost; sets D_MT_KB (MemTotal
+# growth), D_FU_KB (free unmovable memory lost), MM (memmap_size), MOM
+# (memmap_on_memory), SHADOW_KB, BBM_SECS
 bbm_measure() {
 	local mt0 fu0 t0
 	mt0=$(memtotal_kb)
@@ -240,7 +265,7 @@ bbm_measure() {
 	MOM=$(bbm_attr memmap_on_memory)
 	SHADOW_KB=0
 	kasan_kernel && SHADOW_KB=$((D_MT_KB / 8))
-	echo "STAT vscale-memmap plug=$1 memmap_on_memory=$MOM memmap_size=$MM memtotal_delta_kb=$D_MT_KB free_unmovable_lost_kb=$D_FU_KB shadow_kb=$SHADOW_KB secs=$BBM_SECS"
+	echo "STAT ${2:-vscale-memmap} plug=$1 memmap_on_memory=$MOM memmap_size=$MM memtotal_delta_kb=$D_MT_KB free_unmovable_lost_kb=$D_FU_KB shadow_kb=$SHADOW_KB secs=$BBM_SECS"
 }
 
 # bbm_unplug: vm1 back to 0; non-zero with BBM_WHY when it did not get there
@@ -336,6 +361,112 @@ scn_bbm_grow() {
 	pass vscale-bbm-grow "$why: QMP size $(kv size) of $BBM_GROW after $(since "$t0")s, memmap_on_memory $(bbm_attr memmap_on_memory), memmap_size $(bbm_attr memmap_size), MemTotal $(memtotal_kb) kB, free unmovable $(free_unmovable_kb) kB, reserve $(bbm_attr unmovable_reserve)"
 }
 
+# --- memmap on memory in Sub Block Mode (vm0) ---
+
+# sbm_hold_start: a checksummed HOLD_MB buffer, placed in vm0's memory
+# where it can be; sets SBM_HOLD (pid) and SBM_IN0 (pages in the region)
+sbm_hold_start() {
+	vmemhold --mb "$HOLD_MB" --region "$ADDR:$MAXSZ" >/tmp/sbmhold.out 2>&1 &
+	SBM_HOLD=$!
+	wait_for 600 grep -qs ready /tmp/sbmhold.out
+	SBM_IN0=$(kv in_region "$(grep ready /tmp/sbmhold.out)")
+}
+
+# sbm_hold_stop: the buffer verifies itself and exits
+sbm_hold_stop() {
+	kill -USR1 "$SBM_HOLD" 2>/dev/null
+	wait "$SBM_HOLD"
+}
+
+# sbm_hold_verdict (after sbm_hold_stop): empty if the buffer survived,
+# else why not
+sbm_hold_verdict() {
+	local out
+	out=$(grep verify /tmp/sbmhold.out)
+	if [ -z "$out" ]; then
+		echo "vmemhold gave no verdict: $(tr '\n' ' ' </tmp/sbmhold.out)"
+	elif [ "$(kv mismatches "$out")" != 0 ] || [ "$(kv sum "$out")" != "$(kv expected "$out")" ]; then
+		echo "$HOLD_MB MiB buffer corrupted: $out"
+	elif [ "${SBM_IN0:-0}" -eq 0 ]; then
+		echo "buffer intact, but none of its pages were in vm0's memory before the unplug (proves nothing): $out"
+	fi
+}
+
+scn_sbm_memmap() {
+	local plug=$((SBM_BLOCKS * MB_BYTES)) mt0 tol=1024 d bad secs
+	SYSB=$SYSD
+	if [ "$(bbm_attr mode)" != sbm ]; then
+		fail vscale-sbm-memmap "vm0 is not in Sub Block Mode: mode $(bbm_attr mode), block_size $(bbm_attr block_size)"
+		return 1
+	fi
+	mt0=$(memtotal_kb)
+	if ! bbm_measure "$plug" vscale-sbm-memmap; then
+		fail vscale-sbm-memmap "plugging $plug on vm0: $CTL_REPLY"
+		return 1
+	fi
+	d=$((D_MT_KB - (plug - MM) / 1024))
+	if [ "$MOM" != 1 ]; then
+		fail vscale-sbm-memmap "memmap_on_memory is $MOM (dmesg: $(dmesg | grep 'memmap on memory' | tail -n1 | sed 's/^\[[^]]*\] //'))"
+	elif [ "$MM" -le 0 ] || [ $((MM % SBM_BLOCKS)) != 0 ] || [ "$MM" -gt $((plug / 16)) ]; then
+		fail vscale-sbm-memmap "memmap_size $MM for $SBM_BLOCKS memory blocks"
+	elif [ "$d" -gt $tol ] || [ "$d" -lt -$tol ]; then
+		fail vscale-sbm-memmap "MemTotal grew by $D_MT_KB kB, want $(((plug - MM) / 1024)) kB (plug minus memmap_size $MM): the memmap is not in the blocks"
+	elif [ "$D_FU_KB" -ge $((SHADOW_KB + MM / 2048)) ]; then
+		fail vscale-sbm-memmap "free unmovable memory fell by $D_FU_KB kB (shadow $SHADOW_KB kB), at least half the memmap ($((MM >> 10)) kB): the memmap came from boot memory"
+	else
+		pass vscale-sbm-memmap "$SBM_BLOCKS memory blocks ($((plug >> 20)) MiB, QMP and plugged_size) in ${BBM_SECS}s: memmap $((MM >> 10)) KiB in their first sub-blocks, MemTotal +$((D_MT_KB >> 10)) MiB ($((D_MT_KB / SBM_BLOCKS >> 10)) MiB per block), free unmovable memory lost $D_FU_KB kB (shadow $SHADOW_KB kB)"
+	fi
+	sbm_hold_start
+	bbm_unplug
+	bad=$BBM_WHY
+	secs=$(kv set)
+	sbm_hold_stop
+	d=$(($(memtotal_kb) - mt0))
+	ctl QUERY
+	if [ -n "$bad" ]; then
+		fail vscale-sbm-memmap-unplug "$bad (last_error $(bbm_attr last_error), fake_offline_failures $(bbm_attr fake_offline_failures), blocks: $(cat /sys/kernel/debug/virtio_mem_guestmem/*/blocks 2>/dev/null | tr '\n' ' ' | cut -c1-300))"
+		return 1
+	fi
+	bad=$(sbm_hold_verdict)
+	if [ -n "$bad" ]; then
+		fail vscale-sbm-memmap-unplug "$bad"
+	elif [ "$(kv size)" != 0 ] || [ "$(bbm_attr memmap_size)" != 0 ] || [ "$(bbm_attr offline_size)" != 0 ] ||
+	     [ "$d" -gt $tol ] || [ "$d" -lt -$tol ]; then
+		fail vscale-sbm-memmap-unplug "at 0: QMP size $(kv size), memmap_size $(bbm_attr memmap_size), offline_size $(bbm_attr offline_size), MemTotal $d kB off the start"
+	else
+		pass vscale-sbm-memmap-unplug "back to 0 in ${secs}s with a $HOLD_MB MiB buffer ($SBM_IN0 of its pages in vm0's memory) intact: QMP size 0 (the memmap sub-blocks unplugged), memmap_size 0, MemTotal back within $tol kB"
+	fi
+}
+
+# vm0 with memmap_on_memory=N (the scale steps need it so); with the
+# check when SBM_BLOCKS is set
+scn_sbm_memmap_off() {
+	local plug=$((SBM_BLOCKS * MB_BYTES)) d
+	SYSB=$SYSD
+	echo N >"$MEMMAP_PARAM"
+	if ! bbm_rebind; then
+		fail vscale-sbm-memmap-off "rebinding vm0 with memmap_on_memory=N failed"
+		return
+	fi
+	[ "${SBM_BLOCKS:-0}" != 0 ] || return 0
+	if ! bbm_measure "$plug" vscale-sbm-memmap-off; then
+		fail vscale-sbm-memmap-off "plugging $plug on vm0: $CTL_REPLY"
+		return
+	fi
+	d=$((D_MT_KB - plug / 1024))
+	if [ "$MOM" != 0 ]; then
+		fail vscale-sbm-memmap-off "memmap_on_memory $MOM with the parameter N"
+	elif [ "$d" -gt 1024 ] || [ "$d" -lt -1024 ]; then
+		fail vscale-sbm-memmap-off "MemTotal grew by $D_MT_KB kB, want $((plug / 1024)) kB"
+	elif [ "$D_FU_KB" -lt $((SHADOW_KB + MM / 2048)) ]; then
+		fail vscale-sbm-memmap-off "free unmovable memory fell by only $D_FU_KB kB (shadow $SHADOW_KB kB) for a memmap of $((MM >> 10)) kB in boot memory"
+	elif ! bbm_unplug; then
+		fail vscale-sbm-memmap-off "$BBM_WHY"
+	else
+		pass vscale-sbm-memmap-off "memmap_on_memory=N: memmap $((MM >> 10)) KiB from boot memory (free unmovable memory lost $D_FU_KB kB, shadow $SHADOW_KB kB), MemTotal +$((D_MT_KB >> 10)) MiB; back to 0"
+	fi
+}
+
 scn_intree() {
 	local t0
 	t0=$(now)
@@ -368,6 +499,12 @@ if [ -n "$BBM_GROW" ] || { [ "$VMEMSET" = ours ] && [ "${BBM_PLUG:-0}" != 0 ]; }
 	scn_memmap && scn_memmap_off
 	echo "STAT vscale-memmap-total secs=$(since "$t_mm")"
 	ctl DEV vm0
+fi
+if [ "$VMEMSET" = ours ]; then
+	t_mm=$(now)
+	[ "${SBM_BLOCKS:-0}" = 0 ] || scn_sbm_memmap
+	[ "$SBM_STOP_MEMMAP" = 1 ] || scn_sbm_memmap_off
+	echo "STAT vscale-sbm-memmap-total secs=$(since "$t_mm")"
 fi
 BASE_KB=$(memtotal_kb)
 dd if=/dev/zero of=/ballast bs=1M count="$BALLAST_MB" 2>/dev/null
