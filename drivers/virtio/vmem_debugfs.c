@@ -4,7 +4,9 @@
  *   blocks             one "<state> <count>" line per block state
  *   worker_runs        runs of the worker since probe
  *   worker_cpu_ns      CPU time those runs used (a spinning worker shows
- *                      here and in worker_runs)
+ *                      here and in worker_runs), added when a run ends
+ *   worker_active      1 while a run is in progress (its CPU time is not
+ *                      in worker_cpu_ns yet)
  *   request_in_flight  1 while a request waits for the device
  *   request_stuck      1 while an abandoned request is unanswered
  *   inject, config     fault injection (vmem_inject.c)
@@ -57,6 +59,7 @@ void vmem_debugfs_init(struct vmem *vm)
 	debugfs_create_u64("worker_runs", 0400, dir, &vm->stats.worker_runs);
 	debugfs_create_u64("worker_cpu_ns", 0400, dir,
 			   &vm->stats.worker_cpu_ns);
+	debugfs_create_atomic_t("worker_active", 0400, dir, &vm->wq_active);
 	debugfs_create_bool("request_in_flight", 0400, dir,
 			    &vm->req_in_flight);
 	debugfs_create_bool("request_stuck", 0400, dir, &vm->req_stuck);

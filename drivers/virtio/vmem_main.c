@@ -231,9 +231,10 @@ static void vmem_work(struct work_struct *work)
 			      READ_ONCE(vm->cfg.plugged_size) < before,
 			      vm->errors_in_row);
 	vmem_schedule(vm, next, rc);
-	atomic_set(&vm->wq_active, 0);
 	WRITE_ONCE(vm->stats.worker_cpu_ns, vm->stats.worker_cpu_ns +
 		   current->se.sum_exec_runtime - cpu);
+	/* after the accounting: debugfs worker_active 0 means it is done */
+	atomic_set(&vm->wq_active, 0);
 }
 
 static int vmem_pm_notifier_cb(struct notifier_block *nb, unsigned long action,

@@ -740,7 +740,14 @@ fattr() { cat "$SYSD/$1" 2>/dev/null; }
 plugged_is() { [ "$(fattr plugged_size)" = "$1" ]; }
 fwait_plugged() { wait_for $((TO * 10)) plugged_is "$1"; }
 fdmesg() { new_dmesg | grep -q "$1"; }
+# fmark: the case's starting counters, taken with the worker idle: a run
+# still in progress (e.g. adding the memory the previous case plugged)
+# has its CPU time added to worker_cpu_ns when it ends, which would charge
+# it to this case (seen: 3387 ms in cfg-plugged after busy-storm)
+worker_idle() { [ "$(cat "$DBG/worker_active" 2>/dev/null || echo 0)" = 0 ]; }
 fmark() {
+	wait_for $((TO * 10)) worker_idle ||
+		echo "FAULTS: worker still active after ${TO}s at the start of a case"
 	F_RUNS=$(cat "$DBG/worker_runs")
 	F_CPU=$(cat "$DBG/worker_cpu_ns")
 	pm_mark
