@@ -99,6 +99,36 @@ stat_value() {
 	return 0
 }
 
+# vmemhold_start OUT MB: a checksummed MB MiB vmemhold buffer, placed in
+# the virtio-mem region ($ADDR:$MAXSZ) where it can be, output in OUT;
+# waits (60 s) for its "ready" line.  Sets HOLD_PID and HOLD_READY (that
+# line); 1 if it did not come (the process is left to the caller)
+vmemhold_start() {
+	vmemhold --mb "$2" --region "$ADDR:$MAXSZ" >"$1" 2>&1 &
+	HOLD_PID=$!
+	wait_for 600 grep -q ready "$1"
+	HOLD_READY=$(grep ready "$1")
+	[ -n "$HOLD_READY" ]
+}
+
+# vmemhold_verdict PID OUT MB IN0: stop the buffer (it verifies itself and
+# exits); prints nothing when it verified and IN0 of its pages were in
+# device memory at the start, else why not (an intact buffer that was not
+# there proves nothing)
+vmemhold_verdict() {
+	local out
+	kill -USR1 "$1" 2>/dev/null
+	wait "$1"
+	out=$(grep verify "$2")
+	if [ -z "$out" ]; then
+		echo "vmemhold gave no verdict: $(tr '\n' ' ' <"$2")"
+	elif [ "$(kv mismatches "$out")" != 0 ] || [ "$(kv sum "$out")" != "$(kv expected "$out")" ]; then
+		echo "$3 MiB buffer corrupted: $out"
+	elif [ "${4:-0}" -eq 0 ]; then
+		echo "buffer intact, but none of its pages were in device memory (proves nothing): $out"
+	fi
+}
+
 # kunit_run: the KUnit boot's work (tests/kunit.sh, or the vmem boot of
 # the KUnit kernel): load what the KUnit modules need from /bin where it
 # is not loaded yet (nd_virtio for vpmem_kunit, virtio_mem for

@@ -363,37 +363,8 @@ scn_bbm_grow() {
 
 # --- memmap on memory in Sub Block Mode (vm0) ---
 
-# sbm_hold_start: a checksummed HOLD_MB buffer, placed in vm0's memory
-# where it can be; sets SBM_HOLD (pid) and SBM_IN0 (pages in the region)
-sbm_hold_start() {
-	vmemhold --mb "$HOLD_MB" --region "$ADDR:$MAXSZ" >/tmp/sbmhold.out 2>&1 &
-	SBM_HOLD=$!
-	wait_for 600 grep -qs ready /tmp/sbmhold.out
-	SBM_IN0=$(kv in_region "$(grep ready /tmp/sbmhold.out)")
-}
-
-# sbm_hold_stop: the buffer verifies itself and exits
-sbm_hold_stop() {
-	kill -USR1 "$SBM_HOLD" 2>/dev/null
-	wait "$SBM_HOLD"
-}
-
-# sbm_hold_verdict (after sbm_hold_stop): empty if the buffer survived,
-# else why not
-sbm_hold_verdict() {
-	local out
-	out=$(grep verify /tmp/sbmhold.out)
-	if [ -z "$out" ]; then
-		echo "vmemhold gave no verdict: $(tr '\n' ' ' </tmp/sbmhold.out)"
-	elif [ "$(kv mismatches "$out")" != 0 ] || [ "$(kv sum "$out")" != "$(kv expected "$out")" ]; then
-		echo "$HOLD_MB MiB buffer corrupted: $out"
-	elif [ "${SBM_IN0:-0}" -eq 0 ]; then
-		echo "buffer intact, but none of its pages were in vm0's memory before the unplug (proves nothing): $out"
-	fi
-}
-
 scn_sbm_memmap() {
-	local plug=$((SBM_BLOCKS * MB_BYTES)) mt0 tol=1024 d bad secs
+	local plug=$((SBM_BLOCKS * MB_BYTES)) mt0 tol=1024 d bad secs in0 hold
 	SYSB=$SYSD
 	if [ "$(bbm_attr mode)" != sbm ]; then
 		fail vscale-sbm-memmap "vm0 is not in Sub Block Mode: mode $(bbm_attr mode), block_size $(bbm_attr block_size)"
@@ -416,25 +387,25 @@ scn_sbm_memmap() {
 	else
 		pass vscale-sbm-memmap "$SBM_BLOCKS memory blocks ($((plug >> 20)) MiB, QMP and plugged_size) in ${BBM_SECS}s: memmap $((MM >> 10)) KiB in their first sub-blocks, MemTotal +$((D_MT_KB >> 10)) MiB ($((D_MT_KB / SBM_BLOCKS >> 10)) MiB per block), free unmovable memory lost $D_FU_KB kB (shadow $SHADOW_KB kB)"
 	fi
-	sbm_hold_start
+	vmemhold_start /tmp/sbmhold.out "$HOLD_MB"
+	in0=$(kv in_region "$HOLD_READY")
 	bbm_unplug
 	bad=$BBM_WHY
 	secs=$(kv set)
-	sbm_hold_stop
+	hold=$(vmemhold_verdict "$HOLD_PID" /tmp/sbmhold.out "$HOLD_MB" "$in0")
 	d=$(($(memtotal_kb) - mt0))
 	ctl QUERY
 	if [ -n "$bad" ]; then
 		fail vscale-sbm-memmap-unplug "$bad (last_error $(bbm_attr last_error), fake_offline_failures $(bbm_attr fake_offline_failures), blocks: $(cat /sys/kernel/debug/virtio_mem_guestmem/*/blocks 2>/dev/null | tr '\n' ' ' | cut -c1-300))"
 		return 1
 	fi
-	bad=$(sbm_hold_verdict)
-	if [ -n "$bad" ]; then
-		fail vscale-sbm-memmap-unplug "$bad"
+	if [ -n "$hold" ]; then
+		fail vscale-sbm-memmap-unplug "$hold"
 	elif [ "$(kv size)" != 0 ] || [ "$(bbm_attr memmap_size)" != 0 ] || [ "$(bbm_attr offline_size)" != 0 ] ||
 	     [ "$d" -gt $tol ] || [ "$d" -lt -$tol ]; then
 		fail vscale-sbm-memmap-unplug "at 0: QMP size $(kv size), memmap_size $(bbm_attr memmap_size), offline_size $(bbm_attr offline_size), MemTotal $d kB off the start"
 	else
-		pass vscale-sbm-memmap-unplug "back to 0 in ${secs}s with a $HOLD_MB MiB buffer ($SBM_IN0 of its pages in vm0's memory) intact: QMP size 0 (the memmap sub-blocks unplugged), memmap_size 0, MemTotal back within $tol kB"
+		pass vscale-sbm-memmap-unplug "back to 0 in ${secs}s with a $HOLD_MB MiB buffer ($in0 of its pages in vm0's memory) intact: QMP size 0 (the memmap sub-blocks unplugged), memmap_size 0, MemTotal back within $tol kB"
 	fi
 }
 

@@ -282,21 +282,9 @@ scn_lsmem() {
 	fi
 }
 
-# vmemhold_start OUT MB: a checksummed MB MiB vmemhold buffer, placed in
-# the device region where it can be, output in OUT; waits (60 s) for its
-# "ready" line.  Sets HOLD_PID and HOLD_READY (that line); 1 if it did not
-# come (the process is left to the caller)
-vmemhold_start() {
-	vmemhold --mb "$2" --region "$ADDR:$MAXSZ" >"$1" 2>&1 &
-	HOLD_PID=$!
-	wait_for 600 grep -q ready "$1"
-	HOLD_READY=$(grep ready "$1")
-	[ -n "$HOLD_READY" ]
-}
-
 # --- a checksummed buffer survives an unplug -------------------------------
 scn_hold() {
-	local pid n out in0 ok=
+	local pid n out in0 ok= bad
 	if ! resize hold-grow "$MID"; then
 		fail unplug-hold "could not grow to $MID first"
 		return
@@ -314,15 +302,10 @@ scn_hold() {
 		pass hold-unplug "$((MID >> 20)) MiB -> 0 with a $HOLD_MB MiB buffer in use: ${R_SECS}s"
 	fi
 	CUR=$(kv size)
-	kill -USR1 "$pid"
-	wait "$pid"
+	bad=$(vmemhold_verdict "$pid" /tmp/hold.out "$HOLD_MB" "$in0")
 	out=$(grep verify /tmp/hold.out)
-	if [ -z "$out" ]; then
-		fail unplug-hold "vmemhold gave no verdict: $(cat /tmp/hold.out | tr '\n' ' ')"
-	elif [ "$(kv mismatches "$out")" != 0 ] || [ "$(kv sum "$out")" != "$(kv expected "$out")" ]; then
-		fail unplug-hold "$HOLD_MB MiB buffer corrupted: $out"
-	elif [ "${in0:-0}" -eq 0 ]; then
-		fail unplug-hold "buffer intact, but none of its pages were in the device region before the unplug (test proves nothing): $out"
+	if [ -n "$bad" ]; then
+		fail unplug-hold "$bad"
 	elif [ "$(kv in_region "$out")" -gt $((CUR / 4096)) ]; then
 		fail unplug-hold "device at $CUR bytes but $(kv in_region "$out") buffer pages still in the device region: $out"
 	else
@@ -566,17 +549,10 @@ scn_pm_s3_resume() {
 	new_dmesg | grep -q 'ACPI: PM: Waking up from system sleep state S3' ||
 		bad="$bad no 'Waking up from system sleep state S3' in dmesg;"
 	# the buffer first: nothing below may touch it
-	kill -USR1 "$pid"
-	wait "$pid"
-	out=$(grep verify /tmp/s3hold.out)
 	vdetail="$HOLD_MB MiB buffer, $in0 of its pages in device memory"
-	if [ -z "$out" ]; then
-		bad="$bad vmemhold gave no verdict: $(tr '\n' ' ' </tmp/s3hold.out);"
-	elif [ "$(kv mismatches "$out")" != 0 ] || [ "$(kv sum "$out")" != "$(kv expected "$out")" ]; then
-		bad="$bad $vdetail corrupted across the S3 cycle: $out;"
-	elif [ "${in0:-0}" -eq 0 ]; then
-		bad="$bad buffer intact, but none of its pages were in device memory (proves nothing): $out;"
-	fi
+	err=$(vmemhold_verdict "$pid" /tmp/s3hold.out "$HOLD_MB" "$in0")
+	[ -z "$err" ] || bad="$bad across the S3 cycle: $err;"
+	out=$(grep verify /tmp/s3hold.out)
 	[ "$(cat "$d/plugged_size" 2>/dev/null)" = "$sz0" ] ||
 		bad="$bad plugged_size $(cat "$d/plugged_size" 2>/dev/null) after the resume, $sz0 before;"
 	ctl QUERY
@@ -994,15 +970,10 @@ scn_faults() {
 	fcase timeout && fault_timeout
 	echo "$F_RETRY" >"$PRM/retry_max_ms"
 	fcase silent-remove && fault_remove
-	kill -USR1 "$F_HOLD"
-	wait "$F_HOLD"
+	bad=$(vmemhold_verdict "$F_HOLD" /tmp/fhold.out "$FHOLD_MB" "$F_IN0")
 	out=$(grep verify /tmp/fhold.out)
-	if [ -z "$out" ]; then
-		fail vmem-fault-data-intact "vmemhold gave no verdict: $(tr '\n' ' ' </tmp/fhold.out)"
-	elif [ "$(kv mismatches "$out")" != 0 ] || [ "$(kv sum "$out")" != "$(kv expected "$out")" ]; then
-		fail vmem-fault-data-intact "$FHOLD_MB MiB buffer corrupted: $out"
-	elif [ "${F_IN0:-0}" -eq 0 ]; then
-		fail vmem-fault-data-intact "buffer intact, but none of its pages were in device memory (proves nothing): $out"
+	if [ -n "$bad" ]; then
+		fail vmem-fault-data-intact "$bad"
 	else
 		pass vmem-fault-data-intact "$FHOLD_MB MiB buffer ($F_IN0 pages in device memory at the start) intact after every fault case and the removal: $out"
 	fi
