@@ -111,20 +111,24 @@ vmemhold_start() {
 	[ -n "$HOLD_READY" ]
 }
 
-# vmemhold_verdict PID OUT MB IN0: stop the buffer (it verifies itself and
-# exits); prints nothing when it verified and IN0 of its pages were in
-# device memory at the start, else why not (an intact buffer that was not
-# there proves nothing)
-vmemhold_verdict() {
-	local out
+# vmemhold_stop PID: the buffer verifies itself and exits (in the shell
+# that started it: wait needs its own child)
+vmemhold_stop() {
 	kill -USR1 "$1" 2>/dev/null
 	wait "$1"
-	out=$(grep verify "$2")
+}
+
+# vmemhold_verdict OUT MB IN0 (after vmemhold_stop): prints nothing when
+# the buffer verified and IN0 of its pages were in device memory at the
+# start, else why not (an intact buffer that was not there proves nothing)
+vmemhold_verdict() {
+	local out
+	out=$(grep verify "$1")
 	if [ -z "$out" ]; then
-		echo "vmemhold gave no verdict: $(tr '\n' ' ' <"$2")"
+		echo "vmemhold gave no verdict: $(tr '\n' ' ' <"$1")"
 	elif [ "$(kv mismatches "$out")" != 0 ] || [ "$(kv sum "$out")" != "$(kv expected "$out")" ]; then
-		echo "$3 MiB buffer corrupted: $out"
-	elif [ "${4:-0}" -eq 0 ]; then
+		echo "$2 MiB buffer corrupted: $out"
+	elif [ "${3:-0}" -eq 0 ]; then
 		echo "buffer intact, but none of its pages were in device memory (proves nothing): $out"
 	fi
 }

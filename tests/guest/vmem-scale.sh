@@ -392,7 +392,8 @@ scn_sbm_memmap() {
 	bbm_unplug
 	bad=$BBM_WHY
 	secs=$(kv set)
-	hold=$(vmemhold_verdict "$HOLD_PID" /tmp/sbmhold.out "$HOLD_MB" "$in0")
+	vmemhold_stop "$HOLD_PID"
+	hold=$(vmemhold_verdict /tmp/sbmhold.out "$HOLD_MB" "$in0")
 	d=$(($(memtotal_kb) - mt0))
 	ctl QUERY
 	if [ -n "$bad" ]; then

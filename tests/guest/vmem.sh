@@ -302,7 +302,8 @@ scn_hold() {
 		pass hold-unplug "$((MID >> 20)) MiB -> 0 with a $HOLD_MB MiB buffer in use: ${R_SECS}s"
 	fi
 	CUR=$(kv size)
-	bad=$(vmemhold_verdict "$pid" /tmp/hold.out "$HOLD_MB" "$in0")
+	vmemhold_stop "$pid"
+	bad=$(vmemhold_verdict /tmp/hold.out "$HOLD_MB" "$in0")
 	out=$(grep verify /tmp/hold.out)
 	if [ -n "$bad" ]; then
 		fail unplug-hold "$bad"
@@ -550,7 +551,8 @@ scn_pm_s3_resume() {
 		bad="$bad no 'Waking up from system sleep state S3' in dmesg;"
 	# the buffer first: nothing below may touch it
 	vdetail="$HOLD_MB MiB buffer, $in0 of its pages in device memory"
-	err=$(vmemhold_verdict "$pid" /tmp/s3hold.out "$HOLD_MB" "$in0")
+	vmemhold_stop "$pid"
+	err=$(vmemhold_verdict /tmp/s3hold.out "$HOLD_MB" "$in0")
 	[ -z "$err" ] || bad="$bad across the S3 cycle: $err;"
 	out=$(grep verify /tmp/s3hold.out)
 	[ "$(cat "$d/plugged_size" 2>/dev/null)" = "$sz0" ] ||
@@ -970,7 +972,8 @@ scn_faults() {
 	fcase timeout && fault_timeout
 	echo "$F_RETRY" >"$PRM/retry_max_ms"
 	fcase silent-remove && fault_remove
-	bad=$(vmemhold_verdict "$F_HOLD" /tmp/fhold.out "$FHOLD_MB" "$F_IN0")
+	vmemhold_stop "$F_HOLD"
+	bad=$(vmemhold_verdict /tmp/fhold.out "$FHOLD_MB" "$F_IN0")
 	out=$(grep verify /tmp/fhold.out)
 	if [ -n "$bad" ]; then
 		fail vmem-fault-data-intact "$bad"
