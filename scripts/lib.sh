@@ -221,12 +221,6 @@ qemu_version() {
 # Kernel messages that fail a guest run (KASAN, lockdep, kmemleak, oopses).
 KERNEL_REPORT_RE='BUG:|WARNING:|KASAN|possible circular locking|possible recursive locking|inconsistent lock state|INFO: |suspected memory leak|unreferenced object|Oops|Kernel panic|general protection fault|UBSAN|Call Trace:'
 
-# boot_report LOG [MARKER]: the first kernel report in LOG when it came
-# before a line matching MARKER (default: the guest's /init printing its
-# first line, "INIT: kernel ...", i.e. in the kernel's own boot, before any
-# module of ours could be loaded; TCG flakes seen there: int3 Oopses in
-# core text on stock 6.12, and the KASAN one kasan_follows_la57 explains);
-# exit 1 if there is none
 # kasan_follows_la57 KERNEL-IMAGE: true when KERNEL-IMAGE is a KASAN
 # build (the test kernels: the image in arch/x86/boot/ of a build tree
 # with its .config) whose pgtable_l5_enabled() reads the LA57 CPU flag.
@@ -248,6 +242,12 @@ kasan_follows_la57() {
 		"$src/arch/x86/include/asm/pgtable_64_types.h" 2>/dev/null
 }
 
+# boot_report LOG [MARKER]: the first kernel report in LOG when it came
+# before a line matching MARKER (default: the guest's /init printing its
+# first line, "INIT: kernel ...", i.e. in the kernel's own boot, before any
+# module of ours could be loaded; TCG flakes seen there: int3 Oopses in
+# core text on stock 6.12, and the KASAN one kasan_follows_la57 explains);
+# exit 1 if there is none
 boot_report() {
 	awk -v re="$KERNEL_REPORT_RE" -v marker="${2:-^INIT: }" '{sub(/\r$/, "")}
 		$0 ~ marker {exit 1}

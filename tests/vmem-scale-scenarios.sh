@@ -80,10 +80,13 @@ BBM_PLUG=${VSCALE_BBM_PLUG:-$((512 << 20))}
 BBM_GROW=${VSCALE_BBM_GROW:-}
 MHP_MEMMAP=${VSCALE_MHP_MEMMAP:-1}
 SBM_BLOCKS=${VSCALE_SBM_BLOCKS:-3}
+# the test kernels (4 MiB pageblocks) where the core knows "force"
+# (mm/memory_hotplug.c's MEMMAP_ON_MEMORY_FORCE: 6.12 and later)
 MHP_MEMMAP_ON=1
-if [ "$KIND" = test ] && [[ "$ID" =~ -([0-9]+)\.([0-9]+)$ ]] &&
-	((BASH_REMATCH[1] * 100 + BASH_REMATCH[2] >= 612)); then
-	MHP_MEMMAP_ON=force
+if [ "$KIND" = test ]; then
+	eval "$("$TOP/scripts/kernels.sh" ready "$ID" | grep '^KDIR=')"
+	grep -qs MEMMAP_ON_MEMORY_FORCE "$KDIR/source/mm/memory_hotplug.c" "$KDIR/mm/memory_hotplug.c" &&
+		MHP_MEMMAP_ON=force
 fi
 BBM_BLOCK=128M
 if [ "$DRV" = ours ]; then
