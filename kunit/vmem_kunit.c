@@ -1075,6 +1075,35 @@ static void vmem_memmap_x86_sizes(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, vmem_memmap_single_block_ok(&g));
 }
 
+/*
+ * The plug path's reserve: headroom max(64 MiB, RAM / 256) over the
+ * watermarks; on generic KASAN kernels also the quarantine's limit,
+ * RAM / 32 of the RAM after the add.  The measured case: a 768 MiB test
+ * guest at 2816 MiB plugged (3.3 GiB RAM) kept 70 MiB free and died as
+ * the quarantine grew to ~105 MiB; with it the reserve is 177 MiB.
+ */
+static void vmem_reserve_quarantine(struct kunit *test)
+{
+	u64 ram = 3354ULL << 20;
+
+	KUNIT_EXPECT_EQ(test, vmem_reserve_bytes(0, SZ_512M, false), (u64)SZ_64M);
+	KUNIT_EXPECT_EQ(test, vmem_reserve_bytes(SZ_4M, SZ_512M, false),
+			(u64)SZ_64M + SZ_4M);
+	/* above 16 GiB the headroom is RAM / 256 */
+	KUNIT_EXPECT_EQ(test, vmem_reserve_bytes(0, 32ULL << 30, false),
+			(u64)SZ_128M);
+	/* the quarantine: 1/32 of the RAM after the add */
+	KUNIT_EXPECT_EQ(test, vmem_reserve_bytes(0, SZ_512M, true),
+			(u64)SZ_64M + SZ_16M);
+	KUNIT_EXPECT_EQ(test, vmem_reserve_bytes(SZ_4M, ram, true),
+			(u64)SZ_4M + SZ_64M + (ram >> 5));
+	KUNIT_EXPECT_GT(test, vmem_reserve_bytes(6ULL << 20, ram, true),
+			170ULL << 20);
+	/* every 128 MiB added raises it by 4 MiB */
+	KUNIT_EXPECT_EQ(test, vmem_reserve_bytes(0, ram + SZ_128M, true) -
+			vmem_reserve_bytes(0, ram, true), (u64)SZ_4M);
+}
+
 /* A struct page of 72 bytes: memmap not page aligned, rounded up. */
 static void vmem_memmap_rounding(struct kunit *test)
 {
@@ -1751,6 +1780,7 @@ static struct kunit_case vmem_geometry_cases[] = {
 	KUNIT_CASE(vmem_geo_usable_ids_capped),
 	KUNIT_CASE(vmem_geo_bbm_4g_blocks),
 	KUNIT_CASE(vmem_memmap_x86_sizes),
+	KUNIT_CASE(vmem_reserve_quarantine),
 	KUNIT_CASE(vmem_memmap_rounding),
 	{}
 };

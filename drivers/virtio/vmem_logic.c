@@ -203,6 +203,33 @@ bool vmem_memmap_single_block_ok(const struct vmem_memmap_geo *g)
 EXPORT_SYMBOL_IF_KUNIT(vmem_memmap_single_block_ok);
 
 /**
+ * vmem_reserve_bytes() - unmovable memory that plugging keeps free
+ * @kept: the zones' high watermarks and lowmem reserves, in bytes
+ * @ram: RAM once the memory to be plugged is added, in bytes
+ * @quarantine: the kernel quarantines freed slab objects (generic KASAN)
+ *
+ * The kernel's headroom to use the RAM it has: max(64 MiB, RAM / 256)
+ * (page tables mapping all of it with 4 KiB pages take RAM / 512, the page
+ * cache's xarray nodes about as much).  With @quarantine, also RAM / 32:
+ * generic KASAN lets its quarantine of freed slab objects, all of it
+ * unmovable memory, grow to that fraction of the RAM of the moment,
+ * hot-added memory included; what it holds now cannot be read from a
+ * module, so its whole maximum stays free (what it holds already is
+ * counted twice: such a kernel stops earlier than it would have to).
+ *
+ * Return: the reserve in bytes.
+ */
+u64 vmem_reserve_bytes(u64 kept, u64 ram, bool quarantine)
+{
+	u64 r = kept + max_t(u64, VMEM_HEADROOM_MIN, ram >> VMEM_HEADROOM_SHIFT);
+
+	if (quarantine)
+		r += ram >> VMEM_QUARANTINE_SHIFT;
+	return r;
+}
+EXPORT_SYMBOL_IF_KUNIT(vmem_reserve_bytes);
+
+/**
  * vmem_req_encode() - fill a request for the device (little endian)
  * @req: request buffer
  * @type: VIRTIO_MEM_REQ_*

@@ -107,6 +107,20 @@ u64 vmem_memmap_block_bytes(const struct vmem_memmap_geo *g);
 u64 vmem_memmap_boot_bytes(const struct vmem_memmap_geo *g);
 bool vmem_memmap_single_block_ok(const struct vmem_memmap_geo *g);
 
+/* ---- the unmovable-memory reserve of the plug path (vmem_reserve.c) ---- */
+
+/* Kernel headroom: at least this much, and RAM >> VMEM_HEADROOM_SHIFT. */
+#define VMEM_HEADROOM_MIN	(64ULL << 20)
+#define VMEM_HEADROOM_SHIFT	8
+/*
+ * Generic KASAN keeps freed slab objects in a quarantine of up to RAM / 32
+ * (mm/kasan/quarantine.c, QUARANTINE_FRACTION), recomputed from
+ * totalram_pages() when it fills up: hot-added memory raises it.
+ */
+#define VMEM_QUARANTINE_SHIFT	5
+
+u64 vmem_reserve_bytes(u64 kept, u64 ram, bool quarantine);
+
 /* ---- requests and responses ---- */
 
 int vmem_req_encode(struct virtio_mem_req *req, u16 type, u64 addr,

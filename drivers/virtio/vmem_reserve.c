@@ -23,7 +23,15 @@
  *             lowmem_reserve against GFP_KERNEL allocations)
  *           + max(64 MiB, RAM / 256) for the kernel to use the RAM it has:
  *             page tables mapping all of it with 4 KiB pages take RAM / 512,
- *             the page cache's xarray nodes about as much.
+ *             the page cache's xarray nodes about as much
+ *           + on generic KASAN kernels RAM / 32, the most its quarantine
+ *             of freed slab objects holds: the quarantine's limit follows
+ *             totalram_pages(), so every block added lets it keep 1/32 of
+ *             the block more of unmovable memory (without this a test
+ *             kernel that stopped at its reserve ran out of kernel memory
+ *             minutes later, the quarantine filling up behind the stop)
+ *
+ * (RAM counted with the memory to be added; vmem_reserve_bytes().)
  *
  * Otherwise plugging stops with -ENOMEM (the worker retries with its
  * backoff, so freed memory lets it go on), the stop is reported once, and
@@ -53,9 +61,6 @@ module_param(plug_reserve, bool, 0644);
 MODULE_PARM_DESC(plug_reserve,
 		 "Stop plugging before memmaps use up the unmovable memory the kernel needs (default Y; N: add until the kernel runs out, like upstream)");
 
-/* Kernel headroom: at least this much, and RAM >> VMEM_HEADROOM_SHIFT. */
-#define VMEM_HEADROOM_MIN	SZ_64M
-#define VMEM_HEADROOM_SHIFT	8
 /* Resume after a stop only with reserve >> VMEM_RESUME_SHIFT more free. */
 #define VMEM_RESUME_SHIFT	2
 /* Per memory block metadata besides the memmap (generous estimate). */
@@ -129,11 +134,12 @@ static void vmem_unmovable_read(struct vmem_unmovable *u)
 	}
 }
 
-static u64 vmem_headroom(u64 size)
+/* The reserve with @size bytes more RAM, given the zones' kept pages. */
+static u64 vmem_reserve_with(unsigned long kept, u64 size)
 {
-	u64 ram = PFN_PHYS((u64)totalram_pages()) + size;
-
-	return max_t(u64, VMEM_HEADROOM_MIN, ram >> VMEM_HEADROOM_SHIFT);
+	return vmem_reserve_bytes(PFN_PHYS((u64)kept),
+				  PFN_PHYS((u64)totalram_pages()) + size,
+				  IS_ENABLED(CONFIG_KASAN_GENERIC));
 }
 
 /* Bytes plugging keeps free: watermarks, lowmem reserves, headroom. */
@@ -142,7 +148,7 @@ static u64 vmem_unmovable_reserve(struct vmem *vm)
 	struct vmem_unmovable u;
 
 	vmem_unmovable_read(&u);
-	return PFN_PHYS((u64)u.kept) + vmem_headroom(vm->geo.block_size);
+	return vmem_reserve_with(u.kept, vm->geo.block_size);
 }
 
 static void vmem_reserve_stop(struct vmem *vm, u64 size, u64 cost, u64 free,
@@ -181,7 +187,7 @@ bool vmem_reserve_allows(struct vmem *vm, u64 size)
 	vmem_unmovable_read(&u);
 	cost = vmem_add_cost(vm, size);
 	free = PFN_PHYS((u64)u.free);
-	reserve = PFN_PHYS((u64)u.kept) + vmem_headroom(size);
+	reserve = vmem_reserve_with(u.kept, size);
 	/* once stopped, resume only with room to spare: no start-stop */
 	if (free >= cost + reserve +
 		    (vm->reserve_stopped ? reserve >> VMEM_RESUME_SHIFT : 0)) {

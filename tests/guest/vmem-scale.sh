@@ -53,6 +53,10 @@
 #                             it), MemTotal grows by the whole plug; the
 #                             scale steps then run on vm0 like that (the
 #                             reserve they check is the boot-memory one)
+# On KASAN kernels the free-unmovable bounds are reported, not judged: the
+# kernel's own movements there (slab quarantine) exceed a memmap; MemTotal
+# decides (fu_judged).  The *-off checks unplug back to 0 whatever their
+# verdict, so a failure does not shift the later steps' baseline.
 # vscale_bbm_grow=BYTES (make bench / a measurement, not make check): only
 # vm1 is asked for BYTES in one step (vscale_memmap=0: with
 # memmap_on_memory=N) and the size it reaches is reported (vscale-bbm-grow).
@@ -89,6 +93,7 @@ SBM_STOP_MEMMAP=$(cmdline_arg vscale_sbm_stop_memmap)
 MEMMAP_PARAM=/sys/module/virtio_mem/parameters/memmap_on_memory
 VMEMSET=$(cat /etc/vmemset)
 MB_BYTES=$((0x$(cat /sys/devices/system/memory/block_size_bytes)))
+KASAN=$(dmesg | grep -m1 'KernelAddressSanitizer initialized')
 WARN='stopped plugging at'
 
 now() { cut -d' ' -f1 /proc/uptime; }
@@ -236,7 +241,18 @@ scn_lower() {
 
 bbm_attr() { cat "$SYSB/$1" 2>/dev/null; }
 bbm_online() { [ "$(bbm_attr offline_size)" = 0 ]; }
-kasan_kernel() { dmesg | grep -q 'KernelAddressSanitizer initialized'; }
+kasan_kernel() { [ -n "$KASAN" ]; }
+
+# fu_judged: is the free-unmovable loss a criterion of the memmap checks?
+# Not on KASAN kernels: there free unmovable memory moves on its own by
+# more than a memmap (6-16 MiB) while a block is plugged: measured 5 MiB
+# above and 14 MiB below memmap + shadow on test-6.12 (the quarantine of
+# freed slab objects, up to RAM / 32, fills and is released in batches;
+# kmemleak's objects, SLUB's partial slabs).  There MemTotal decides: the
+# kernel leaves the memmap's pages out of it exactly when they live in the
+# blocks (plug - memmap_size with memmap on memory, the whole plug
+# without), to 1 MiB.  The loss is still reported.
+fu_judged() { [ -z "$KASAN" ]; }
 
 # bbm_rebind: probe vm1 again (memmap_on_memory is read at probe)
 bbm_rebind() {
@@ -296,10 +312,10 @@ scn_memmap() {
 	elif [ $((D_MT_KB - (BBM_PLUG - MM) / 1024)) -gt $tol ] ||
 	     [ $((D_MT_KB - (BBM_PLUG - MM) / 1024)) -lt -$tol ]; then
 		fail vscale-memmap "MemTotal grew by $D_MT_KB kB, want $(((BBM_PLUG - MM) / 1024)) kB (plug minus memmap_size $MM): the memmap is not in the blocks"
-	elif [ "$D_FU_KB" -ge $((SHADOW_KB + half)) ]; then
+	elif fu_judged && [ "$D_FU_KB" -ge $((SHADOW_KB + half)) ]; then
 		fail vscale-memmap "free unmovable memory fell by $D_FU_KB kB (shadow $SHADOW_KB kB), at least half the memmap ($((MM >> 10)) kB): the memmap came from boot memory"
 	else
-		pass vscale-memmap "$((BBM_PLUG >> 20)) MiB in $((BBM_PLUG / BBM_BLOCK)) big blocks of $((BBM_BLOCK >> 20)) MiB in ${BBM_SECS}s: memmap $((MM >> 10)) KiB inside them, MemTotal +$((D_MT_KB >> 10)) MiB, free unmovable memory lost $D_FU_KB kB (shadow $SHADOW_KB kB)"
+		pass vscale-memmap "$((BBM_PLUG >> 20)) MiB in $((BBM_PLUG / BBM_BLOCK)) big blocks of $((BBM_BLOCK >> 20)) MiB in ${BBM_SECS}s: memmap $((MM >> 10)) KiB inside them, MemTotal +$((D_MT_KB >> 10)) MiB, free unmovable memory lost $D_FU_KB kB (shadow $SHADOW_KB kB$(fu_judged || echo '; KASAN: MemTotal decides'))"
 	fi
 	if ! bbm_unplug; then
 		fail vscale-memmap-unplug "$BBM_WHY (last_error $(bbm_attr last_error), fake_offline_failures $(bbm_attr fake_offline_failures))"
@@ -314,25 +330,30 @@ scn_memmap() {
 }
 
 scn_memmap_off() {
-	local want
+	local bad
 	echo N >"$MEMMAP_PARAM"
 	if ! bbm_rebind; then
 		fail vscale-memmap-off "rebinding vm1 with memmap_on_memory=N failed"
 		echo Y >"$MEMMAP_PARAM"
 		return
 	fi
+	bad=
 	if ! bbm_measure "$BBM_PLUG"; then
-		fail vscale-memmap-off "plugging $BBM_PLUG on vm1: $CTL_REPLY"
+		bad="plugging $BBM_PLUG on vm1: $CTL_REPLY"
 	elif [ "$MOM" != 0 ]; then
-		fail vscale-memmap-off "memmap_on_memory $MOM with the parameter N"
+		bad="memmap_on_memory $MOM with the parameter N"
 	elif [ $((D_MT_KB - BBM_PLUG / 1024)) -gt 1024 ] || [ $((D_MT_KB - BBM_PLUG / 1024)) -lt -1024 ]; then
-		fail vscale-memmap-off "MemTotal grew by $D_MT_KB kB, want $((BBM_PLUG / 1024)) kB"
-	elif [ "$D_FU_KB" -lt $((SHADOW_KB + MM / 2048)) ]; then
-		fail vscale-memmap-off "free unmovable memory fell by only $D_FU_KB kB (shadow $SHADOW_KB kB) for a memmap of $((MM >> 10)) kB in boot memory"
-	elif ! bbm_unplug; then
-		fail vscale-memmap-off "$BBM_WHY"
+		bad="MemTotal grew by $D_MT_KB kB, want $((BBM_PLUG / 1024)) kB"
+	elif fu_judged && [ "$D_FU_KB" -lt $((SHADOW_KB + MM / 2048)) ]; then
+		bad="free unmovable memory fell by only $D_FU_KB kB (shadow $SHADOW_KB kB) for a memmap of $((MM >> 10)) kB in boot memory"
+	fi
+	# back to 0 whatever the verdict: memory left plugged would shift
+	# every later step's baseline (and hold its ballast and buffers)
+	bbm_unplug || bad="${bad:+$bad; }$BBM_WHY"
+	if [ -n "$bad" ]; then
+		fail vscale-memmap-off "$bad"
 	else
-		pass vscale-memmap-off "memmap_on_memory=N: memmap $((MM >> 10)) KiB from boot memory (free unmovable memory lost $D_FU_KB kB, shadow $SHADOW_KB kB), MemTotal +$((D_MT_KB >> 10)) MiB; back to 0"
+		pass vscale-memmap-off "memmap_on_memory=N: memmap $((MM >> 10)) KiB from boot memory (free unmovable memory lost $D_FU_KB kB, shadow $SHADOW_KB kB$(fu_judged || echo '; KASAN: MemTotal decides')), MemTotal +$((D_MT_KB >> 10)) MiB; back to 0"
 	fi
 	echo Y >"$MEMMAP_PARAM"
 }
@@ -382,10 +403,10 @@ scn_sbm_memmap() {
 		fail vscale-sbm-memmap "memmap_size $MM for $SBM_BLOCKS memory blocks"
 	elif [ "$d" -gt $tol ] || [ "$d" -lt -$tol ]; then
 		fail vscale-sbm-memmap "MemTotal grew by $D_MT_KB kB, want $(((plug - MM) / 1024)) kB (plug minus memmap_size $MM): the memmap is not in the blocks"
-	elif [ "$D_FU_KB" -ge $((SHADOW_KB + MM / 2048)) ]; then
+	elif fu_judged && [ "$D_FU_KB" -ge $((SHADOW_KB + MM / 2048)) ]; then
 		fail vscale-sbm-memmap "free unmovable memory fell by $D_FU_KB kB (shadow $SHADOW_KB kB), at least half the memmap ($((MM >> 10)) kB): the memmap came from boot memory"
 	else
-		pass vscale-sbm-memmap "$SBM_BLOCKS memory blocks ($((plug >> 20)) MiB, QMP and plugged_size) in ${BBM_SECS}s: memmap $((MM >> 10)) KiB in their first sub-blocks, MemTotal +$((D_MT_KB >> 10)) MiB ($((D_MT_KB / SBM_BLOCKS >> 10)) MiB per block), free unmovable memory lost $D_FU_KB kB (shadow $SHADOW_KB kB)"
+		pass vscale-sbm-memmap "$SBM_BLOCKS memory blocks ($((plug >> 20)) MiB, QMP and plugged_size) in ${BBM_SECS}s: memmap $((MM >> 10)) KiB in their first sub-blocks, MemTotal +$((D_MT_KB >> 10)) MiB ($((D_MT_KB / SBM_BLOCKS >> 10)) MiB per block), free unmovable memory lost $D_FU_KB kB (shadow $SHADOW_KB kB$(fu_judged || echo '; KASAN: MemTotal decides'))"
 	fi
 	vmemhold_start /tmp/sbmhold.out "$HOLD_MB"
 	in0=$(kv in_region "$HOLD_READY")
@@ -413,7 +434,7 @@ scn_sbm_memmap() {
 # vm0 with memmap_on_memory=N (the scale steps need it so); with the
 # check when SBM_BLOCKS is set
 scn_sbm_memmap_off() {
-	local plug=$((SBM_BLOCKS * MB_BYTES)) d
+	local plug=$((SBM_BLOCKS * MB_BYTES)) d bad
 	SYSB=$SYSD
 	echo N >"$MEMMAP_PARAM"
 	if ! bbm_rebind; then
@@ -421,21 +442,26 @@ scn_sbm_memmap_off() {
 		return
 	fi
 	[ "${SBM_BLOCKS:-0}" != 0 ] || return 0
+	bad=
 	if ! bbm_measure "$plug" vscale-sbm-memmap-off; then
-		fail vscale-sbm-memmap-off "plugging $plug on vm0: $CTL_REPLY"
-		return
-	fi
-	d=$((D_MT_KB - plug / 1024))
-	if [ "$MOM" != 0 ]; then
-		fail vscale-sbm-memmap-off "memmap_on_memory $MOM with the parameter N"
-	elif [ "$d" -gt 1024 ] || [ "$d" -lt -1024 ]; then
-		fail vscale-sbm-memmap-off "MemTotal grew by $D_MT_KB kB, want $((plug / 1024)) kB"
-	elif [ "$D_FU_KB" -lt $((SHADOW_KB + MM / 2048)) ]; then
-		fail vscale-sbm-memmap-off "free unmovable memory fell by only $D_FU_KB kB (shadow $SHADOW_KB kB) for a memmap of $((MM >> 10)) kB in boot memory"
-	elif ! bbm_unplug; then
-		fail vscale-sbm-memmap-off "$BBM_WHY"
+		bad="plugging $plug on vm0: $CTL_REPLY"
 	else
-		pass vscale-sbm-memmap-off "memmap_on_memory=N: memmap $((MM >> 10)) KiB from boot memory (free unmovable memory lost $D_FU_KB kB, shadow $SHADOW_KB kB), MemTotal +$((D_MT_KB >> 10)) MiB; back to 0"
+		d=$((D_MT_KB - plug / 1024))
+		if [ "$MOM" != 0 ]; then
+			bad="memmap_on_memory $MOM with the parameter N"
+		elif [ "$d" -gt 1024 ] || [ "$d" -lt -1024 ]; then
+			bad="MemTotal grew by $D_MT_KB kB, want $((plug / 1024)) kB"
+		elif fu_judged && [ "$D_FU_KB" -lt $((SHADOW_KB + MM / 2048)) ]; then
+			bad="free unmovable memory fell by only $D_FU_KB kB (shadow $SHADOW_KB kB) for a memmap of $((MM >> 10)) kB in boot memory"
+		fi
+	fi
+	# back to 0 whatever the verdict: the scale steps' baseline (and the
+	# ballast's place in boot memory) need vm0 empty
+	bbm_unplug || bad="${bad:+$bad; }$BBM_WHY"
+	if [ -n "$bad" ]; then
+		fail vscale-sbm-memmap-off "$bad"
+	else
+		pass vscale-sbm-memmap-off "memmap_on_memory=N: memmap $((MM >> 10)) KiB from boot memory (free unmovable memory lost $D_FU_KB kB, shadow $SHADOW_KB kB$(fu_judged || echo '; KASAN: MemTotal decides')), MemTotal +$((D_MT_KB >> 10)) MiB; back to 0"
 	fi
 }
 
