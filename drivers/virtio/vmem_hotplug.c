@@ -441,6 +441,25 @@ static bool vmem_notify_range_ok(struct vmem *vm, u64 start, u64 size,
 	return id == vmem_phys_to_id(&vm->geo, start + size - 1);
 }
 
+/*
+ * The kernel reports a range of the device's memory that is not the part
+ * of one block the driver expects (memmap on memory layout mismatch):
+ * refused with a one-time warning, as BBM's vmem_memmap_online_ok() does.
+ * No WARN splat: the layout follows from the kernel's configuration and
+ * the device's block size, not from a driver bug.
+ */
+static void vmem_warn_range(struct vmem *vm, u64 start, u64 size)
+{
+	u64 mb = memory_block_size_bytes();
+	u64 base = start & ~(mb - 1);
+
+	dev_warn_once(vmem_dev(vm),
+		      "memory range 0x%llx-0x%llx is not one %s block after its memmap (starts at page %llu of its memory block, expected %llu; memmap on memory layout): refusing it\n",
+		      start, start + size - 1, vm->geo.sbm ? "memory" : "big",
+		      PFN_DOWN(start - base),
+		      PFN_DOWN(vmem_memmap_in_block(vm, mb)));
+}
+
 static int vmem_notify(struct vmem *vm, unsigned long action,
 		       struct memory_notify *mhp, unsigned long idx)
 {
@@ -503,8 +522,10 @@ int vmem_memory_notifier_cb(struct notifier_block *nb, unsigned long action,
 
 	if (!vmem_overlaps(vm, start, size))
 		return NOTIFY_DONE;
-	if (WARN_ON_ONCE(!vmem_notify_range_ok(vm, start, size, &idx)))
+	if (!vmem_notify_range_ok(vm, start, size, &idx)) {
+		vmem_warn_range(vm, start, size);
 		return NOTIFY_BAD;
+	}
 	lockdep_off();
 	rc = vmem_notify(vm, action, mhp, idx);
 	lockdep_on();
