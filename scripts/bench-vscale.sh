@@ -12,13 +12,24 @@
 #                 outcome (size reached, or the guest's death)
 # One boot each (tests/vmem-scale-scenarios.sh with VSCALE_BBM_GROW, result
 # vscale-bbm-grow; the host's vscale-survive says whether the guest lived).
+# Then a 1 TiB device region (tests/vmem-tib-scenarios.sh, issue 17 §2;
+# 1 GiB guest, 2 MiB blocks, memory-backend-ram reserve=off, -cpu
+# max,phys-bits=46, no memmap on memory), one boot per driver:
+#   tib-ours, tib-intree  probe time and the driver's own memory for the
+#                 region; 4 GiB plugged inside it (seconds to MemTotal);
+#                 16 GiB more while a guest thread that wakes every 10 ms
+#                 records its worst and p99 lateness; back to 0 with a
+#                 checksummed buffer in device memory (intact or not)
+# summary.txt ends with ours/in-tree ratios of the tib numbers (lateness
+# included: a ratio, never a bound; both runs share the machine's load).
 #
 #   scripts/bench-vscale.sh
 #
 # Environment (all optional):
 #   BENCH_KERNEL        stock kernel id of scripts/matrix.conf   (stock-6.12)
 #   BENCH_VSCALE_GROW   bytes requested in one step              (32 GiB)
-#   BENCH_VSCALE_RUNS   subset of "ours ours-boot intree"        (all three)
+#   BENCH_VSCALE_RUNS   subset of "ours ours-boot intree tib-ours tib-intree"
+#                                                                (all five)
 #   BENCH_TIMEOUT       seconds per guest boot                   (900)
 #
 # Output: results/bench-vscale-TS/<run>/ (logs, results.txt) and
@@ -30,7 +41,7 @@ set -eu
 
 KERNEL_ID=${BENCH_KERNEL:-stock-6.12}
 GROW=${BENCH_VSCALE_GROW:-$((32 << 30))}
-RUNS=${BENCH_VSCALE_RUNS:-ours ours-boot intree}
+RUNS=${BENCH_VSCALE_RUNS:-ours ours-boot intree tib-ours tib-intree}
 [ $# -eq 0 ] || die "usage: $0 (no arguments; see the header for the BENCH_* variables)"
 [[ "$GROW" =~ ^[1-9][0-9]*$ ]] || die "BENCH_VSCALE_GROW: '$GROW' is not a byte count"
 
@@ -38,8 +49,28 @@ RUN=$TOP/results/bench-vscale-$(date +%Y%m%d-%H%M%S)
 mkdir -p "$RUN"
 mods=$("$TOP/scripts/build.sh" "$KERNEL_ID")
 rc=0
+# tib_stat RUN KEY: KEY= of the run's STAT vtib line that has it
+tib_stat() {
+	grep -a -h '^STAT vtib' "$RUN/$1/serial.clean.log" 2>/dev/null |
+		tr ' ' '\n' | sed -n "s/^$2=//p" | head -n1
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (a == "" || b == "" || b == 0) print "n/a"; else printf "%.2f", a / b}'; }
+
 for r in $RUNS; do
 	case "$r" in
+	tib-ours|tib-intree)
+		if [ "$r" = tib-ours ]; then drv=(--ours "$mods"); else drv=(--intree); fi
+		say "bench-vscale: $KERNEL_ID $r, 1 TiB region"
+		TIMEOUT=${BENCH_TIMEOUT:-1800} \
+			"$TOP/tests/vmem-tib-scenarios.sh" "$KERNEL_ID" "${drv[@]}" "$RUN/$r" || true
+		{
+			echo "== $r"
+			grep -E '^RESULT ' "$RUN/$r/results.txt" || echo "(no result)"
+			grep -a -h -E '^STAT vtib' "$RUN/$r/serial.clean.log" || true
+		} >>"$RUN/summary.txt"
+		grep -q '^RESULT vtib-grow ' "$RUN/$r/results.txt" || rc=1
+		continue
+		;;
 	ours) drv=(--ours "$mods"); memmap=1 ;;
 	ours-boot) drv=(--ours "$mods"); memmap=0 ;;
 	intree) drv=(--intree); memmap=1 ;;
@@ -55,5 +86,21 @@ for r in $RUNS; do
 	} >>"$RUN/summary.txt"
 	grep -q '^RESULT vscale-bbm-grow ' "$RUN/$r/results.txt" || rc=1
 done
+if [ -d "$RUN/tib-ours" ] && [ -d "$RUN/tib-intree" ]; then
+	{
+		echo "== tib ours / in-tree (same kernel, QEMU and machine load)"
+		for k in insmod_secs vmalloc_areas_kb slab_delta_kb; do
+			echo "probe $k: ours $(tib_stat tib-ours "$k"), in-tree $(tib_stat tib-intree "$k")"
+		done
+		for k in secs:vtib-plug secs:vtib-grow grow_max_us grow_p99_us idle_max_us idle_p99_us secs:vtib-shrink; do
+			case "$k" in
+			secs:*) o=$(grep -a -h "^STAT ${k#secs:} " "$RUN/tib-ours/serial.clean.log" | tr ' ' '\n' | sed -n 's/^secs=//p')
+				i=$(grep -a -h "^STAT ${k#secs:} " "$RUN/tib-intree/serial.clean.log" | tr ' ' '\n' | sed -n 's/^secs=//p') ;;
+			*) o=$(tib_stat tib-ours "$k") i=$(tib_stat tib-intree "$k") ;;
+			esac
+			echo "$k: ours $o, in-tree $i, ratio $(ratio "$o" "$i")"
+		done
+	} >>"$RUN/summary.txt"
+fi
 cat "$RUN/summary.txt"
 exit $rc
