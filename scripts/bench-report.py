@@ -6,7 +6,9 @@ Input: the JSON-lines file of scripts/bench.sh (one object per fio run, see
 scripts/bench-collect.py; lines starting with '#' are the run's header and
 are repeated in the report).  Runs of the same (column, shape, workload,
 region, jobs) from several rounds are combined: syncs/s and latencies are
-averaged, flushes per sync are sum(flushes) / sum(syncs).
+the median of the rounds (the range of syncs/s is shown next to it when
+there are several: single TCG runs on a shared host vary by factors),
+flushes per sync are sum(flushes) / sum(syncs).
 
 Output: OUT.md (markdown, also on stdout): per backing-file shape a table
 of syncs/s with the ratios ours/in-tree and ours/virtio-blk, and a table
@@ -74,6 +76,14 @@ def mean(xs):
     return sum(xs) / len(xs) if xs else None
 
 
+def median(xs):
+    xs = sorted(x for x in xs if x is not None)
+    if not xs:
+        return None
+    n = len(xs)
+    return xs[n // 2] if n % 2 else (xs[n // 2 - 1] + xs[n // 2]) / 2
+
+
 def per_sync(rs, field):
     if any(r.get(field) is None for r in rs):
         return None
@@ -86,14 +96,16 @@ def combine(runs):
     for key, rs in runs.items():
         res[key] = {
             "runs": len(rs),
-            "syncs_per_s": mean([r["syncs_per_s"] for r in rs]),
-            "p50": mean([r.get("sync_p50_us") for r in rs]),
-            "p99": mean([r.get("sync_p99_us") for r in rs]),
+            "syncs_per_s": median([r["syncs_per_s"] for r in rs]),
+            "sps_min": min(r["syncs_per_s"] for r in rs),
+            "sps_max": max(r["syncs_per_s"] for r in rs),
+            "p50": median([r.get("sync_p50_us") for r in rs]),
+            "p99": median([r.get("sync_p99_us") for r in rs]),
             "dev": per_sync(rs, "dev_flushes"),
             "host": per_sync(rs, "host_syncs"),
             "hflat50": mean([r.get("host_flush_p50_us") for r in rs]),
             "hflat99": mean([r.get("host_flush_p99_us") for r in rs]),
-            "writes_per_s": mean([r.get("writes_per_s") for r in rs]),
+            "writes_per_s": median([r.get("writes_per_s") for r in rs]),
             "load": [x for r in rs for x in (r.get("load1_begin"), r.get("load1_end"))
                      if x is not None],
         }
@@ -135,6 +147,16 @@ def case_name(case):
     return "%s %s x%d" % (wl, reg, jobs)
 
 
+def sps_cell(v):
+    """syncs/s of a combined run: the median, with the range of the rounds."""
+    if v is None:
+        return "n/a"
+    if v["runs"] < 2:
+        return fmt(v["syncs_per_s"])
+    return "%s (%s-%s)" % (fmt(v["syncs_per_s"]), fmt(v["sps_min"]),
+                           fmt(v["sps_max"]))
+
+
 def tables(res):
     cols = columns_of(res)
     blks = [c for c in ("blk", "blk-tuned") if c in cols]
@@ -150,7 +172,7 @@ def tables(res):
         out.append("|" + "---|" * len(hdr))
         for case in cases_of(res, shape):
             row = [case_name(case)]
-            row += [fmt(get(res, shape, case, c, "syncs_per_s")) for c in cols]
+            row += [sps_cell(res.get((shape,) + case + (c,))) for c in cols]
             ours = get(res, shape, case, "ours", "syncs_per_s")
             if "intree" in cols and "ours" in cols:
                 row.append(fmt(ratio(ours, get(res, shape, case, "intree", "syncs_per_s")), 2))
@@ -219,7 +241,80 @@ def host_limit(res):
                                          fmt(get(res, shape, case, c, "hflat99")))]
                 out.append("| " + " | ".join(row) + " |")
         out.append("")
+        out += reach(res)
     return out
+
+
+def host_only_p50(res, shape, batch, engine="mmap"):
+    """p50 of a host-only flush of `batch` pages, mmap+msync (virtio-pmem's
+    host path) or psync (pwrite+fdatasync, virtio-blk's), log-interpolated
+    between the measured batch sizes, clamped at the ends."""
+    pts = sorted((k[3], v["p50"]) for k, v in res.items()
+                 if k[0] == shape and k[1] == "host" and k[2] == "host-" + engine
+                 and v["p50"])
+    if not pts or batch is None or batch <= 0:
+        return None
+    if batch <= pts[0][0]:
+        return pts[0][1]
+    for (b0, l0), (b1, l1) in zip(pts, pts[1:]):
+        if batch <= b1:
+            t = (math.log(batch) - math.log(b0)) / (math.log(b1) - math.log(b0))
+            return l0 + t * (l1 - l0)
+    return pts[-1][1]
+
+
+def reach(res):
+    """What fraction of the host-only rate the guest runs reach.
+
+    host-only = the host's own cost of flushing as many fresh pages as the
+    guest's requests carried (host-limit table, mmap engine, same shape)
+    with no guest storing meanwhile: batch / p50 flushes' worth of syncs
+    per second.  The gap to it is what the guest side and the concurrent
+    guest stores (vCPU page faults into the file under write-back, and on
+    this TCG host CPU time shared with the vCPUs) cost."""
+    pm = [c for c in ("intree", "ours") if c in columns_of(res)]
+    rows = []
+    for shape in shapes_of(res):
+        for case in cases_of(res, shape):
+            if case[0] != "raw":
+                continue
+            for c in pm:
+                dev = get(res, shape, case, c, "dev")
+                sps = get(res, shape, case, c, "syncs_per_s")
+                hfl = get(res, shape, case, c, "hflat50")
+                batch = None if not dev else 1 / dev
+                h = host_only_p50(res, shape, batch)
+                if h is None or sps is None or not batch:
+                    continue
+                possible = batch / (h / 1e6)
+                rows.append("| %s | %s | %s | %s | %s | %s | %s | %s |" % (
+                    shape, case_name(case), LABEL[c], fmt(batch, 2), fmt(hfl),
+                    fmt(h), fmt(possible), fmt(ratio(sps, possible), 3)))
+    bounds = []
+    for shape in shapes_of(res):
+        one, many = host_only_p50(res, shape, 1), host_only_p50(res, shape, RAW_JOBS)
+        if one and many:
+            blk = host_only_p50(res, shape, RAW_JOBS, "psync")
+            bounds.append("- %s: %d x %s us / %s us = **%s**%s" % (
+                shape, RAW_JOBS, fmt(one), fmt(many), fmt(RAW_JOBS * one / many, 2),
+                "" if not blk else "; the same %d pages through virtio-blk's host "
+                "path (pwrite + fdatasync): %s us, %s x cheaper"
+                % (RAW_JOBS, fmt(blk), fmt(many / blk, 1))))
+    if bounds:
+        bounds = ["Coalescing bound at %d writers: one host flush of %d pages against "
+                  "%d flushes of one page (host-only p50s): the most any driver can "
+                  "gain over one flush per sync when the host's cost is its own, "
+                  "not the guest's." % (RAW_JOBS, RAW_JOBS, RAW_JOBS), ""] + bounds + [""]
+    if not rows:
+        return bounds
+    return bounds + ["### host limit against the guest runs (raw cases)", "",
+            "batch = syncs per device flush; flush p50 guest run = QEMU's "
+            "request-to-done with the guest storing meanwhile; host-only p50 = the "
+            "same batch of fresh pages flushed by fio on the host alone "
+            "(interpolated); host-only rate = batch / host-only p50 (syncs/s the "
+            "host could serve at that batch); reached = guest syncs/s / that.", "",
+            "| shape | case | driver | batch | flush p50 us guest run | host-only p50 us "
+            "| host-only syncs/s | reached |", "|---|---|---|---|---|---|---|---|"] + rows + [""]
 
 
 def goals(res):

@@ -35,18 +35,18 @@
 # O_DIRECT, on that ext4.  REG L = BENCH_REG_L MiB per job, fresh blocks;
 # S = BENCH_REG_S MiB per job, written once before, rewritten.
 #
-# Environment (all optional; defaults keep a run near 15 min under TCG):
+# Environment (all optional; defaults: ~35 min under TCG on 2 cores):
 #   BENCH_KERNEL       kernel id of scripts/matrix.conf       (stock-6.12)
 #   BENCH_COLUMNS      subset of the columns            ("intree ours blk blk-tuned")
 #   BENCH_SHAPES       subset of "sparse full tmpfs"    ("sparse full tmpfs")
 #   BENCH_TUNED_SHAPES shapes of the blk-tuned column   ("sparse")
 #   BENCH_CASES        cases, in order (default below; the full grid:
 #                      every WL x {L,S} x {1,4,16})
-#   BENCH_RUNTIME      seconds per fio run              (3)
+#   BENCH_RUNTIME      seconds per fio run              (4)
 #   BENCH_QD           io_uring depth                   (32)
 #   BENCH_REG_L/_S     MiB per job                      (64 / 1)
 #   BENCH_FS_MB        ext4 size at the start of each device (512)
-#   BENCH_ROUNDS       boots per column, alternating    (1)
+#   BENCH_ROUNDS       boots per column, alternating    (3)
 #   BENCH_TIMEOUT      seconds per guest boot           (computed)
 #   BENCH_TMPFS        tmpfs directory for the tmpfs shape (/dev/shm)
 #   BENCH_BLK_OPTS     -drive options of blk            (cache=writeback,aio=threads)
@@ -73,14 +73,14 @@ KERNEL_ID=${BENCH_KERNEL:-stock-6.12}
 COLUMNS=${BENCH_COLUMNS:-intree ours blk blk-tuned}
 SHAPES=${BENCH_SHAPES:-sparse full tmpfs}
 TUNED_SHAPES=${BENCH_TUNED_SHAPES:-sparse}
-CASES=${BENCH_CASES:-raw:L:1 raw:L:4 raw:L:16 raw:S:16 fs:L:1 fs:L:4 fs:L:16 uring:L:16}
-RUNTIME=${BENCH_RUNTIME:-3}
+CASES=${BENCH_CASES:-raw:L:1 raw:L:16 raw:S:16 fs:L:16 uring:L:16}
+RUNTIME=${BENCH_RUNTIME:-4}
 QD=${BENCH_QD:-32}
 REG_L=${BENCH_REG_L:-64}
 REG_S=${BENCH_REG_S:-1}
 FS_MB=${BENCH_FS_MB:-512}
 HOST_BATCHES=${BENCH_HOST_BATCHES-1 4 16 64}
-ROUNDS=${BENCH_ROUNDS:-1}
+ROUNDS=${BENCH_ROUNDS:-3}
 TIMEOUT=${BENCH_TIMEOUT:-}
 TMPFS=${BENCH_TMPFS:-/dev/shm}
 BLK_OPTS=${BENCH_BLK_OPTS:-cache=writeback,aio=threads}
