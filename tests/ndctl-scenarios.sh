@@ -59,6 +59,7 @@ expect_guest_results "$OUT/guest-results.txt" "$OUT/results.txt" \
 	$(for s in $NDCTL_STEPS; do echo "ndctl-$DRV-$s"; done)
 ndctl_outcomes "$CLEAN" "$OUT/results.txt" "$OUT/ndctl-outcomes.txt" "ndctl-$DRV-"
 ndctl_skip_check "$CLEAN"
+grep -a "^SKIP " "$CLEAN" || true
 emit "$(dmesg_clean "ndctl-$DRV-dmesg-clean" "$CLEAN" "$CLEAN" 'RESULT|NDOUT|NDLOG|NDTIME|SCENARIO|INIT:' '' \
 	"no BUG/WARNING/KASAN/lockdep/kmemleak reports" "$OUT/dmesg-reports.txt")"
 grep -h "^NDTIME " "$CLEAN" || true

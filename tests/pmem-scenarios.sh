@@ -176,6 +176,7 @@ fi
 [ $NDCTL = 1 ] && GUEST_SCENARIOS="$GUEST_SCENARIOS $(for s in $NDCTL_STEPS restore; do echo "ndctl-$s"; done)"
 # expected results (a missing one fails), then any further ones
 expect_guest_results "$OUT/guest-results.txt" "$OUT/results.txt" $GUEST_SCENARIOS
+grep -a '^SKIP ' "$CLEAN" || true
 for s in $SKIPPED; do
 	case $s in
 	freeze-restore | fault-freeze-*) expect_skip "$CLEAN" "$s" "$NO_PM_TEST" ;;
