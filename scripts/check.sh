@@ -185,8 +185,12 @@ VMEM_FAULT_KERNELS=${VMEM_FAULT_KERNELS:-stock-6.12-rt test-7.2 test-6.12-rt}
 # (our modules loading and binding beside built-in drivers, DAX mount,
 # fsync, reload, plug/online/unplug) runs, the rest runs on the
 # generic flavour of the same version (CI budget)
+# stock-6.12's vmem boot too (QEMU 10.0: PM and the real S3 cycle still
+# run there): 6.12's unplugs under a held buffer and page cache and the
+# idle wait run on stock-6.12-rt, the same version and code (~60 s; CI
+# budget, README "CI budget of the new kernels")
 PMEM_REDUCED_KERNELS=${PMEM_REDUCED_KERNELS:-stock-6.1-cloud stock-6.12-cloud}
-VMEM_REDUCED_KERNELS=${VMEM_REDUCED_KERNELS:-stock-6.1-cloud stock-6.12-cloud}
+VMEM_REDUCED_KERNELS=${VMEM_REDUCED_KERNELS:-stock-6.1-cloud stock-6.12-cloud stock-6.12}
 
 # the second QEMU host (scripts/qemu-host.sh: Debian bookworm-backports'
 # QEMU 10.0, whose virtio-mem offers PERSISTENT_SUSPEND and
