@@ -3,7 +3,8 @@
 # A real Debian 12 guest for the DKMS package test (tests/dkms-scenarios.sh).
 #
 #   debian-image.sh build        build the base image if it is not cached;
-#                                print IMG=, KVERS= and HDRDEBS= lines
+#                                print IMG=, KVERS=, CLOUD_KVERS= (and
+#                                P2P_KVER=) lines
 #   debian-image.sh chroot IMG [--bind DIR]... -- CMD...
 #                                run CMD inside IMG (loop mount, /proc /sys
 #                                /dev bound, DIRs bound at the same path)
@@ -12,9 +13,10 @@
 #
 # The base image: an ext4 file system made by debootstrap (bookworm,
 # minbase) with systemd, udev, dkms and gcc, the stock kernels of the
-# matrix (stock-6.1, stock-6.12: the very .debs the lab boots, so their
-# initrds are Debian's own, made by initramfs-tools inside the image), the
-# headers of the first kernel installed and, for the second, everything
+# matrix (stock-6.1, stock-6.12, and the cloud images' stock-6.1-cloud:
+# the very .debs the lab boots, so their initrds are Debian's own, made by
+# initramfs-tools inside the image), the headers of the first kernel and
+# of the cloud kernel installed and, for the second, everything
 # but the linux-headers-<kver> package itself: its .deb waits in /root/debs
 # so the test can install it after our package and watch DKMS'
 # autoinstall build for a kernel that arrives later.  Plus a kernel with
@@ -31,6 +33,10 @@
 set -eu
 
 KERNEL_IDS=${DEBIAN_IMAGE_KERNELS:-stock-6.1 stock-6.12}
+# Debian 12's cloud images boot linux-image-cloud-amd64 (6.1, NVMe and ext4
+# built in, no PM_DEBUG, fewer modules): installed with its headers like
+# the first kernel, so the package's DKMS build covers it from the start
+CLOUD_IDS=${DEBIAN_IMAGE_CLOUD_KERNELS-stock-6.1-cloud}
 P2P_ID=${DEBIAN_IMAGE_P2P_KERNEL-stock-7.2}
 SUITE=bookworm
 IMG_SIZE=4G
@@ -122,6 +128,11 @@ build_base() {
 		fi
 		first=0
 	done
+	for id in $CLOUD_IDS; do
+		debs=$(kernel_debs "$id")
+		[ "$(echo "$debs" | grep -c .)" -ge 3 ] || die "missing .debs for $id: $debs"
+		cp $debs "$root/root/debs/"
+	done
 	# apt resolves the rest (linux-compiler-gcc-*, ...) from the mirror;
 	# linux-image's postinst makes each initrd with initramfs-tools
 	d=$(cd "$root/root/debs" && ls ./*.deb | sed 's#^\./#/root/debs/#')
@@ -180,7 +191,7 @@ cmd_build() {
 	local key dir kdebs id
 	command -v debootstrap >/dev/null || die "debootstrap missing (scripts/deps.sh installs it)"
 	kdebs=
-	for id in $KERNEL_IDS; do
+	for id in $KERNEL_IDS $CLOUD_IDS; do
 		kdebs="$kdebs $(kernel_debs "$id" | xargs -n1 basename)"
 	done
 	[ -z "$P2P_ID" ] || kdebs="$kdebs $("$TOP/scripts/kernels.sh" env "$P2P_ID" | sed -n 's/^KDIR=//p')"
@@ -201,6 +212,7 @@ cmd_build() {
 	exec 9>&-
 	echo "IMG=$dir/base.img"
 	echo "KVERS=\"$(for id in $KERNEL_IDS; do "$TOP/scripts/kernels.sh" env "$id" | sed -n 's/^KVER=//p'; done | xargs)\""
+	echo "CLOUD_KVERS=\"$(for id in $CLOUD_IDS; do "$TOP/scripts/kernels.sh" env "$id" | sed -n 's/^KVER=//p'; done | xargs)\""
 	[ -z "$P2P_ID" ] || "$TOP/scripts/kernels.sh" env "$P2P_ID" | sed -n 's/^KVER=/P2P_KVER=/p'
 }
 

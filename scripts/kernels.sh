@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # Kernel provisioning into the cache (never into the host's /boot).
 #
-#   kernels.sh list               ids of the matrix (scripts/matrix.conf)
+#   kernels.sh list               ids of the matrix (scripts/matrix.conf;
+#                                 scripts/matrix-extra.conf's only when named)
 #   kernels.sh env ID             provision ID, print KIND KVER KDIR VMLINUZ MODROOT
 #                                 (stock: reused from $CACHE/kenv for a day)
 #   kernels.sh ready ID           the same, failing instead of building
@@ -16,8 +17,12 @@
 #        built under $CACHE/test/<source-version>-<fragment-hash>/.
 . "$(dirname "$0")/lib.sh"
 
+# matrix_line ID: the line of ID in scripts/matrix.conf (the default
+# matrix), or in scripts/matrix-extra.conf (ids that run only when named:
+# make check KERNELS=ID)
 matrix_line() {
-	grep -v '^#' "$TOP/scripts/matrix.conf" | awk -v id="$1" '$1 == id'
+	cat "$TOP/scripts/matrix.conf" "$TOP/scripts/matrix-extra.conf" 2>/dev/null |
+		grep -v '^#' | awk -v id="$1" '$1 == id {print; exit}'
 }
 
 list_ids() {
@@ -161,20 +166,33 @@ check_fragment() {
 	return $bad
 }
 
-# test_kernel_dir PKG: where the test kernel of PKG is (to be) built,
-# keyed by source version + fragment hash.
-test_kernel_dir() {
-	local hash
-	hash=$(cat "$TOP/scripts/test-kernel.config" | sha256sum | cut -c1-12)
-	echo "$CACHE/test/$1-$SRCVER-$hash"
+# test_fragment [ADDITION]: the config fragment of a test kernel,
+# scripts/test-kernel.config followed by the line's own addition
+# (scripts/ADDITION, e.g. test-kernel-rt.config), on stdout
+test_fragment() {
+	cat "$TOP/scripts/test-kernel.config" || die "no scripts/test-kernel.config"
+	if [ -n "${1:-}" ]; then
+		[ -f "$TOP/scripts/$1" ] || die "no fragment addition scripts/$1"
+		cat "$TOP/scripts/$1"
+	fi
 }
 
-# test SUITE SOURCE-PKG
+# test_kernel_dir PKG [ADDITION]: where the test kernel of PKG is (to be)
+# built, keyed by source version + fragment hash (the addition's name is
+# in the directory's name, so that a kernel with one is never the plain
+# one).
+test_kernel_dir() {
+	local hash
+	hash=$(test_fragment "${2:-}" | sha256sum | cut -c1-12)
+	echo "$CACHE/test/$1${2:+-${2%.config}}-$SRCVER-$hash"
+}
+
+# test SUITE SOURCE-PKG [ADDITION]
 build_test_kernel() {
-	local frag="$TOP/scripts/test-kernel.config" out t0
+	local frag out t0
 	apt_suite "$1"
 	unpack_source "$2"
-	out=$(test_kernel_dir "$2")
+	out=$(test_kernel_dir "$2" "${3:-}")
 	# One build per tree: a second caller waits for it instead of
 	# wiping it and starting over.
 	mkdir -p "$CACHE/test"
@@ -184,15 +202,17 @@ build_test_kernel() {
 		[ "${NO_BUILD:-0}" = 1 ] && die "test kernel $2 is not built (yet): scripts/kernels.sh env $ID builds it"
 		rm -rf "$out"
 		mkdir -p "$out"
+		frag=$out/.guestmem-fragment.config
+		test_fragment "${3:-}" >"$frag"
 		t0=$SECONDS
 		make -C "$SRC" O="$out" KCONFIG_ALLCONFIG="$frag" allnoconfig \
-			>"$CACHE/logs/kconfig-$2.log" 2>&1 || die "allnoconfig failed"
+			>"$CACHE/logs/kconfig-$2${3:+-${3%.config}}.log" 2>&1 || die "allnoconfig failed"
 		check_fragment "$out/.config" "$frag" ||
-			die "config fragment does not apply cleanly to $2"
-		run_logged "build-test-kernel-$2" \
+			die "config fragment does not apply cleanly to $2${3:+ with $3}"
+		run_logged "build-test-kernel-$2${3:+-${3%.config}}" \
 			make -C "$SRC" O="$out" -j"$JOBS" bzImage modules
 		echo $((SECONDS - t0)) >"$out/.build-seconds"
-		say "test kernel $2 built in $((SECONDS - t0)) s"
+		say "test kernel $2${3:+ + $3} built in $((SECONDS - t0)) s"
 		touch "$out/.done"
 	fi
 	KDIR=$out

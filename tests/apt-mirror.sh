@@ -155,7 +155,7 @@ fi
 if [ "$(id -u)" -eq 0 ] && command -v debootstrap >/dev/null; then
 	t0=$SECONDS
 	env GUESTMEM_CACHE="$T/cache" DEBIAN_MIRROR="$DEAD" APT_NET_TIMEOUT=3 \
-		DEBIAN_IMAGE_KERNELS=' ' DEBIAN_IMAGE_P2P_KERNEL='' \
+		DEBIAN_IMAGE_KERNELS=' ' DEBIAN_IMAGE_P2P_KERNEL='' DEBIAN_IMAGE_CLOUD_KERNELS='' \
 		timeout 60 "$TOP/scripts/debian-image.sh" build >"$T/out" 2>&1
 	rc=$? dt=$((SECONDS - t0))
 	if [ $rc -ne 0 ] && [ $rc -ne 124 ] && [ $dt -lt 30 ] &&

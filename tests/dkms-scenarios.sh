@@ -17,8 +17,9 @@
 # The .deb itself must be lintian-clean (scripts/lint-deb.sh).
 #
 #   lintian   the package V1: 0 errors, 0 warnings
-#   install   package V1 (built for 6.1 and 7.2); then 6.12's headers
-#             arrive: DKMS autoinstall; boot 6.1 and 7.2: ours,
+#   install   package V1 (built for 6.1, 6.1-cloud and 7.2); then 6.12's
+#             headers arrive: DKMS autoinstall; boot 6.1, 6.1-cloud (the
+#             kernel of Debian 12's cloud images) and 7.2: ours,
 #             version V1; on 7.2 also p2pmem_pci, loaded by the package's
 #             udev rule for the NVMe controllers, /dev/p2pmemN group disk;
 #             on 6.1 (hot-added memory offline by default) a pc-dimm left
@@ -33,7 +34,7 @@
 #             DKMS_REMOVED_BOOT=1 also boot 6.1: the in-tree drivers, and
 #             the same virtio-mem plug lands outside ZONE_MOVABLE
 #             (control for the package's udev rule)
-# Each kernel is booted once: 6.1 and 7.2 in the install phase, 6.12 in
+# Each kernel is booted once: 6.1, 6.1-cloud and 7.2 in the install phase, 6.12 in
 # the upgrade phase (and 6.1 again with the package purged on request); the others'
 # state is checked from the image (CI budget: a boot of
 # this image costs ~60 s under TCG, and a purge inside the guest ~7 min:
@@ -118,9 +119,17 @@ boot_once() {
 # boot under TCG, no module loaded yet), is booted once more; the retry and
 # the first crash are named in the dmesg result, and a second early death
 # fails as usual.  A crash that names one of our modules is never retried.
+# kshort KVER: 6.1, 6.12, 7.2; a flavour other than amd64 is added
+# (6.1.0-57-cloud-amd64: 6.1-cloud)
+kshort() {
+	local f
+	f=$(echo "$1" | sed -nE 's/.*-([a-z]+)-amd64$/\1/p')
+	echo "$(echo "$1" | cut -d. -f1,2)${f:+-$f}"
+}
+
 boot() {
 	local phase=$1 kver=$2 expect=$3 append=${4:-} short dir retry=
-	short=$(echo "$kver" | cut -d. -f1,2)
+	short=$(kshort "$kver")
 	dir=$OUT/boot-$phase-$short
 	mkdir -p "$dir"
 	"$IMGTOOL" boot-files "$DISK" "$kver" "$dir" || die "no boot files for $kver"
@@ -162,9 +171,9 @@ VMEM=$((512 << 20))
 GUEST_CHECKS="mod-nd_virtio mod-virtio_pmem mod-virtio_mem devices-bound p2pmem-module pmem-dax"
 read -r K1 K2 <<<"$KVERS"
 K3=${P2P_KVER:-}
-S1=$(echo "$K1" | cut -d. -f1,2)
-S2=$(echo "$K2" | cut -d. -f1,2)
-S3=$(echo "$K3" | cut -d. -f1,2)
+S1=$(kshort "$K1")
+S2=$(kshort "$K2")
+S3=$(kshort "$K3")
 
 # --- install ------------------------------------------------------------------------------
 expect_results dkms lintian
@@ -181,6 +190,15 @@ expect_results "dkms-install-$S1" $GUEST_CHECKS vmem-grow vmem-movable vmem-shri
 # checked in the image here; what a boot of them checks, the upgrade boot
 # checks with the same sources); the udev rule's online_movable default
 # path is 7.2's as well (CI budget: a boot is ~2 min)
+
+# the cloud images' kernel (stock-6.1-cloud: NVMe, ext4 built in,
+# virtio_pci a module, hot-added memory offline by default): DKMS built
+# for it at install, udev loads ours from Debian's own initrd and system,
+# the package's rule onlines virtio-mem's memory movable
+for KC in ${CLOUD_KVERS:-}; do
+	boot install "$KC" "$V1" "gm_vmem=$VMEM"
+	expect_results "dkms-install-$(kshort "$KC")" $GUEST_CHECKS vmem-grow vmem-movable vmem-shrink
+done
 
 if [ -n "$K3" ]; then
 	boot install "$K3" "$V1" "gm_vmem=$VMEM"

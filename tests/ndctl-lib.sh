@@ -15,6 +15,13 @@ NDCTL_COMMON_STEPS="list sector fsdax-mem devdax raw region-cycle"
 # flushes come under a spinlock) runs with our driver; with the in-tree
 # one it ends in "BUG: scheduling while atomic" on every Debian kernel
 # and damages the guest, so only NDCTL_BTT_WRITE=1 adds it there.
+#
+# ndctl_steps_for DRV ID: kernel ID without CONFIG_DEV_DAX (Debian's rt
+# flavour) cannot make a devdax namespace: the step leaves both lists
+# (and the parity), the guest is told so (ndctl_devdax=0) and prints
+# "SKIP ndctl-devdax: ..." instead, which pmem-scenarios.sh and
+# ndctl-scenarios.sh require (a skip, never counted as a pass).
+# NDCTL_NODEVDAX holds the reason, empty where devdax runs.
 ndctl_steps_for() {
 	NDCTL_STEPS=$NDCTL_COMMON_STEPS
 	NDCTL_APPEND=ndctl=1
@@ -22,6 +29,24 @@ ndctl_steps_for() {
 		NDCTL_STEPS="list sector sector-write fsdax-mem devdax raw region-cycle"
 		NDCTL_APPEND="$NDCTL_APPEND ndctl_btt_write=1"
 	fi
+	NDCTL_NODEVDAX=
+	[ -n "${2:-}" ] || return 0
+	local kdir
+	kdir=$("$TOP/scripts/kernels.sh" env "$2" | sed -n 's/^KDIR=//p')
+	[ -f "$kdir/.config" ] || die "ndctl: no .config for $2 in '$kdir'"
+	if ! grep -q '^CONFIG_DEV_DAX=[ym]' "$kdir/.config"; then
+		NDCTL_NODEVDAX="$2 has no CONFIG_DEV_DAX (no device_dax driver to bind a devdax namespace)"
+		NDCTL_STEPS=$(echo " $NDCTL_STEPS " | sed 's/ devdax / /; s/^ //; s/ $//')
+		NDCTL_COMMON_STEPS=$(echo " $NDCTL_COMMON_STEPS " | sed 's/ devdax / /; s/^ //; s/ $//')
+		NDCTL_APPEND="$NDCTL_APPEND ndctl_devdax=0"
+	fi
+}
+
+# ndctl_skip_check CLEAN: with NDCTL_NODEVDAX, the guest's SKIP line for
+# the devdax step must be there, and no result for it (scenario-lib.sh
+# expect_skip)
+ndctl_skip_check() {
+	[ -z "$NDCTL_NODEVDAX" ] || expect_skip "$1" ndctl-devdax "$NDCTL_NODEVDAX"
 }
 
 # ndctl_initramfs_args: NDCTL_ARGS for scripts/initramfs.sh: Debian's ndctl
@@ -32,7 +57,8 @@ ndctl_steps_for() {
 ndctl_initramfs_args() {
 	local root
 	root=$("$TOP/scripts/ndctl.sh") || die "scripts/ndctl.sh failed"
-	NDCTL_ARGS=(--sysroot "$root" --mod dax_pmem --mod device_dax)
+	NDCTL_ARGS=(--sysroot "$root")
+	[ -n "${NDCTL_NODEVDAX:-}" ] || NDCTL_ARGS+=(--mod dax_pmem --mod device_dax)
 	[ -n "${NDCTL_OMIT:-}" ] || NDCTL_ARGS+=(--extra "$root/usr/bin/ndctl" "$root/usr/bin/daxctl")
 }
 

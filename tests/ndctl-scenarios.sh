@@ -26,7 +26,7 @@ shift
 driver_args "$@"
 shift "$DRV_ARGC"
 [ -n "$DRV" ] && [ $# -ge 1 ] || usage
-ndctl_steps_for "$DRV"
+ndctl_steps_for "$DRV" "$ID"
 scenario_out "$1"
 shift
 COMPARE=
@@ -58,6 +58,8 @@ guest_results "$CLEAN" | sed "s/^RESULT ndctl-/RESULT ndctl-$DRV-/" >"$OUT/guest
 expect_guest_results "$OUT/guest-results.txt" "$OUT/results.txt" \
 	$(for s in $NDCTL_STEPS; do echo "ndctl-$DRV-$s"; done)
 ndctl_outcomes "$CLEAN" "$OUT/results.txt" "$OUT/ndctl-outcomes.txt" "ndctl-$DRV-"
+ndctl_skip_check "$CLEAN"
+grep -a "^SKIP " "$CLEAN" || true
 emit "$(dmesg_clean "ndctl-$DRV-dmesg-clean" "$CLEAN" "$CLEAN" 'RESULT|NDOUT|NDLOG|NDTIME|SCENARIO|INIT:' '' \
 	"no BUG/WARNING/KASAN/lockdep/kmemleak reports" "$OUT/dmesg-reports.txt")"
 grep -h "^NDTIME " "$CLEAN" || true

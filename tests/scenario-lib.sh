@@ -12,6 +12,28 @@ scenario_out() {
 # emit NAME PASS|FAIL DETAIL: one host-side result
 emit() { echo "RESULT $*" | tee -a "$OUT/results.txt"; }
 
+# kconfig_has ID SYMBOL: kernel ID's configuration has CONFIG_SYMBOL (=y or
+# =m); what a scenario cannot do on a kernel is decided here, on the host,
+# from the config, never by the guest finding something missing
+kconfig_has() {
+	local kdir
+	kdir=$("$TOP/scripts/kernels.sh" ready "$1" | sed -n 's/^KDIR=//p')
+	[ -f "$kdir/.config" ] || die "no .config for $1 in '$kdir'"
+	grep -q "^CONFIG_$2=[ym]" "$kdir/.config"
+}
+
+# expect_skip CLEAN NAME REASON: the host told the guest not to run NAME
+# (REASON): the guest must print "SKIP NAME: ..." (the caller shows the
+# guest's SKIP lines; never counted) and no result for it; otherwise
+# NAME-skipped FAILs
+expect_skip() {
+	if grep -q "^RESULT $2 " "$1"; then
+		emit "$2-skipped FAIL the guest ran $2 although $3"
+	elif ! grep -q "^SKIP $2: " "$1"; then
+		emit "$2-skipped FAIL the guest printed no SKIP for $2 ($3)"
+	fi
+}
+
 # results_begin SERIAL: the serial log without carriage returns in $CLEAN
 # ($OUT/serial.clean.log), an empty $OUT/results.txt
 results_begin() {

@@ -284,7 +284,10 @@ static void vpmem_abandon_locked(struct vpmem_flusher *f, s64 age_ms,
  * After vpmem_atomic_wait_ms() the request is abandoned as the watchdog
  * would (every caller of it gets -EIO): the write fails instead of being
  * acknowledged before it is durable.  The device status may sleep on
- * some transports: it is read from the status work item.
+ * some transports: it is read from the status work item.  On PREEMPT_RT
+ * the BTT's spinlock_t does not disable preemption, but its holder must
+ * not sleep either (guestmem_can_sleep()): it polls here too, and may
+ * take our spinlock_t (an rtlock wait is allowed there).
  */
 static int vpmem_flush_atomic(struct vpmem_flusher *f)
 {

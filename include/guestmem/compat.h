@@ -9,6 +9,7 @@
 
 #include <linux/libnvdimm.h>
 #include <linux/preempt.h>
+#include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <guestmem_probes.h>	/* generated: GUESTMEM_HAVE_* */
 
@@ -27,12 +28,22 @@
  * guestmem_can_sleep(): may the caller block?  Only a kernel that counts
  * preemption-disabled sections (CONFIG_PREEMPT_COUNT: every PREEMPT_DYNAMIC,
  * PREEMPT or PREEMPT_RT kernel, Debian's included) can tell; elsewhere a
- * held spinlock leaves no trace and the answer is yes.  On PREEMPT_RT a
- * spinlock_t sleeps, and so may its holder.
+ * held spinlock leaves no trace and the answer is yes.  Preemptible is
+ * not enough: on PREEMPT_RT a spinlock_t holder stays preemptible (the
+ * lock only disables migration) but is inside an RCU read-side critical
+ * section (rt_spin_lock() takes rcu_read_lock()), where it may wait for
+ * another spinlock_t and nothing else; the same holds for any caller
+ * under rcu_read_lock() with preemptible RCU.  This is the test
+ * __might_resched() makes (preempt count and RCU nesting): found by the
+ * BTT's flush under its map lock on Debian's 6.12 rt kernel, which
+ * slept in wait_event() ("Voluntary context switch within RCU read-side
+ * critical section!").
  */
 static inline bool guestmem_can_sleep(void)
 {
-	return !IS_ENABLED(CONFIG_PREEMPT_COUNT) || preemptible();
+	if (!IS_ENABLED(CONFIG_PREEMPT_COUNT))
+		return true;
+	return preemptible() && !rcu_preempt_depth();
 }
 
 /*

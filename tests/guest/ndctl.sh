@@ -196,6 +196,11 @@ nd_step_fsdax() {
 
 nd_step_devdax() {
 	local w0 w1 warn dl df cdev
+	# the host found no CONFIG_DEV_DAX in the kernel (tests/ndctl-lib.sh)
+	if [ "$(cmdline_arg ndctl_devdax)" = 0 ]; then
+		echo "SKIP ndctl-devdax: kernel without CONFIG_DEV_DAX, no devdax namespace possible (not counted)"
+		return
+	fi
 	w0=$(nd_warns)
 	nd_reconfigure devdax devdax || return
 	# ours: the warning comes with the bind, before ndctl returns; 1 s of
@@ -287,6 +292,7 @@ nd_step_restore() {
 ND_STEPS="list sector fsdax-mem devdax raw region-cycle"
 [ "$(cmdline_arg ndctl_btt_write)" = 1 ] &&
 	ND_STEPS="list sector sector-write fsdax-mem devdax raw region-cycle"
+[ "$(cmdline_arg ndctl_devdax)" = 0 ] && ND_STEPS=$(echo "$ND_STEPS" | sed 's/ devdax//')
 # the image matters after the boot only in pmem.sh's
 [ -n "${ND_SOURCED:-}" ] && ND_STEPS="$ND_STEPS restore"
 
