@@ -71,11 +71,6 @@ def load(path):
     return runs, header
 
 
-def mean(xs):
-    xs = [x for x in xs if x is not None]
-    return sum(xs) / len(xs) if xs else None
-
-
 def median(xs):
     xs = sorted(x for x in xs if x is not None)
     if not xs:
@@ -103,8 +98,8 @@ def combine(runs):
             "p99": median([r.get("sync_p99_us") for r in rs]),
             "dev": per_sync(rs, "dev_flushes"),
             "host": per_sync(rs, "host_syncs"),
-            "hflat50": mean([r.get("host_flush_p50_us") for r in rs]),
-            "hflat99": mean([r.get("host_flush_p99_us") for r in rs]),
+            "hflat50": median([r.get("host_flush_p50_us") for r in rs]),
+            "hflat99": median([r.get("host_flush_p99_us") for r in rs]),
             "writes_per_s": median([r.get("writes_per_s") for r in rs]),
             "load": [x for r in rs for x in (r.get("load1_begin"), r.get("load1_end"))
                      if x is not None],
@@ -241,8 +236,7 @@ def host_limit(res):
                                          fmt(get(res, shape, case, c, "hflat99")))]
                 out.append("| " + " | ".join(row) + " |")
         out.append("")
-        out += reach(res)
-    return out
+    return out + coalescing_bound(res) + reach(res)
 
 
 def host_only_p50(res, shape, batch, engine="mmap"):
@@ -261,6 +255,30 @@ def host_only_p50(res, shape, batch, engine="mmap"):
             t = (math.log(batch) - math.log(b0)) / (math.log(b1) - math.log(b0))
             return l0 + t * (l1 - l0)
     return pts[-1][1]
+
+
+def coalescing_bound(res):
+    """The most coalescing can gain at RAW_JOBS writers on each shape: one
+    host flush of RAW_JOBS pages against RAW_JOBS one-page flushes (host-only
+    p50s), and the same pages through virtio-blk's host path."""
+    out = []
+    for shape in shapes_of(res):
+        one, many = host_only_p50(res, shape, 1), host_only_p50(res, shape, RAW_JOBS)
+        if not (one and many):
+            continue
+        blk = host_only_p50(res, shape, RAW_JOBS, "psync")
+        out.append("- %s: %d x %s us / %s us = **%s**%s" % (
+            shape, RAW_JOBS, fmt(one), fmt(many), fmt(RAW_JOBS * one / many, 2),
+            "" if not blk else "; the same %d pages through virtio-blk's host "
+            "path (pwrite + fdatasync): %s us, %s x cheaper"
+            % (RAW_JOBS, fmt(blk), fmt(many / blk, 1))))
+    if not out:
+        return []
+    return ["### coalescing bound at %d writers" % RAW_JOBS, "",
+            "One host flush of %d pages against %d flushes of one page (host-only "
+            "p50s): the most any driver can gain over one flush per sync when the "
+            "host's cost is its own, not the guest's." % (RAW_JOBS, RAW_JOBS),
+            ""] + out + [""]
 
 
 def reach(res):
@@ -290,24 +308,9 @@ def reach(res):
                 rows.append("| %s | %s | %s | %s | %s | %s | %s | %s |" % (
                     shape, case_name(case), LABEL[c], fmt(batch, 2), fmt(hfl),
                     fmt(h), fmt(possible), fmt(ratio(sps, possible), 3)))
-    bounds = []
-    for shape in shapes_of(res):
-        one, many = host_only_p50(res, shape, 1), host_only_p50(res, shape, RAW_JOBS)
-        if one and many:
-            blk = host_only_p50(res, shape, RAW_JOBS, "psync")
-            bounds.append("- %s: %d x %s us / %s us = **%s**%s" % (
-                shape, RAW_JOBS, fmt(one), fmt(many), fmt(RAW_JOBS * one / many, 2),
-                "" if not blk else "; the same %d pages through virtio-blk's host "
-                "path (pwrite + fdatasync): %s us, %s x cheaper"
-                % (RAW_JOBS, fmt(blk), fmt(many / blk, 1))))
-    if bounds:
-        bounds = ["Coalescing bound at %d writers: one host flush of %d pages against "
-                  "%d flushes of one page (host-only p50s): the most any driver can "
-                  "gain over one flush per sync when the host's cost is its own, "
-                  "not the guest's." % (RAW_JOBS, RAW_JOBS, RAW_JOBS), ""] + bounds + [""]
     if not rows:
-        return bounds
-    return bounds + ["### host limit against the guest runs (raw cases)", "",
+        return []
+    return ["### host limit against the guest runs (raw cases)", "",
             "batch = syncs per device flush; flush p50 guest run = QEMU's "
             "request-to-done with the guest storing meanwhile; host-only p50 = the "
             "same batch of fresh pages flushed by fio on the host alone "
