@@ -31,10 +31,8 @@ ndctl_steps_for() {
 	fi
 	NDCTL_NODEVDAX=
 	[ -n "${2:-}" ] || return 0
-	local kdir
-	kdir=$("$TOP/scripts/kernels.sh" env "$2" | sed -n 's/^KDIR=//p')
-	[ -f "$kdir/.config" ] || die "ndctl: no .config for $2 in '$kdir'"
-	if ! grep -q '^CONFIG_DEV_DAX=[ym]' "$kdir/.config"; then
+	# scenario-lib.sh, sourced before this file by its users
+	if ! kconfig_has "$2" DEV_DAX; then
 		NDCTL_NODEVDAX="$2 has no CONFIG_DEV_DAX (no device_dax driver to bind a devdax namespace)"
 		NDCTL_STEPS=$(echo " $NDCTL_STEPS " | sed 's/ devdax / /; s/^ //; s/ $//')
 		NDCTL_COMMON_STEPS=$(echo " $NDCTL_COMMON_STEPS " | sed 's/ devdax / /; s/^ //; s/ $//')
