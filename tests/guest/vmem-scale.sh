@@ -78,6 +78,12 @@
 #   vscale_sbm_blocks=N    the SBM memmap checks on vm0 (0 or absent: none)
 #   vscale_sbm_stop_memmap=1  measurement: the scale steps on vm0 with
 #                          memmap on memory (no vscale-sbm-memmap-off)
+#   vscale_memmap_can=0    the host read from the kernel's config and source
+#                          that its core cannot keep a memmap inside a memory
+#                          block: vscale-memmap and vscale-sbm-memmap are
+#                          SKIPped and replaced by their -fallback checks
+#                          (the driver says why at probe, memmap_on_memory
+#                          0, the whole plug in MemTotal)
 . /guest/common.sh
 
 REQ=$(cmdline_arg vscale_req)
@@ -90,6 +96,7 @@ BBM_GROW=$(cmdline_arg vscale_bbm_grow)
 MEMMAP=$(cmdline_arg vscale_memmap)
 SBM_BLOCKS=$(cmdline_arg vscale_sbm_blocks)
 SBM_STOP_MEMMAP=$(cmdline_arg vscale_sbm_stop_memmap)
+MEMMAP_CAN=$(cmdline_arg vscale_memmap_can)
 MEMMAP_PARAM=/sys/module/virtio_mem/parameters/memmap_on_memory
 VMEMSET=$(cat /etc/vmemset)
 MB_BYTES=$((0x$(cat /sys/devices/system/memory/block_size_bytes)))
@@ -292,6 +299,30 @@ bbm_unplug() {
 		{ BBM_WHY="QMP size 0 but plugged_size $(bbm_attr plugged_size)"; return 1; }
 }
 
+# memmap_fallback NAME PLUG: after bbm_measure of PLUG bytes on a kernel
+# whose core cannot keep a memmap inside a memory block (the host's
+# vscale_memmap_can=0): NAME is skipped and NAME-fallback checks that the
+# driver fell back as documented: it said why at probe, memmap_on_memory
+# reads 0, the memmap came from boot memory (MemTotal grew by the whole
+# plug, memmap_size still counts it)
+memmap_fallback() {
+	local d=$((D_MT_KB - $2 / 1024)) dev why
+	dev=$(basename "$(dirname "$SYSB")")
+	why=$(dmesg | grep "virtio_mem $dev: memmap on memory: " | tail -n1 | sed 's/^\[[^]]*\] //')
+	echo "SKIP $1: the host says this kernel's core cannot keep a memmap inside a memory block"
+	if [ "$MOM" != 0 ]; then
+		fail "$1-fallback" "memmap_on_memory is $MOM on a kernel that cannot"
+	elif [ "${why%(the memory block layout does not qualify)}" = "$why" ]; then
+		fail "$1-fallback" "the driver did not say at probe that the layout does not qualify (dmesg: '${why:-nothing from $dev}')"
+	elif [ "$d" -gt 1024 ] || [ "$d" -lt -1024 ]; then
+		fail "$1-fallback" "MemTotal grew by $D_MT_KB kB, want the whole plug ($(($2 / 1024)) kB)"
+	elif [ "$MM" -le 0 ]; then
+		fail "$1-fallback" "memmap_size $MM for $2 plugged"
+	else
+		pass "$1-fallback" "$why; $(($2 >> 20)) MiB plugged, memmap $((MM >> 10)) KiB from boot memory, MemTotal +$((D_MT_KB >> 10)) MiB"
+	fi
+}
+
 scn_memmap() {
 	local mt0 tol=1024 half
 	SYSB=$(vmem_sysfs_at "$BBM_ADDR")
@@ -305,7 +336,9 @@ scn_memmap() {
 		return 1
 	fi
 	half=$((MM / 2048))
-	if [ "$MOM" != 1 ]; then
+	if [ "$MEMMAP_CAN" = 0 ]; then
+		memmap_fallback vscale-memmap "$BBM_PLUG"
+	elif [ "$MOM" != 1 ]; then
 		fail vscale-memmap "memmap_on_memory is $MOM (dmesg: $(dmesg | grep -m1 'memmap on memory' | sed 's/^\[[^]]*\] //'))"
 	elif [ "$MM" -le 0 ] || [ "$MM" -gt $((BBM_PLUG / 32)) ]; then
 		fail vscale-memmap "memmap_size $MM for $BBM_PLUG plugged"
@@ -397,7 +430,9 @@ scn_sbm_memmap() {
 		return 1
 	fi
 	d=$((D_MT_KB - (plug - MM) / 1024))
-	if [ "$MOM" != 1 ]; then
+	if [ "$MEMMAP_CAN" = 0 ]; then
+		memmap_fallback vscale-sbm-memmap "$plug"
+	elif [ "$MOM" != 1 ]; then
 		fail vscale-sbm-memmap "memmap_on_memory is $MOM (dmesg: $(dmesg | grep 'memmap on memory' | tail -n1 | sed 's/^\[[^]]*\] //'))"
 	elif [ "$MM" -le 0 ] || [ $((MM % SBM_BLOCKS)) != 0 ] || [ "$MM" -gt $((plug / 16)) ]; then
 		fail vscale-sbm-memmap "memmap_size $MM for $SBM_BLOCKS memory blocks"
