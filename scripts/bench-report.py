@@ -86,6 +86,15 @@ def per_sync(rs, field):
     return sum(r[field] for r in rs) / syncs if syncs else None
 
 
+def per_flush(rs):
+    """Guest writes (4 KiB pages stored) per device flush request, all
+    rounds: the pages one host flush had to write back, at least."""
+    if any(r.get("writes") is None or r.get("dev_flushes") is None for r in rs):
+        return None
+    flushes = sum(r["dev_flushes"] for r in rs)
+    return sum(r["writes"] for r in rs) / flushes if flushes else None
+
+
 def combine(runs):
     res = {}
     for key, rs in runs.items():
@@ -98,6 +107,7 @@ def combine(runs):
             "p99": median([r.get("sync_p99_us") for r in rs]),
             "dev": per_sync(rs, "dev_flushes"),
             "host": per_sync(rs, "host_syncs"),
+            "wpf": per_flush(rs),
             "hflat50": median([r.get("host_flush_p50_us") for r in rs]),
             "hflat99": median([r.get("host_flush_p99_us") for r in rs]),
             "writes_per_s": median([r.get("writes_per_s") for r in rs]),
@@ -236,7 +246,7 @@ def host_limit(res):
                                          fmt(get(res, shape, case, c, "hflat99")))]
                 out.append("| " + " | ".join(row) + " |")
         out.append("")
-    return out + coalescing_bound(res) + reach(res)
+    return out + coalescing_bound(res) + sharing_bound(res) + reach(res)
 
 
 def host_only_p50(res, shape, batch, engine="mmap"):
@@ -279,6 +289,69 @@ def coalescing_bound(res):
             "p50s): the most any driver can gain over one flush per sync when the "
             "host's cost is its own, not the guest's." % (RAW_JOBS, RAW_JOBS),
             ""] + out + [""]
+
+
+def marginal_page_us(res, shape):
+    """Host-only cost of one more page in a large flush: the slope between
+    the two largest measured batches (mmap engine), or None."""
+    pts = sorted((k[3], v["p50"]) for k, v in res.items()
+                 if k[0] == shape and k[1] == "host" and k[2] == "host-mmap"
+                 and v["p50"])
+    if len(pts) < 2 or pts[-1][0] == pts[-2][0]:
+        return None
+    (b0, l0), (b1, l1) = pts[-2], pts[-1]
+    return max(l1 - l0, 0.0) / (b1 - b0) or None
+
+
+def sharing_bound(res):
+    """The fs and io_uring cases against two limits.
+
+    Flush sharing: the file system already shares a flush among the fsyncs
+    waiting on one journal commit, so the in-tree driver's flushes carry
+    p_in pages, not one.  With the host-only flush cost t(pages), a driver
+    carrying p pages per flush gains (p / p_in) x t(p_in) / t(p) over it,
+    and t(p_in) / (p_in x m) for any p (m: the host's cost of one more page
+    in a large flush).  Flush-free ceiling: the same case with the backing
+    file on a host tmpfs, where a host flush costs nearly nothing, is what
+    the guest (fio, the file system, the vCPUs) can do at all: ours on
+    tmpfs over in-tree on this shape is the most any flush path could
+    reach here."""
+    rows = []
+    for shape in shapes_of(res):
+        m = marginal_page_us(res, shape)
+        for case in cases_of(res, shape):
+            if case[0] not in ("fs", "uring"):
+                continue
+            p_in = get(res, shape, case, "intree", "wpf")
+            p_o = get(res, shape, case, "ours", "wpf")
+            t_in, t_o = host_only_p50(res, shape, p_in), host_only_p50(res, shape, p_o)
+            if not (p_in and p_o and t_in and t_o):
+                continue
+            at = (p_o / p_in) * t_in / t_o
+            lim = None if not m else t_in / (p_in * m)
+            intree = get(res, shape, case, "intree", "syncs_per_s")
+            ceil = ratio(get(res, "tmpfs", case, "ours", "syncs_per_s"), intree)
+            meas = ratio(get(res, shape, case, "ours", "syncs_per_s"), intree)
+            rows.append("| %s | %s | %s | %s | %s | %s | %s | %s |" % (
+                shape, case_name(case), fmt(p_in, 2), fmt(p_o, 2), fmt(at, 2),
+                fmt(lim, 2), fmt(ceil, 2), fmt(meas, 2)))
+    if not rows:
+        return []
+    return ["### limits of the fs and io_uring cases", "",
+            "The file system shares one flush among the fsyncs waiting on the same "
+            "journal commit, with either driver: pages/flush = guest writes per "
+            "device flush request.  Host-only model = (ours / in-tree pages per "
+            "flush) x t(in-tree's) / t(ours'), t the host-only p50 of a flush of "
+            "that many pages (interpolated); its limit for any batch = t(p_in) / "
+            "(p_in x m), m the host's cost of one more page in a large flush.  "
+            "Flush-free ceiling = ours with the backing file on a host tmpfs "
+            "(a host flush costs nearly nothing) over in-tree on this shape: what "
+            "the guest's CPU allows any flush path.  Measured above the model "
+            "means the guest runs' flushes cost more per request than per page "
+            "(the flush worker waiting for a CPU), which coalescing saves.", "",
+            "| shape | case | in-tree pages/flush | ours pages/flush | host-only model "
+            "at ours' batch | its limit, any batch | flush-free ceiling | measured "
+            "ours/in-tree |", "|---|---|---|---|---|---|---|---|"] + rows + [""]
 
 
 def reach(res):
