@@ -22,6 +22,11 @@
 #                 checksummed buffer in device memory (intact or not)
 # summary.txt ends with ours/in-tree ratios of the tib numbers (lateness
 # included: a ratio, never a bound; both runs share the machine's load).
+# BENCH_VSCALE_ROUNDS=N repeats the tib pair N times, alternating (runs
+# tib-ours-1, tib-intree-1, tib-ours-2, ...; the rounds after the first
+# skip the 75 s shrink); the summary then gives each number per round and
+# the ratio of the medians (a grow is ~2 s: ~220 wake-ups per round, so
+# one round's p99 is its third-worst wake-up).
 #
 #   scripts/bench-vscale.sh
 #
@@ -30,6 +35,7 @@
 #   BENCH_VSCALE_GROW   bytes requested in one step              (32 GiB)
 #   BENCH_VSCALE_RUNS   subset of "ours ours-boot intree tib-ours tib-intree"
 #                                                                (all five)
+#   BENCH_VSCALE_ROUNDS rounds of the tib runs                   (1)
 #   BENCH_TIMEOUT       seconds per guest boot                   (900)
 #
 # Output: results/bench-vscale-TS/<run>/ (logs, results.txt) and
@@ -44,6 +50,23 @@ GROW=${BENCH_VSCALE_GROW:-$((32 << 30))}
 RUNS=${BENCH_VSCALE_RUNS:-ours ours-boot intree tib-ours tib-intree}
 [ $# -eq 0 ] || die "usage: $0 (no arguments; see the header for the BENCH_* variables)"
 [[ "$GROW" =~ ^[1-9][0-9]*$ ]] || die "BENCH_VSCALE_GROW: '$GROW' is not a byte count"
+ROUNDS=${BENCH_VSCALE_ROUNDS:-1}
+[[ "$ROUNDS" =~ ^[1-9][0-9]*$ ]] || die "BENCH_VSCALE_ROUNDS: '$ROUNDS' is not a count"
+# the tib runs, ROUNDS times alternating (suffix -N when ROUNDS > 1)
+TIBS=
+for r in $RUNS; do
+	case "$r" in tib-ours|tib-intree) TIBS="$TIBS $r" ;; esac
+done
+if [ "$ROUNDS" -gt 1 ] && [ -n "$TIBS" ]; then
+	list=
+	for r in $RUNS; do
+		case "$r" in tib-*) ;; *) list="$list $r" ;; esac
+	done
+	for n in $(seq "$ROUNDS"); do
+		for r in $TIBS; do list="$list $r-$n"; done
+	done
+	RUNS=$list
+fi
 
 RUN=$TOP/results/bench-vscale-$(date +%Y%m%d-%H%M%S)
 mkdir -p "$RUN"
@@ -58,10 +81,13 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (a == "" || b == "" || b == 0) prin
 
 for r in $RUNS; do
 	case "$r" in
-	tib-ours|tib-intree)
-		if [ "$r" = tib-ours ]; then drv=(--ours "$mods"); else drv=(--intree); fi
+	tib-ours*|tib-intree*)
+		if [ "${r#tib-ours}" != "$r" ]; then drv=(--ours "$mods"); else drv=(--intree); fi
+		shrink=1
+		n=${r##*-}
+		[[ ! "$n" =~ ^[0-9]+$ ]] || [ "$n" = 1 ] || shrink=0
 		say "bench-vscale: $KERNEL_ID $r, 1 TiB region"
-		TIMEOUT=${BENCH_TIMEOUT:-1800} \
+		TIMEOUT=${BENCH_TIMEOUT:-1800} VTIB_SHRINK=$shrink \
 			"$TOP/tests/vmem-tib-scenarios.sh" "$KERNEL_ID" "${drv[@]}" "$RUN/$r" || true
 		{
 			echo "== $r"
@@ -86,6 +112,30 @@ for r in $RUNS; do
 	} >>"$RUN/summary.txt"
 	grep -q '^RESULT vscale-bbm-grow ' "$RUN/$r/results.txt" || rc=1
 done
+# tib_value RUN KEY: one number of a tib run (KEY secs:STEP or a STAT key)
+tib_value() {
+	case "$2" in
+	secs:*) grep -a -h "^STAT ${2#secs:} " "$RUN/$1/serial.clean.log" 2>/dev/null |
+			tr ' ' '\n' | sed -n 's/^secs=//p' | head -n1 ;;
+	*) tib_stat "$1" "$2" ;;
+	esac
+}
+median() { tr ' ' '\n' | grep -E '^[0-9.]+$' | sort -g | awk '{v[NR] = $1} END {if (NR) print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+if [ "$ROUNDS" -gt 1 ] && [ -d "$RUN/tib-ours-1" ] && [ -d "$RUN/tib-intree-1" ]; then
+	{
+		echo "== tib ours / in-tree, $ROUNDS alternating rounds (per round; ratio of the medians)"
+		for k in insmod_secs secs:vtib-plug secs:vtib-grow grow_max_us grow_p99_us idle_max_us idle_p99_us; do
+			o= i=
+			for n in $(seq "$ROUNDS"); do
+				o="$o $(tib_value "tib-ours-$n" "$k")"
+				i="$i $(tib_value "tib-intree-$n" "$k")"
+			done
+			mo=$(echo "$o" | median) mi=$(echo "$i" | median)
+			echo "$k: ours$o (median $mo), in-tree$i (median $mi), ratio $(ratio "$mo" "$mi")"
+		done
+		echo "secs:vtib-shrink (round 1): ours $(tib_value tib-ours-1 secs:vtib-shrink), in-tree $(tib_value tib-intree-1 secs:vtib-shrink)"
+	} >>"$RUN/summary.txt"
+fi
 if [ -d "$RUN/tib-ours" ] && [ -d "$RUN/tib-intree" ]; then
 	{
 		echo "== tib ours / in-tree (same kernel, QEMU and machine load)"

@@ -14,7 +14,8 @@
 #   tests/vmem-tib-scenarios.sh ID [--intree | --ours DIR] OUTDIR
 #
 # Environment: TIMEOUT (QEMU seconds, default 1800), VTIB_HOLD_MB (buffer,
-# default 256), VTIB_TO (guest seconds per step, default 600), VMEMHOLD.
+# default 256), VTIB_TO (guest seconds per step, default 600), VTIB_SHRINK=0
+# (no vtib-shrink: the guest must print its SKIP line instead), VMEMHOLD.
 # Results: OUTDIR/results.txt (vtib-boot, the guest's vtib-probe, -plug,
 # -grow, -shrink; vtib-dmesg-clean) and the STAT lines on stdout.
 . "$(dirname "$0")/../scripts/lib.sh"
@@ -40,7 +41,7 @@ say "booting (timeout ${TIMEOUT}s, 1024 MiB boot RAM, region $REGION_MB MiB, phy
 vmem_boot --kernel "$VMLINUZ" --initrd "$OUT/initramfs.cpio.gz" \
 	--log "$SERIAL" --rundir "$OUT" --mem 1024 --vmem-region "$REGION_MB" --nvme 0 \
 	--trace 'virtio_mem_*' --trace-log "$TRACE" --timeout "$TIMEOUT" \
-	--append "memhp_default_state=online_movable vtib_hold_mb=${VTIB_HOLD_MB:-256} vtib_to=${VTIB_TO:-600}" \
+	--append "memhp_default_state=online_movable vtib_hold_mb=${VTIB_HOLD_MB:-256} vtib_to=${VTIB_TO:-600} vtib_shrink=${VTIB_SHRINK:-1}" \
 	-- -cpu max,phys-bits=46 \
 	-chardev "socket,id=ctl,path=$CTLSOCK,server=on,wait=off" -serial chardev:ctl
 TOTAL_SECS=$(elapsed)
@@ -48,7 +49,12 @@ TOTAL_SECS=$(elapsed)
 results_begin "$SERIAL"
 guest_results "$CLEAN" >"$OUT/guest-results.txt"
 emit_boot vtib-boot "$rc" "total ${TOTAL_SECS}s"
-expect_guest_results "$OUT/guest-results.txt" "$OUT/results.txt" vtib-probe vtib-plug vtib-grow vtib-shrink
+if [ "${VTIB_SHRINK:-1}" = 0 ]; then
+	expect_skip "$CLEAN" vtib-shrink "VTIB_SHRINK=0"
+	expect_guest_results "$OUT/guest-results.txt" "$OUT/results.txt" vtib-probe vtib-plug vtib-grow
+else
+	expect_guest_results "$OUT/guest-results.txt" "$OUT/results.txt" vtib-probe vtib-plug vtib-grow vtib-shrink
+fi
 emit "$(dmesg_clean vtib-dmesg-clean "$CLEAN" "$CLEAN" 'RESULT|STAT|VMALLOC|SCENARIO|SKIP|INIT:|vtib:' 'marking device broken|unknown error' \
 	"no BUG/WARNING/KASAN/lockdep reports, device never marked broken" "$OUT/dmesg-reports.txt")"
 grep -a -E '^(STAT vtib|VMALLOC )' "$CLEAN" || true

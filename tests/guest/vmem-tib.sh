@@ -19,13 +19,16 @@
 #                 device memory: converged (or how far it got) and the
 #                 buffer intact -- the one check that can fail: data lost
 # Parameters (kernel command line): vtib_hold_mb (buffer, default 256),
-# vtib_to (seconds per step, default 600).
+# vtib_to (seconds per step, default 600), vtib_shrink=0 (no vtib-shrink,
+# a SKIP line instead: the bench's further rounds, which only measure the
+# probe, the plug and the grow).
 . /guest/common.sh
 
 HOLD_MB=$(cmdline_arg vtib_hold_mb)
 HOLD_MB=${HOLD_MB:-256}
 TO=$(cmdline_arg vtib_to)
 TO=${TO:-600}
+SHRINK=$(cmdline_arg vtib_shrink)
 VMEMSET=$(cat /etc/vmemset)
 MOD=$(tail -n1 /etc/vmem.mods)
 GIB=$((1 << 30))
@@ -143,6 +146,12 @@ CUR=0
 if scn_probe; then
 	vmem_ctl_start vtib-host
 	echo "vtib: region $ADDR+$MAXSZ, block $BLOCK"
-	scn_plug && scn_grow && scn_shrink
+	if scn_plug && scn_grow; then
+		if [ "$SHRINK" = 0 ]; then
+			echo "SKIP vtib-shrink: vtib_shrink=0 (a further round of the bench)"
+		else
+			scn_shrink
+		fi
+	fi
 fi
 finish
