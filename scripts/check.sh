@@ -116,13 +116,14 @@ export P2PMEM_STRESS_ITERS=${P2PMEM_STRESS_ITERS:-2}
 # (pciehp's 5 s attention-button wait), and the defect it catches, a
 # mapping that pins the pool, hangs the very first removal (CI budget)
 export P2PMEM_QMP_ROUNDS=${P2PMEM_QMP_ROUNDS:-1}
-# the virtio-mem scale scenario: every stock kernel (the zones and memmap
-# costs users have on 6.1, 6.12, 7.2; ~20 s each) and every test kernel
-# (~120-150 s each: the reserve with the KASAN shadow and quarantine
-# terms, memmap on memory in 4 MiB pageblocks with force on 6.12 and 7.2,
-# the documented fallback on 6.1 whose core cannot; issue 17's "on the
-# test kernels")
-VSCALE_KERNELS=${VSCALE_KERNELS:-stock-6.1 stock-6.12 stock-7.2 test-6.1 test-6.12 test-7.2}
+# the virtio-mem scale scenario, every kernel of the matrix (issue 17:
+# "section 0 on every kernel"): the stock kernels (the zones and memmap
+# costs users have on 6.1, 6.12, 7.2, the cloud and rt flavours' own
+# configs; ~20-30 s each) and the test kernels (~120-150 s each: the
+# reserve with the KASAN shadow and quarantine terms, memmap on memory in
+# 4 MiB pageblocks with force on 6.12 and 7.2, the documented fallback on
+# 6.1 whose core cannot)
+VSCALE_KERNELS=${VSCALE_KERNELS:-stock-6.1 stock-6.12 stock-7.2 stock-6.1-cloud stock-6.12-cloud stock-6.12-rt test-6.1 test-6.12 test-7.2}
 # the ndctl/daxctl steps with the in-tree driver (a short boot, 16-33 s,
 # 36-60 s at load 6-9) and their parity with ours: every stock kernel (issue 16)
 NDCTL_INTREE_KERNELS=${NDCTL_INTREE_KERNELS:-stock-6.1 stock-6.12 stock-7.2}
