@@ -249,13 +249,18 @@ def host_limit(res):
     return out + coalescing_bound(res) + sharing_bound(res) + reach(res)
 
 
+def host_points(res, shape, engine="mmap"):
+    """(batch, p50 us) of the host-only runs of `shape` and `engine`, by batch."""
+    return sorted((k[3], v["p50"]) for k, v in res.items()
+                  if k[0] == shape and k[1] == "host" and k[2] == "host-" + engine
+                  and v["p50"])
+
+
 def host_only_p50(res, shape, batch, engine="mmap"):
     """p50 of a host-only flush of `batch` pages, mmap+msync (virtio-pmem's
     host path) or psync (pwrite+fdatasync, virtio-blk's), log-interpolated
     between the measured batch sizes, clamped at the ends."""
-    pts = sorted((k[3], v["p50"]) for k, v in res.items()
-                 if k[0] == shape and k[1] == "host" and k[2] == "host-" + engine
-                 and v["p50"])
+    pts = host_points(res, shape, engine)
     if not pts or batch is None or batch <= 0:
         return None
     if batch <= pts[0][0]:
@@ -294,9 +299,7 @@ def coalescing_bound(res):
 def marginal_page_us(res, shape):
     """Host-only cost of one more page in a large flush: the slope between
     the two largest measured batches (mmap engine), or None."""
-    pts = sorted((k[3], v["p50"]) for k, v in res.items()
-                 if k[0] == shape and k[1] == "host" and k[2] == "host-mmap"
-                 and v["p50"])
+    pts = host_points(res, shape)
     if len(pts) < 2 or pts[-1][0] == pts[-2][0]:
         return None
     (b0, l0), (b1, l1) = pts[-2], pts[-1]

@@ -143,11 +143,7 @@ if [ -d "$RUN/tib-ours" ] && [ -d "$RUN/tib-intree" ]; then
 			echo "probe $k: ours $(tib_stat tib-ours "$k"), in-tree $(tib_stat tib-intree "$k")"
 		done
 		for k in secs:vtib-plug secs:vtib-grow grow_max_us grow_p99_us idle_max_us idle_p99_us secs:vtib-shrink; do
-			case "$k" in
-			secs:*) o=$(grep -a -h "^STAT ${k#secs:} " "$RUN/tib-ours/serial.clean.log" | tr ' ' '\n' | sed -n 's/^secs=//p')
-				i=$(grep -a -h "^STAT ${k#secs:} " "$RUN/tib-intree/serial.clean.log" | tr ' ' '\n' | sed -n 's/^secs=//p') ;;
-			*) o=$(tib_stat tib-ours "$k") i=$(tib_stat tib-intree "$k") ;;
-			esac
+			o=$(tib_value tib-ours "$k") i=$(tib_value tib-intree "$k")
 			echo "$k: ours $o, in-tree $i, ratio $(ratio "$o" "$i")"
 		done
 	} >>"$RUN/summary.txt"

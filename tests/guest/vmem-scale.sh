@@ -55,8 +55,9 @@
 #                             reserve they check is the boot-memory one)
 # On KASAN and PREEMPT_RT kernels the free-unmovable bounds are reported,
 # not judged: the kernel's own movements there (slab quarantine, deferred
-# frees) reach half a memmap; MemTotal decides (fu_judged).  The *-off checks unplug back to 0 whatever their
-# verdict, so a failure does not shift the later steps' baseline.
+# frees) reach half a memmap; MemTotal decides (fu_judged).  The *-off
+# checks unplug back to 0 whatever their verdict, so a failure does not
+# shift the later steps' baseline.
 # vscale_bbm_grow=BYTES (make bench / a measurement, not make check): only
 # vm1 is asked for BYTES in one step (vscale_memmap=0: with
 # memmap_on_memory=N) and the size it reaches is reported (vscale-bbm-grow).
